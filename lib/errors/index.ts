@@ -1,0 +1,5 @@
+export * from './jobs-configuration.error.js';
+export * from './duplicate-job-handler.error.js';
+export * from './queue-conflict.error.js';
+export * from './job-validation.error.js';
+export * from './jobs-start.error.js';

@@ -1,0 +1,29 @@
+export { JobsModule } from './jobs.module.js';
+export { JobsService } from './jobs.service.js';
+export { defineJob } from './define-job.js';
+export { JobHandler } from './decorators/job-handler.decorator.js';
+export { Recurring, type RecurringOptions } from './decorators/recurring.decorator.js';
+export { OnJobEvent } from './decorators/on-job-event.decorator.js';
+export { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
+export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+export * from './errors/index.js';
+export type { Job } from './interfaces/job.interface.js';
+export type {
+  JobDefinition,
+  DefineJobOptions,
+  JobInput,
+  JobOutput,
+} from './interfaces/job-definition.interface.js';
+export type {
+  JobHandlerOptions,
+  JobWorkerOptions,
+  JobBatchOptions,
+  JobHandlerOptionsContext,
+  JobHandlerOptionsFactory,
+} from './interfaces/job-handler-options.interface.js';
+export type { JobsModuleOptions, JobsModuleExtras } from './interfaces/jobs-module-options.interface.js';
+export type { JobQueueOptions } from './interfaces/queue-options.interface.js';
+export type { SendJobOptions, ScheduleJobOptions } from './interfaces/send-options.interface.js';
+export type { JobEvent, JobEventType } from './interfaces/job-event.interface.js';
+export type { BatchJobResult } from './interfaces/batch-result.interface.js';
+export type { QueueCounts } from './interfaces/queue-counts.interface.js';

@@ -1,0 +1,32 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { JobQueueOptions } from './queue-options.interface.js';
+
+/**
+ * A typed job: its queue name, queue options and, optionally, a schema for its payload. Created by
+ * {@link defineJob} and shared by the code that sends the job and the handler that runs it.
+ *
+ * `TInput` is what `send` accepts; `TOutput` is what the handler receives (they differ only when
+ * a schema transforms the payload).
+ */
+export interface JobDefinition<TInput = unknown, TOutput = TInput> {
+  /** The pg-boss queue name. */
+  readonly name: string;
+  /** Queue options declared with the job. */
+  readonly options: Readonly<JobQueueOptions>;
+  /** Standard Schema (zod, valibot, arktype...) that validates the payload at send and at receive. */
+  readonly schema?: StandardSchemaV1<TInput, TOutput>;
+  /** Type-only marker; never set at runtime. */
+  readonly __types?: { input: TInput; output: TOutput };
+}
+
+/** Options of {@link defineJob}: queue options plus an optional payload schema. */
+export interface DefineJobOptions<S extends StandardSchemaV1 | undefined = undefined>
+  extends JobQueueOptions {
+  /** Payload schema implementing Standard Schema v1. */
+  schema?: S;
+}
+
+/** The payload type `send` accepts for a definition. */
+export type JobInput<D> = D extends JobDefinition<infer I, unknown> ? I : never;
+/** The payload type a handler receives for a definition. */
+export type JobOutput<D> = D extends JobDefinition<unknown, infer O> ? O : never;

@@ -1,0 +1,44 @@
+import type { GroupConcurrencyConfig } from 'pg-boss';
+import type { JobQueueOptions } from './queue-options.interface.js';
+import type { JobsModuleOptions } from './jobs-module-options.interface.js';
+
+/** How a worker fetches and runs jobs of one queue in this instance. */
+export interface JobWorkerOptions {
+  /** Jobs of this queue that may run at once in this instance (default 1). */
+  concurrency?: number;
+  /**
+   * Cluster-wide limit of running jobs per group (jobs sent with `group: { id }`), enforced in the
+   * database across every instance.
+   */
+  groupConcurrency?: number | GroupConcurrencyConfig;
+  /** Seconds between polls when no wake-up arrives (>= 0.5, default 0.5). */
+  pollingIntervalSeconds?: number;
+  /** Only fetch jobs with at least this priority. */
+  minPriority?: number;
+  /** Only fetch jobs with at most this priority. */
+  maxPriority?: number;
+  /** Seconds between heartbeats while a job runs (< the queue's `heartbeatSeconds`). */
+  heartbeatRefreshSeconds?: number;
+}
+
+/** Options of a batch handler: it receives up to `batchSize` jobs as an array. */
+export interface JobBatchOptions {
+  /** Jobs handed to one call of a batch handler. Setting it makes the handler a batch handler. */
+  batchSize?: number;
+}
+
+/** Everything `@JobHandler` accepts: worker options, batch options and queue options. */
+export interface JobHandlerOptions extends JobWorkerOptions, JobBatchOptions, JobQueueOptions {}
+
+/** What an options factory receives: the module options and a way to get any provider. */
+export interface JobHandlerOptionsContext {
+  /** The resolved `JobsModule` options. */
+  readonly moduleOptions: JobsModuleOptions;
+  /** Gets a provider from the application, for example `get(ConfigService)`. */
+  get<T = unknown>(token: string | symbol | (abstract new (...args: never[]) => T)): T;
+}
+
+/** Handler options known only at runtime: computed at bootstrap from configuration. */
+export type JobHandlerOptionsFactory<O = JobHandlerOptions> = (
+  context: JobHandlerOptionsContext,
+) => O | Promise<O>;

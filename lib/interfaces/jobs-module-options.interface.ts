@@ -1,0 +1,63 @@
+import type { LoggerService } from '@nestjs/common';
+import type { ConstructorOptions, PgBoss } from 'pg-boss';
+import type { JobDefinition } from './job-definition.interface.js';
+import type { JobQueueOptions } from './queue-options.interface.js';
+import type { JobHandlerOptions, JobWorkerOptions } from './job-handler-options.interface.js';
+
+/**
+ * Options of `JobsModule.forRoot` / `forRootAsync`. Give exactly one of `connectionString`,
+ * `connection` or `boss`.
+ */
+export interface JobsModuleOptions {
+  /** PostgreSQL connection string, e.g. `postgres://user:pass@localhost:5432/app`. */
+  connectionString?: string;
+  /** pg-boss constructor options (host, pool size, maintenance intervals...). */
+  connection?: ConstructorOptions;
+  /**
+   * An existing `PgBoss` the application owns. The module starts it if needed but never stops
+   * or closes it: the owner does.
+   */
+  boss?: PgBoss;
+  /** Schema that holds pg-boss's tables (default `pgboss`). */
+  schema?: string;
+  /** Queue options applied to every queue unless its definition or handler says otherwise. */
+  queueDefaults?: JobQueueOptions;
+  /** Worker options applied to every handler unless it says otherwise. */
+  workerDefaults?: JobWorkerOptions;
+  /**
+   * Per-queue handler options that override the decorators, typically read from configuration
+   * in `forRootAsync`: `{ 'welcome-email': { concurrency: 10 } }`.
+   */
+  handlers?: Record<string, JobHandlerOptions>;
+  /**
+   * Jobs this instance sends but does not handle. Their queues are created when missing (so an
+   * enqueue-only service can start before the workers), but never updated: the instance that
+   * handles a queue owns its options.
+   */
+  queues?: JobDefinition<any, any>[];
+  /**
+   * Run workers in this instance (default true). `false` makes an instance that only enqueues:
+   * queues are still created, but no job is ever fetched here and no schedule is reconciled.
+   */
+  workers?: boolean;
+  /**
+   * Run pg-boss's cron scheduler in this instance (default true). The scheduler fires each tick
+   * once per cluster whatever the number of instances running it; turn it off on instances that
+   * should never send scheduled jobs.
+   */
+  scheduler?: boolean;
+  /** Wake workers with LISTEN/NOTIFY the moment a job is sent (default true). Polling remains. */
+  listenNotify?: boolean;
+  /** Milliseconds in-flight jobs get to finish at shutdown before they are failed to retry (default 30 000). */
+  shutdownTimeoutMs?: number;
+  /** Attempts to reach the database at bootstrap, with backoff 1 s, 2 s, 4 s... (default 5). */
+  startAttempts?: number;
+  /** Logger for the module's structured logs; `false` silences them. Default: Nest's `Logger`. */
+  logger?: LoggerService | false;
+}
+
+/** Extra options of `forRoot`/`forRootAsync` handled by the module itself. */
+export interface JobsModuleExtras {
+  /** Register the module globally (default true). */
+  isGlobal?: boolean;
+}

@@ -1,0 +1,38 @@
+import type { GroupOptions } from 'pg-boss';
+import type { JobQueueOptions } from './queue-options.interface.js';
+
+/** Options of `JobsService.send` and `sendMany`. */
+export interface SendJobOptions
+  extends Pick<
+    JobQueueOptions,
+    'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deadLetter'
+  > {
+  /** Custom job id (a uuid). */
+  id?: string;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** Delay: seconds from now, a `Date`, or an ISO date string. */
+  startAfter?: number | Date | string;
+  /**
+   * Idempotency key: while a job with this key is queued (or active, depending on the queue
+   * policy), sending another returns `null` instead of creating a duplicate.
+   */
+  singletonKey?: string;
+  /** At most one job per `seconds` (per `key` when given); extra sends in the period return `null`. */
+  throttle?: { seconds: number; key?: string };
+  /**
+   * At most one job per `seconds` (per `key`); a send during the period is deferred to the next
+   * period instead of dropped.
+   */
+  debounce?: { seconds: number; key?: string };
+  /** Group for `groupConcurrency` limits. */
+  group?: GroupOptions;
+}
+
+/** Options of `JobsService.schedule`. */
+export interface ScheduleJobOptions extends SendJobOptions {
+  /** IANA time zone the cron expression is read in (default UTC). */
+  tz?: string;
+  /** Distinguishes several schedules of one queue (default: the queue's single schedule). */
+  key?: string;
+}

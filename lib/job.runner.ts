@@ -1,0 +1,192 @@
+import type { LoggerService } from '@nestjs/common';
+import type { JobResult, JobWithMetadata } from 'pg-boss';
+import type { Job } from './interfaces/job.interface.js';
+import type { BatchJobResult } from './interfaces/batch-result.interface.js';
+import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
+import type { JobEventsBus } from './job-events.bus.js';
+import { validatePayload } from './utils/validate-payload.util.js';
+import { serializeError } from './utils/serialize-error.util.js';
+
+/**
+ * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
+ * validated, run and settled on its own (pg-boss `perJobResults`), so one failing job never fails
+ * its neighbours, and a job with an invalid payload goes straight to the dead-letter queue without
+ * burning retries.
+ */
+export class JobRunner {
+  /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly handler: RegisteredHandler,
+    private readonly events: JobEventsBus,
+    private readonly logger: LoggerService | undefined,
+  ) {}
+
+  /** The pg-boss work handler. */
+  readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+    const prepared = await Promise.all(jobs.map((raw) => this.prepare(raw)));
+    const results: JobResult[] = [];
+    const valid: Job<unknown>[] = [];
+    for (const item of prepared) {
+      if ('invalid' in item) results.push(this.deadLetterInvalid(item.raw, item.invalid));
+      else valid.push(item.job);
+    }
+    if (valid.length === 0) return results;
+    try {
+      if (this.handler.kind === 'batch') {
+        results.push(...(await this.runBatch(valid, jobs)));
+      } else {
+        results.push(...(await Promise.all(valid.map((job) => this.runOne(job, jobs)))));
+      }
+    } finally {
+      for (const job of valid) this.running.delete(job.id);
+    }
+    return results;
+  };
+
+  /** Aborts the signal of a job running here; true when it was running. */
+  abort(jobId: string, reason: unknown): boolean {
+    const controller = this.running.get(jobId);
+    controller?.abort(reason);
+    return controller !== undefined;
+  }
+
+  /** Number of jobs of this handler running in this instance right now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  private async prepare(
+    raw: JobWithMetadata<object>,
+  ): Promise<{ job: Job<unknown> } | { raw: JobWithMetadata<object>; invalid: unknown }> {
+    let data: unknown;
+    try {
+      data = await validatePayload(this.handler.definition, raw.data);
+    } catch (error) {
+      return { raw, invalid: error };
+    }
+    const local = new AbortController();
+    this.running.set(raw.id, local);
+    const job: Job<unknown> = {
+      id: raw.id,
+      name: raw.name,
+      data,
+      attempt: raw.retryCount + 1,
+      retryLimit: raw.retryLimit,
+      priority: raw.priority,
+      createdOn: raw.createdOn,
+      singletonKey: raw.singletonKey ?? null,
+      expireInSeconds: raw.expireInSeconds,
+      signal: AbortSignal.any([raw.signal, local.signal]),
+    };
+    return { job };
+  }
+
+  private async runOne(job: Job<unknown>, raws: JobWithMetadata<object>[]): Promise<JobResult> {
+    this.emit('started', job);
+    const started = performance.now();
+    try {
+      const output = await this.handler.invoke(job);
+      const durationMs = performance.now() - started;
+      this.emit('completed', job, { durationMs });
+      return { id: job.id, status: 'completed', output: toOutput(output) };
+    } catch (error) {
+      return this.failed(job, error, performance.now() - started, raws);
+    }
+  }
+
+  private async runBatch(jobs: Job<unknown>[], raws: JobWithMetadata<object>[]): Promise<JobResult[]> {
+    for (const job of jobs) this.emit('started', job);
+    const started = performance.now();
+    let returned: unknown;
+    try {
+      returned = await this.handler.invoke(jobs);
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      return jobs.map((job) => this.failed(job, error, durationMs, raws));
+    }
+    const durationMs = performance.now() - started;
+    const byId = new Map<string, BatchJobResult>();
+    if (Array.isArray(returned)) {
+      for (const result of returned as BatchJobResult[]) byId.set(result?.id, result);
+    }
+    return jobs.map((job): JobResult => {
+      const result = Array.isArray(returned)
+        ? (byId.get(job.id) ?? {
+            id: job.id,
+            status: 'failed',
+            output: { message: 'the batch handler returned no result for this job' },
+          })
+        : { id: job.id, status: 'completed' as const };
+      if (result.status === 'completed') {
+        this.emit('completed', job, { durationMs });
+        return { id: job.id, status: 'completed', output: result.output };
+      }
+      const error = result.output ?? { message: `batch handler returned ${result.status}` };
+      if (result.status === 'deadletter') {
+        this.emit('failed', job, { error, durationMs });
+        this.emit('dead-lettered', job, { error });
+        return { id: job.id, status: 'deadletter', output: error };
+      }
+      return this.failed(job, error, durationMs, raws);
+    });
+  }
+
+  private failed(
+    job: Job<unknown>,
+    error: unknown,
+    durationMs: number,
+    raws: JobWithMetadata<object>[],
+  ): JobResult {
+    const raw = raws.find((r) => r.id === job.id);
+    const willRetry = raw ? raw.retryCount < raw.retryLimit : false;
+    this.logger?.warn?.(
+      {
+        message: `Job ${job.name}/${job.id} failed on attempt ${job.attempt}` +
+          (willRetry ? '; it will be retried' : raw?.deadLetter ? `; moving it to ${raw.deadLetter}` : '; no retries left'),
+        queue: job.name,
+        jobId: job.id,
+        attempt: job.attempt,
+        error: error instanceof Error ? error.message : serializeError(error).message,
+      },
+      'JobsModule',
+    );
+    this.emit('failed', job, { error, durationMs });
+    if (willRetry) this.emit('retried', job, { error });
+    else if (raw?.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
+    return { id: job.id, status: 'failed', output: serializeError(error) };
+  }
+
+  private deadLetterInvalid(raw: JobWithMetadata<object>, error: unknown): JobResult {
+    const job = { id: raw.id, name: raw.name, attempt: raw.retryCount + 1 };
+    this.logger?.error?.(
+      {
+        message: `Job ${raw.name}/${raw.id} has an invalid payload; ` +
+          (raw.deadLetter ? `moved to ${raw.deadLetter} without retrying` : 'failed without retrying'),
+        queue: raw.name,
+        jobId: raw.id,
+        error: (error as Error).message,
+      },
+      'JobsModule',
+    );
+    this.emit('failed', job, { error });
+    if (raw.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
+    return { id: raw.id, status: 'deadletter', output: serializeError(error) };
+  }
+
+  private emit(
+    type: 'started' | 'completed' | 'failed' | 'retried' | 'dead-lettered',
+    job: { id: string; name: string; attempt: number },
+    extra: { error?: unknown; durationMs?: number; deadLetter?: string } = {},
+  ): void {
+    this.events.emit({ type, queue: job.name, jobId: job.id, attempt: job.attempt, ...extra });
+  }
+}
+
+// pg-boss stores a job's output as JSON: keep objects, wrap anything else so it is not lost.
+function toOutput(value: unknown): object | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object') return value;
+  return { value };
+}

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  JOB_EVENT_LISTENER_METADATA,
+  JOB_HANDLER_METADATA,
+  RECURRING_METADATA,
+} from './jobs.constants.js';
+import type { JobHandlerMetadata } from './decorators/job-handler.decorator.js';
+import type { RecurringMetadata } from './decorators/recurring.decorator.js';
+import type { JobEventListenerMetadata } from './decorators/on-job-event.decorator.js';
+
+/** Reads the module's decorator metadata from methods; nothing else. */
+@Injectable()
+export class JobsMetadataAccessor {
+  constructor(private readonly reflector: Reflector) {}
+
+  getJobHandlerMetadata(target: Function): JobHandlerMetadata | undefined {
+    return this.reflector.get(JOB_HANDLER_METADATA, target);
+  }
+
+  getRecurringMetadata(target: Function): RecurringMetadata | undefined {
+    return this.reflector.get(RECURRING_METADATA, target);
+  }
+
+  getEventListenerMetadata(target: Function): JobEventListenerMetadata | undefined {
+    return this.reflector.get(JOB_EVENT_LISTENER_METADATA, target);
+  }
+}

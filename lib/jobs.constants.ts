@@ -1,0 +1,43 @@
+/** Metadata key set by `@JobHandler`. */
+export const JOB_HANDLER_METADATA = 'nest-pg-jobs:job-handler';
+/** Metadata key set by `@Recurring`. */
+export const RECURRING_METADATA = 'nest-pg-jobs:recurring';
+/** Metadata key set by `@OnJobEvent`. */
+export const JOB_EVENT_LISTENER_METADATA = 'nest-pg-jobs:job-event-listener';
+
+/**
+ * The pg-boss schedule key under which `@Recurring` schedules are stored. Schedules with this key
+ * are owned by the decorators: one no longer declared in code is removed at bootstrap. Schedules
+ * created at runtime with `JobsService.schedule()` use other keys and are never touched.
+ */
+export const RECURRING_SCHEDULE_KEY = 'nest-pg-jobs.recurring';
+
+/** Injection token of the `PgBoss` instance the module uses. */
+export const PG_BOSS = Symbol('nest-pg-jobs:PgBoss');
+/** Internal token: the PgBoss and whether the module owns it. */
+export const PG_BOSS_HANDLE = Symbol('nest-pg-jobs:PgBossHandle');
+
+/** Default graceful-shutdown timeout: in-flight jobs get this long to finish. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/** Default number of attempts to reach the database at bootstrap (1 s, 2 s, 4 s, 8 s between). */
+export const DEFAULT_START_ATTEMPTS = 5;
+/** Default worker polling interval: pg-boss's 2 s is too slow for interactive jobs. */
+export const DEFAULT_POLLING_INTERVAL_SECONDS = 0.5;
+
+/** pg-boss queue options with their pg-boss defaults, the set the module keeps in line. */
+export const MANAGED_QUEUE_OPTION_DEFAULTS = {
+  retryLimit: 2,
+  retryDelay: 0,
+  retryBackoff: false,
+  retryDelayMax: null,
+  expireInSeconds: 900,
+  retentionSeconds: 1_209_600,
+  deleteAfterSeconds: 604_800,
+  heartbeatSeconds: null,
+  deadLetter: null,
+  warningQueueSize: null,
+  notify: false,
+} as const;
+
+/** Options fixed at queue creation: pg-boss can never change them afterwards. */
+export const IMMUTABLE_QUEUE_OPTIONS = ['policy', 'partition'] as const;

@@ -1,0 +1,265 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type LoggerService,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { PgBoss } from 'pg-boss';
+import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_START_ATTEMPTS,
+  PG_BOSS_HANDLE,
+} from './jobs.constants.js';
+import { JobsExplorer, type DiscoveredListener } from './jobs.explorer.js';
+import { JobEventsBus } from './job-events.bus.js';
+import { JobRunner } from './job.runner.js';
+import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
+import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
+import { JobsStartError } from './errors/jobs-start.error.js';
+import { DATABASE_UNREACHABLE, INVALID_HANDLER_OPTION } from './jobs.messages.js';
+import { pickQueueOptions, resolveHandlerOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
+import { validateHandlerOptions } from './utils/validate-options.util.js';
+import type { BossHandle } from './pg-boss.factory.js';
+import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
+import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
+import type { JobHandlerOptionsContext } from './interfaces/job-handler-options.interface.js';
+import type { JobEvent } from './interfaces/job-event.interface.js';
+
+/**
+ * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
+ * `@Recurring` schedules in line with the code; at bootstrap it starts the workers; at shutdown it
+ * stops fetching, lets in-flight jobs finish up to the timeout and closes the pool last, so jobs
+ * sent by handlers while the app shuts down still land.
+ */
+@Injectable()
+export class JobsOrchestrator
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
+  private readonly logger: LoggerService | undefined;
+  private readonly runners = new Map<string, JobRunner>();
+  private handlers: RegisteredHandler[] = [];
+  private workersStarted = false;
+  private readonly readyDeferred = deferred();
+
+  constructor(
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
+    @Inject(PG_BOSS_HANDLE) private readonly handle: BossHandle,
+    private readonly explorer: JobsExplorer,
+    private readonly events: JobEventsBus,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.logger = options.logger === false ? undefined : (options.logger ?? new Logger('JobsModule'));
+    // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
+    // `error` listener would crash the process, so one is always attached.
+    this.boss.on('error', (error) =>
+      this.logger?.error?.({ message: `pg-boss error: ${error.message}`, error: error.stack }, 'JobsModule'),
+    );
+    this.boss.on('warning', (warning) =>
+      this.logger?.warn?.({ message: `pg-boss warning: ${warning.message}`, data: warning.data }, 'JobsModule'),
+    );
+  }
+
+  get boss(): PgBoss {
+    return this.handle.boss;
+  }
+
+  /** Resolves when pg-boss is started and queues exist; rejects if bootstrap failed. */
+  get ready(): Promise<void> {
+    return this.readyDeferred.promise;
+  }
+
+  /** The schema that holds pg-boss's tables. */
+  get schema(): string {
+    return this.options.schema ?? this.options.connection?.schema ?? 'pgboss';
+  }
+
+  /** Registered handlers, after bootstrap. */
+  get registeredHandlers(): readonly RegisteredHandler[] {
+    return this.handlers;
+  }
+
+  /** The runner of a queue handled in this instance. */
+  runner(queue: string): JobRunner | undefined {
+    return this.runners.get(queue);
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      const explored = this.explorer.explore();
+      this.subscribeListeners(explored.listeners);
+      this.handlers = await this.resolveHandlers(explored.handlers);
+      await this.startBoss();
+      const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
+      await reconciler.reconcileQueues(
+        QueuesReconciler.declaredQueues(this.handlers, this.producerQueues(), this.options.queueDefaults),
+      );
+      if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
+      this.readyDeferred.resolve();
+    } catch (error) {
+      this.readyDeferred.reject(error);
+      throw error;
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.workers === false) {
+      this.logger?.log?.(
+        `Workers disabled: this instance only enqueues (${this.handlers.length} handler(s) not started)`,
+        'JobsModule',
+      );
+      return;
+    }
+    for (const handler of this.handlers) {
+      const runner = new JobRunner(handler, this.events, this.logger);
+      this.runners.set(handler.queue, runner);
+      await this.boss.work(handler.queue, toWorkOptions(handler), runner.handle as never);
+      this.logger?.log?.(
+        `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
+          (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
+          (handler.schedule ? `, cron "${handler.schedule.cron}"${handler.schedule.tz ? ` ${handler.schedule.tz}` : ''}` : '') +
+          ')',
+        'JobsModule',
+      );
+    }
+    this.workersStarted = true;
+  }
+
+  /**
+   * Stops fetching and waits for in-flight jobs, before other providers are destroyed (the module
+   * is global, so its hooks run first). Jobs still running at the timeout are failed and retried.
+   */
+  async onModuleDestroy(): Promise<void> {
+    const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    if (this.handle.owned) {
+      // close: false keeps the pool open so handlers still running, and other providers' shutdown
+      // hooks, can send jobs; the pool is closed in onApplicationShutdown.
+      await this.boss.stop({ graceful: true, close: false, timeout });
+      return;
+    }
+    if (!this.workersStarted) return;
+    await Promise.race([
+      Promise.all([...this.runners.keys()].map((queue) => this.boss.offWork(queue, { wait: true }))),
+      new Promise((resolve) => setTimeout(resolve, timeout).unref()),
+    ]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
+  }
+
+  private async resolveHandlers(discovered: Awaited<ReturnType<JobsExplorer['explore']>>['handlers']) {
+    const moduleOptions = this.options;
+    validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
+    validateHandlerOptions(
+      (moduleOptions.workerDefaults ?? {}) as Record<string, unknown>,
+      'JobsModule workerDefaults',
+    );
+    const context: JobHandlerOptionsContext = {
+      moduleOptions,
+      get: (token) => this.moduleRef.get(token as never, { strict: false }),
+    };
+    const handlers: RegisteredHandler[] = [];
+    for (const item of discovered) {
+      let declared = item.options;
+      if (typeof declared === 'function') {
+        try {
+          declared = await (declared as (ctx: JobHandlerOptionsContext) => unknown)(context);
+        } catch (error) {
+          throw new JobsConfigurationError(
+            INVALID_HANDLER_OPTION(item.owner, `its options factory threw: ${(error as Error).message}`),
+            { cause: error },
+          );
+        }
+      }
+      const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
+      if (handler.schedule) this.assertCron(handler);
+      handlers.push(handler);
+    }
+    return handlers;
+  }
+
+  // Checked before anything is written: previewSchedule parses exactly as the cron pass will.
+  private assertCron(handler: RegisteredHandler): void {
+    const { cron, tz } = handler.schedule!;
+    try {
+      this.boss.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
+    } catch (error) {
+      throw new JobsConfigurationError(
+        INVALID_HANDLER_OPTION(
+          `${handler.owner} (queue "${handler.queue}")`,
+          `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
+        ),
+      );
+    }
+  }
+
+  private async startBoss(): Promise<void> {
+    const attempts = this.options.startAttempts ?? DEFAULT_START_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.boss.start();
+        return;
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        // An assertion is pg-boss refusing its configuration: retrying cannot help.
+        if (attempt >= attempts || (error as Error).name === 'AssertionError') {
+          throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
+        }
+        const delayMs = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        this.logger?.warn?.(
+          `Database not reachable (${message}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`,
+          'JobsModule',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /** Queues listed in the module's `queues` option: created when missing, never updated here. */
+  private producerQueues(): DeclaredQueue[] {
+    return (this.options.queues ?? []).map((definition) => {
+      const declaredBy = `JobsModule queues ("${definition.name}")`;
+      const options = {
+        ...pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>),
+        ...pickQueueOptions(definition.options as Record<string, unknown>),
+      };
+      validateHandlerOptions(options as Record<string, unknown>, declaredBy);
+      return { name: definition.name, options, declaredBy, managed: false };
+    });
+  }
+
+  private subscribeListeners(listeners: DiscoveredListener[]): void {
+    for (const listener of listeners) {
+      this.events.events$.subscribe((event: JobEvent) => {
+        if (event.type !== listener.type || (listener.queue && listener.queue !== event.queue)) return;
+        Promise.resolve()
+          .then(() => listener.invoke(event))
+          .catch((error) =>
+            this.logger?.error?.(
+              { message: `@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}` },
+              'JobsModule',
+            ),
+          );
+      });
+    }
+  }
+}
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A failed bootstrap already throws from onModuleInit; nobody may be awaiting this yet.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+

@@ -1,0 +1,36 @@
+import { PgBoss, type ConstructorOptions } from 'pg-boss';
+import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
+import { NO_CONNECTION, TOO_MANY_CONNECTIONS } from './jobs.messages.js';
+import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
+
+/** The PgBoss the module uses, and whether the module owns (starts, stops, closes) it. */
+export interface BossHandle {
+  boss: PgBoss;
+  owned: boolean;
+}
+
+/**
+ * Builds the PgBoss from the module options: from a connection string, from constructor options,
+ * or the application's own instance. Module-level switches (schema, scheduler, LISTEN/NOTIFY)
+ * fill in what the constructor options leave unset.
+ */
+export function createPgBoss(options: JobsModuleOptions): BossHandle {
+  const given = (['connectionString', 'connection', 'boss'] as const).filter(
+    (key) => options[key] !== undefined,
+  );
+  if (given.length === 0) throw new JobsConfigurationError(NO_CONNECTION());
+  if (given.length > 1) throw new JobsConfigurationError(TOO_MANY_CONNECTIONS(given));
+  if (options.boss) return { boss: options.boss, owned: false };
+
+  const base: ConstructorOptions = options.connectionString
+    ? { connectionString: options.connectionString }
+    : { ...options.connection };
+  const constructorOptions: ConstructorOptions = {
+    application_name: 'nest-pg-jobs',
+    useListenNotify: options.listenNotify ?? true,
+    ...base,
+    schedule: base.schedule ?? options.scheduler ?? true,
+    ...(options.schema !== undefined ? { schema: options.schema } : {}),
+  };
+  return { boss: new PgBoss(constructorOptions), owned: true };
+}

@@ -1,0 +1,153 @@
+import type { LoggerService } from '@nestjs/common';
+import type { PgBoss, Queue, QueueResult, UpdateQueueOptions } from 'pg-boss';
+import { QueueConflictError } from './errors/queue-conflict.error.js';
+import {
+  IMMUTABLE_QUEUE_OPTIONS,
+  MANAGED_QUEUE_OPTION_DEFAULTS,
+  RECURRING_SCHEDULE_KEY,
+} from './jobs.constants.js';
+import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
+import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
+
+/** A queue the app declares, with the declaration that owns it. */
+export interface DeclaredQueue {
+  name: string;
+  options: JobQueueOptions;
+  /** Who declares it, for messages: `EmailJobs.sendWelcome`. */
+  declaredBy: string;
+  /**
+   * `true`: created when missing and updated when its options changed (queues with a handler here).
+   * `false`: only created when missing (dead-letter queues, producer-only declarations).
+   */
+  managed: boolean;
+}
+
+type ManagedKey = keyof typeof MANAGED_QUEUE_OPTION_DEFAULTS;
+
+/**
+ * Keeps the database's queues in line with the declarations: creates missing queues (dead-letter
+ * queues first, since pg-boss requires them to exist), updates changed options, refuses changes
+ * pg-boss cannot apply, and keeps `@Recurring` schedules equal to the decorators in code.
+ */
+export class QueuesReconciler {
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly logger: LoggerService | undefined,
+    private readonly notify: boolean,
+  ) {}
+
+  /** The queues a set of handlers needs, dead-letter queues included. */
+  static declaredQueues(
+    handlers: RegisteredHandler[],
+    extra: DeclaredQueue[],
+    queueDefaults: JobQueueOptions = {},
+  ): DeclaredQueue[] {
+    const declared = new Map<string, DeclaredQueue>();
+    for (const h of handlers) {
+      declared.set(h.queue, { name: h.queue, options: h.queueOptions, declaredBy: h.owner, managed: true });
+    }
+    for (const q of extra) if (!declared.has(q.name)) declared.set(q.name, q);
+    for (const q of [...declared.values()]) {
+      const dlq = q.options.deadLetter;
+      if (dlq && !declared.has(dlq)) {
+        // A dead-letter queue keeps the module defaults but must not dead-letter into itself.
+        const { deadLetter: _ignored, ...options } = queueDefaults;
+        declared.set(dlq, {
+          name: dlq,
+          options,
+          declaredBy: `the deadLetter of "${q.name}" (${q.declaredBy})`,
+          managed: false,
+        });
+      }
+    }
+    return [...declared.values()];
+  }
+
+  async reconcileQueues(declared: DeclaredQueue[]): Promise<void> {
+    if (declared.length === 0) return;
+    const existing = new Map(
+      (await this.boss.getQueues(declared.map((q) => q.name))).map((q) => [q.name, q]),
+    );
+    // Dead-letter targets first: pg-boss refuses a deadLetter that does not exist yet.
+    const ordered = [...declared].sort((a, b) => rank(a, declared) - rank(b, declared));
+    for (const queue of ordered) {
+      const current = existing.get(queue.name);
+      if (!current) {
+        await this.boss.createQueue(queue.name, this.desired(queue) as Omit<Queue, 'name'>);
+        this.logger?.log?.(`Created queue "${queue.name}"`, 'JobsModule');
+        continue;
+      }
+      if (!queue.managed) continue;
+      this.assertImmutableUnchanged(queue, current);
+      const changes = this.changes(queue, current);
+      if (Object.keys(changes).length > 0) {
+        await this.boss.updateQueue(queue.name, changes);
+        this.logger?.log?.(
+          `Updated queue "${queue.name}": ${Object.entries(changes)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(', ')}`,
+          'JobsModule',
+        );
+      }
+    }
+  }
+
+  /** Upserts every declared `@Recurring` schedule and removes the ones no longer declared. */
+  async reconcileSchedules(handlers: RegisteredHandler[]): Promise<void> {
+    const declared = handlers.filter((h) => h.schedule);
+    for (const h of declared) {
+      const { cron, tz, data } = h.schedule!;
+      await this.boss.schedule(h.queue, cron, data ?? null, { tz, key: RECURRING_SCHEDULE_KEY });
+    }
+    const names = new Set(declared.map((h) => h.queue));
+    for (const schedule of await this.boss.getSchedules()) {
+      if (schedule.key === RECURRING_SCHEDULE_KEY && !names.has(schedule.name)) {
+        await this.boss.unschedule(schedule.name, RECURRING_SCHEDULE_KEY);
+        this.logger?.log?.(
+          `Unscheduled "${schedule.name}" (${schedule.cron}): no @Recurring declares it any more`,
+          'JobsModule',
+        );
+      }
+    }
+  }
+
+  /** Every managed option with its pg-boss default where the declaration is silent. */
+  private desired(queue: DeclaredQueue): Record<string, unknown> {
+    const full: Record<string, unknown> = { ...MANAGED_QUEUE_OPTION_DEFAULTS, notify: this.notify };
+    for (const [key, value] of Object.entries(queue.options)) if (value !== undefined) full[key] = value;
+    // createQueue takes only set values; nulls mean "pg-boss default".
+    return Object.fromEntries(Object.entries(full).filter(([, v]) => v !== null));
+  }
+
+  private assertImmutableUnchanged(queue: DeclaredQueue, current: QueueResult): void {
+    const fallback: Record<string, unknown> = { policy: 'standard', partition: false };
+    for (const option of IMMUTABLE_QUEUE_OPTIONS) {
+      const declared = queue.options[option] ?? fallback[option];
+      const actual = current[option] ?? fallback[option];
+      if (declared !== actual) {
+        throw new QueueConflictError(queue.name, option, actual, declared, queue.declaredBy);
+      }
+    }
+  }
+
+  private changes(queue: DeclaredQueue, current: QueueResult): UpdateQueueOptions {
+    const desired: Record<string, unknown> = { ...MANAGED_QUEUE_OPTION_DEFAULTS, notify: this.notify };
+    for (const [key, value] of Object.entries(queue.options)) if (value !== undefined) desired[key] = value;
+    const changes: Record<string, unknown> = {};
+    for (const key of Object.keys(MANAGED_QUEUE_OPTION_DEFAULTS) as ManagedKey[]) {
+      const want = desired[key] ?? null;
+      const have = (current as unknown as Record<string, unknown>)[key] ?? null;
+      if (want !== have) changes[key] = want;
+    }
+    // pg-boss cannot store a null for these: the default means "unset" already.
+    for (const key of ['warningQueueSize'] as const) {
+      if (changes[key] === null) delete changes[key];
+    }
+    return changes as UpdateQueueOptions;
+  }
+}
+
+// 0 for queues another declared queue dead-letters into, so they are created first.
+function rank(queue: DeclaredQueue, all: DeclaredQueue[]): number {
+  return all.some((q) => q.options.deadLetter === queue.name) ? 0 : 1;
+}

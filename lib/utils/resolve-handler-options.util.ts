@@ -1,0 +1,118 @@
+import type { WorkOptions } from 'pg-boss';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
+import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
+import { DEFAULT_POLLING_INTERVAL_SECONDS } from '../jobs.constants.js';
+import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
+import type {
+  DiscoveredHandler,
+  RegisteredHandler,
+} from '../interfaces/registered-handler.interface.js';
+import { validateHandlerOptions } from './validate-options.util.js';
+
+const QUEUE_KEYS = [
+  'retryLimit',
+  'retryDelay',
+  'retryBackoff',
+  'retryDelayMax',
+  'expireInSeconds',
+  'heartbeatSeconds',
+  'retentionSeconds',
+  'deleteAfterSeconds',
+  'deadLetter',
+  'policy',
+  'partition',
+  'warningQueueSize',
+] as const satisfies readonly (keyof JobQueueOptions)[];
+
+/** Splits out the queue options of a mixed options object. */
+export function pickQueueOptions(options: Record<string, unknown>): JobQueueOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of QUEUE_KEYS) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as JobQueueOptions;
+}
+
+function omit<T extends Record<string, unknown>>(options: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && !keys.includes(k))) as Partial<T>;
+}
+
+/**
+ * Merges a handler's options in order of precedence, lowest first: module defaults
+ * (`queueDefaults`, `workerDefaults`), the job definition, the decorator, then the module's
+ * `handlers[queue]` overrides. Validates the result and names the handler in any error.
+ */
+export function resolveHandlerOptions(
+  discovered: DiscoveredHandler,
+  declared: JobHandlerOptions & { tz?: string; data?: object },
+  moduleOptions: JobsModuleOptions,
+): RegisteredHandler {
+  const queue = discovered.definition.name;
+  const recurring = discovered.kind === 'recurring';
+  const owner = `${discovered.owner} (queue "${queue}")`;
+  if (typeof declared !== 'object' || declared === null) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, 'the options factory must return an options object'),
+    );
+  }
+  const override = (moduleOptions.handlers?.[queue] ?? {}) as Record<string, unknown>;
+  validateHandlerOptions(declared as Record<string, unknown>, owner, { recurring });
+  validateHandlerOptions(override, `${owner}, JobsModule handlers["${queue}"]`, { recurring });
+
+  const queueOptions: JobQueueOptions = {
+    ...pickQueueOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>),
+    ...pickQueueOptions(discovered.definition.options as Record<string, unknown>),
+    ...pickQueueOptions(declared as Record<string, unknown>),
+    ...pickQueueOptions(override),
+  };
+  // The merged set is checked again: cross-option rules (retryDelayMax needs retryBackoff) can
+  // only fail once the layers are combined.
+  validateHandlerOptions(queueOptions as Record<string, unknown>, owner);
+  if (queueOptions.deadLetter === queue) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, `deadLetter cannot be the queue itself; use e.g. "${queue}.dead"`),
+    );
+  }
+
+  const options = {
+    ...omit((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, QUEUE_KEYS),
+    ...omit(declared as Record<string, unknown>, [...QUEUE_KEYS, 'tz', 'data']),
+    ...omit(override, [...QUEUE_KEYS, 'tz', 'data']),
+  } as JobHandlerOptions;
+  validateHandlerOptions(options as Record<string, unknown>, owner);
+
+  const kind = discovered.kind === 'single' && options.batchSize !== undefined ? 'batch' : discovered.kind;
+  const tz = (override.tz ?? declared.tz) as string | undefined;
+  const data = (override.data ?? declared.data) as object | undefined;
+  return {
+    kind,
+    owner: discovered.owner,
+    definition: discovered.definition,
+    invoke: discovered.invoke,
+    queue,
+    options,
+    queueOptions,
+    ...(discovered.cron !== undefined
+      ? { schedule: { cron: discovered.cron, ...(tz ? { tz } : {}), ...(data ? { data } : {}) } }
+      : {}),
+  };
+}
+
+/** The pg-boss `work()` options for a registered handler. */
+export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
+  const { options } = handler;
+  const work: WorkOptions = {
+    localConcurrency: options.concurrency ?? 1,
+    batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
+    pollingIntervalSeconds: options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
+    // Metadata carries priority, createdOn and retryLimit for the Job object; per-job results let
+    // one batch settle each job on its own and send invalid payloads straight to the dead letter.
+    includeMetadata: true,
+    perJobResults: true,
+  };
+  if (options.minPriority !== undefined) work.minPriority = options.minPriority;
+  if (options.maxPriority !== undefined) work.maxPriority = options.maxPriority;
+  if (options.groupConcurrency !== undefined) work.groupConcurrency = options.groupConcurrency;
+  if (options.heartbeatRefreshSeconds !== undefined) work.heartbeatRefreshSeconds = options.heartbeatRefreshSeconds;
+  return work;
+}

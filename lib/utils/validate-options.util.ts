@@ -1,0 +1,109 @@
+import { policies } from 'pg-boss';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
+import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
+import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+
+// pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
+// the declaration instead of surfacing later as a bare assertion from pg-boss.
+const QUEUE_NAME = /^[\w.\-/]+$/;
+
+/** Throws a `JobsConfigurationError` naming `owner` when `name` is not a valid pg-boss queue name. */
+export function assertQueueName(name: unknown, owner: string): asserts name is string {
+  if (typeof name !== 'string' || !QUEUE_NAME.test(name)) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(
+        owner,
+        `queue name ${JSON.stringify(name)} may only contain letters, digits, "_", "-", "." and "/"`,
+      ),
+    );
+  }
+}
+
+type Rule = (value: unknown, all: JobHandlerOptions) => string | undefined;
+
+const int = (min: number): Rule => (v) =>
+  Number.isInteger(v) && (v as number) >= min ? undefined : `must be an integer >= ${min}`;
+const num = (min: number): Rule => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a number >= ${min}`;
+const bool: Rule = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+const priority: Rule = (v) => (Number.isInteger(v) ? undefined : 'must be an integer');
+const groupLimit: Rule = (v) => {
+  if (Number.isInteger(v) && (v as number) >= 1) return undefined;
+  const cfg = v as { default?: unknown } | null;
+  if (typeof cfg === 'object' && cfg !== null && Number.isInteger(cfg.default) && (cfg.default as number) >= 1) {
+    return undefined;
+  }
+  return 'must be an integer >= 1 or { default: n, tiers?: { name: n } }';
+};
+
+/** Every option `@JobHandler`, `@Recurring` and the module's `handlers` map accept, with its rule. */
+const RULES: Record<string, Rule> = {
+  concurrency: int(1),
+  batchSize: int(1),
+  groupConcurrency: groupLimit,
+  pollingIntervalSeconds: num(0.5),
+  minPriority: priority,
+  maxPriority: (v, all) =>
+    priority(v, all) ??
+    (typeof all.minPriority === 'number' && (v as number) < all.minPriority
+      ? `must be >= minPriority (${all.minPriority})`
+      : undefined),
+  heartbeatRefreshSeconds: (v, all) =>
+    num(Number.MIN_VALUE)(v, all) ??
+    (all.heartbeatSeconds !== undefined && (v as number) >= all.heartbeatSeconds
+      ? `must be less than heartbeatSeconds (${all.heartbeatSeconds})`
+      : undefined),
+  retryLimit: int(0),
+  retryDelay: int(0),
+  retryBackoff: bool,
+  retryDelayMax: (v, all) =>
+    int(0)(v, all) ?? (all.retryBackoff === true ? undefined : 'only applies with retryBackoff: true'),
+  expireInSeconds: (v, all) =>
+    num(1)(v, all) ?? ((v as number) > 24 * 3600 ? 'cannot exceed 86400 (24 hours)' : undefined),
+  heartbeatSeconds: int(10),
+  retentionSeconds: num(1),
+  deleteAfterSeconds: num(0),
+  warningQueueSize: int(1),
+  deadLetter: (v) =>
+    typeof v === 'string' && QUEUE_NAME.test(v)
+      ? undefined
+      : 'must be a queue name (letters, digits, "_", "-", "." and "/")',
+  policy: (v) =>
+    typeof v === 'string' && Object.values(policies).includes(v as never)
+      ? undefined
+      : `must be one of ${Object.values(policies).join(', ')}`,
+  partition: bool,
+  // @Recurring only
+  tz: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be an IANA time zone name'),
+  data: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object'),
+};
+
+/** Keys of {@link RULES} that only `@Recurring` accepts. */
+const RECURRING_ONLY = new Set(['tz', 'data']);
+
+/**
+ * Validates handler options, throwing a `JobsConfigurationError` that names the handler, the option
+ * and the accepted values. Unknown keys are refused, since they are almost always typos.
+ */
+export function validateHandlerOptions(
+  options: Record<string, unknown>,
+  owner: string,
+  { recurring = false }: { recurring?: boolean } = {},
+): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const rule = RULES[key];
+    if (!rule || (!recurring && RECURRING_ONLY.has(key)) || (recurring && key === 'batchSize')) {
+      const known = Object.keys(RULES).filter((k) => recurring || !RECURRING_ONLY.has(k));
+      throw new JobsConfigurationError(
+        INVALID_HANDLER_OPTION(owner, `unknown option "${key}" (known: ${known.join(', ')})`),
+      );
+    }
+    const problem = rule(value, options as JobHandlerOptions);
+    if (problem) {
+      throw new JobsConfigurationError(
+        INVALID_HANDLER_OPTION(owner, `${key} ${problem}, got ${JSON.stringify(value)}`),
+      );
+    }
+  }
+}

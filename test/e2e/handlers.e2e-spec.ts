@@ -1,0 +1,64 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { defineJob, JobHandler, JobsService, type Job, type JobEvent } from '../../lib/index.js';
+import { createApp, dropSchema, uniqueSchema, waitFor } from '../support/e2e.js';
+
+const Greet = defineJob<{ name: string }>('greet');
+
+@Injectable()
+class Greeter {
+  greet(name: string) {
+    return `hello ${name}`;
+  }
+}
+
+@Injectable()
+class GreetJobs {
+  readonly seen: Array<{ id: string; text: string; attempt: number; priority: number; createdOn: Date }> = [];
+  constructor(private readonly greeter: Greeter) {}
+
+  @JobHandler(Greet)
+  async handle(job: Job<{ name: string }>) {
+    this.seen.push({
+      id: job.id,
+      text: this.greeter.greet(job.data.name),
+      attempt: job.attempt,
+      priority: job.priority,
+      createdOn: job.createdOn,
+    });
+    return { greeted: job.data.name };
+  }
+}
+
+describe('a @JobHandler method', () => {
+  const schema = uniqueSchema('handlers');
+  let app: INestApplicationContext;
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Greeter, GreetJobs] });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it('runs with its provider dependencies injected and stores its result', async () => {
+    const jobs = app.get(JobsService);
+    const events: JobEvent[] = [];
+    const sub = jobs.events$.subscribe((e) => events.push(e));
+    const id = await jobs.send(Greet, { name: 'Ada' }, { priority: 3 });
+    const handler = app.get(GreetJobs);
+    const seen = await waitFor(() => handler.seen.find((s) => s.id === id), { message: 'the handler to run' });
+    expect(seen.text).toBe('hello Ada');
+    expect(seen.attempt).toBe(1);
+    expect(seen.priority).toBe(3);
+    expect(seen.createdOn).toBeInstanceOf(Date);
+    const stored = await waitFor(async () => {
+      const job = await jobs.getJob(Greet, id!);
+      return job?.state === 'completed' ? job : undefined;
+    });
+    expect(stored.output).toEqual({ greeted: 'Ada' });
+    expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual(['started', 'completed']);
+    sub.unsubscribe();
+  });
+});

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Module, type DynamicModule, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import pg from 'pg';
+import { JobsModule, type JobsModuleOptions } from '../../lib/index.js';
+
+export const databaseUrl = (): string => {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: run the e2e suites through jest (global-setup starts PostgreSQL)');
+  return url;
+};
+
+/** A fresh pg-boss schema name, so every spec file (and app) works in isolation. */
+export const uniqueSchema = (prefix: string): string =>
+  `t_${prefix}_${randomUUID().replaceAll('-', '').slice(0, 10)}`.toLowerCase();
+
+@Module({})
+class TestAppModule {}
+
+/** Options of {@link createApp}. */
+export interface TestAppOptions {
+  providers?: Provider[];
+  imports?: DynamicModule['imports'];
+  jobs?: Partial<JobsModuleOptions>;
+  /** Skip `init()`: for tests that expect bootstrap to fail. */
+  init?: boolean;
+}
+
+/**
+ * Builds a Nest application context with `JobsModule.forRoot` on the test database. Fast polling
+ * and no start retries unless the test asks otherwise.
+ */
+export async function createApp(schema: string, options: TestAppOptions = {}): Promise<INestApplicationContext> {
+  const dynamic: DynamicModule = {
+    module: TestAppModule,
+    imports: [
+      JobsModule.forRoot({
+        connectionString: databaseUrl(),
+        schema,
+        logger: false,
+        startAttempts: 1,
+        ...options.jobs,
+      }),
+      ...(options.imports ?? []),
+    ],
+    providers: options.providers ?? [],
+  };
+  const app = await NestFactory.createApplicationContext(dynamic, { logger: false, abortOnError: false, preview: options.init === false });
+  return app;
+}
+
+/**
+ * Polls `probe` until it returns a truthy value and resolves with it; rejects after `timeoutMs`
+ * with `message`. For waiting on database state, never a fixed sleep.
+ */
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  { timeoutMs = 20_000, intervalMs = 20, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A promise resolved from outside, for handlers that must wait for the test. */
+export function gate<T = void>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** Runs SQL on the test database with a short-lived client. */
+export async function sql<R extends Record<string, unknown> = Record<string, unknown>>(
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: databaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a test schema. */
+export async function dropSchema(schema: string): Promise<void> {
+  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
