@@ -21,8 +21,11 @@ export const PG_BOSS_HANDLE = Symbol('nest-pg-jobs:PgBossHandle');
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** Default number of attempts to reach the database at bootstrap (1 s, 2 s, 4 s, 8 s between). */
 export const DEFAULT_START_ATTEMPTS = 5;
-/** Default worker polling interval: pg-boss's 2 s is too slow for interactive jobs. */
-export const DEFAULT_POLLING_INTERVAL_SECONDS = 0.5;
+/**
+ * Default worker polling interval. New jobs wake workers at once through LISTEN/NOTIFY; polling
+ * picks up what sends no notification (retries, delayed jobs), so it bounds how late those start.
+ */
+export const DEFAULT_POLLING_INTERVAL_SECONDS = 1;
 
 /** pg-boss queue options with their pg-boss defaults, the set the module keeps in line. */
 export const MANAGED_QUEUE_OPTION_DEFAULTS = {

@@ -11,7 +11,10 @@ export interface JobWorkerOptions {
    * database across every instance.
    */
   groupConcurrency?: number | GroupConcurrencyConfig;
-  /** Seconds between polls when no wake-up arrives (>= 0.5, default 0.5). */
+  /**
+   * Seconds between polls (>= 0.5, default 1). New jobs wake the worker at once through
+   * LISTEN/NOTIFY; polling picks up retries and delayed jobs, so it bounds how late they start.
+   */
   pollingIntervalSeconds?: number;
   /** Only fetch jobs with at least this priority. */
   minPriority?: number;

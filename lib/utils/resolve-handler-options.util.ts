@@ -101,10 +101,14 @@ export function resolveHandlerOptions(
 /** The pg-boss `work()` options for a registered handler. */
 export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
   const { options } = handler;
+  const polling = options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS;
   const work: WorkOptions = {
     localConcurrency: options.concurrency ?? 1,
     batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
-    pollingIntervalSeconds: options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS,
+    pollingIntervalSeconds: polling,
+    // pg-boss relaxes polling to 30 s while LISTEN/NOTIFY is up, but retries and delayed jobs never
+    // NOTIFY: they would start up to 30 s late. Polling stays at the same pace in both modes.
+    notifyPollingIntervalSeconds: polling,
     // Metadata carries priority, createdOn and retryLimit for the Job object; per-job results let
     // one batch settle each job on its own and send invalid payloads straight to the dead letter.
     includeMetadata: true,
