@@ -103,6 +103,9 @@ export class JobsOrchestrator
       this.readyDeferred.resolve();
     } catch (error) {
       this.readyDeferred.reject(error);
+      // Nest runs no shutdown hook after a failed init: stop what was started here, or pg-boss's
+      // timers and pool would keep the process alive.
+      if (this.handle.owned) await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
       throw error;
     }
   }
