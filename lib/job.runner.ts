@@ -17,6 +17,14 @@ export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
   private readonly running = new Map<string, AbortController>();
 
+  /**
+   * Wakes this queue's worker loops. pg-boss sleeps a full polling interval after every fetch that
+   * was not a full batch (always, at batch size 1), which caps a queue at one job per loop per
+   * interval. Called after each handled batch: a busy loop then fetches again at once, an idle
+   * one fetches once and, finding nothing, sleeps as before.
+   */
+  wake: () => void = () => undefined;
+
   constructor(
     private readonly handler: RegisteredHandler,
     private readonly events: JobEventsBus,
@@ -32,7 +40,10 @@ export class JobRunner {
       if ('invalid' in item) results.push(this.deadLetterInvalid(item.raw, item.invalid));
       else valid.push(item.job);
     }
-    if (valid.length === 0) return results;
+    if (valid.length === 0) {
+      this.wake();
+      return results;
+    }
     try {
       if (this.handler.kind === 'batch') {
         results.push(...(await this.runBatch(valid, jobs)));
@@ -42,6 +53,7 @@ export class JobRunner {
     } finally {
       for (const job of valid) this.running.delete(job.id);
     }
+    this.wake();
     return results;
   };
 

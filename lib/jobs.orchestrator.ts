@@ -122,6 +122,13 @@ export class JobsOrchestrator
       const runner = new JobRunner(handler, this.events, this.logger);
       this.runners.set(handler.queue, runner);
       await this.boss.work(handler.queue, toWorkOptions(handler), runner.handle as never);
+      const loops = this.boss
+        .getWipData()
+        .filter((w) => w.name === handler.queue)
+        .map((w) => w.id);
+      runner.wake = () => {
+        for (const id of loops) this.boss.notifyWorker(id);
+      };
       this.logger?.log?.(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
