@@ -17,7 +17,9 @@ export interface JobHandlerMetadata {
 type SingleHandler<T> = (job: Job<T>) => unknown;
 type BatchHandler<T> = (jobs: Job<T>[]) => Promise<void | BatchJobResult[]> | void | BatchJobResult[];
 
-type MethodDecorator<M> = (
+// Generic over the decorated method so that only its parameter is checked against the definition
+// (a method returning Promise<X> must still fit a handler typed to return unknown).
+type MethodDecorator<T> = <M extends T>(
   target: object,
   key: string | symbol,
   descriptor: TypedPropertyDescriptor<M>,

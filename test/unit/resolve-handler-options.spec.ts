@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { defineJob, JobsConfigurationError } from '../../lib/index.js';
+import { resolveHandlerOptions, toWorkOptions } from '../../lib/utils/resolve-handler-options.util.js';
+import type { DiscoveredHandler } from '../../lib/interfaces/registered-handler.interface.js';
+
+const Email = defineJob('email', { retryLimit: 5, deadLetter: 'email.dead', expireInSeconds: 60 });
+const discovered = (over: Partial<DiscoveredHandler> = {}): DiscoveredHandler => ({
+  kind: 'single',
+  owner: 'EmailJobs.send',
+  definition: Email,
+  options: {},
+  invoke: async () => undefined,
+  ...over,
+});
+
+describe('resolveHandlerOptions', () => {
+  it('layers queue options: module defaults < definition < decorator < module handlers[queue]', () => {
+    const handler = resolveHandlerOptions(
+      discovered(),
+      { expireInSeconds: 30, concurrency: 2 },
+      {
+        queueDefaults: { retryLimit: 1, retryDelay: 3, deleteAfterSeconds: 10 },
+        handlers: { email: { retryDelay: 9 } },
+      },
+    );
+    expect(handler.queueOptions).toEqual({
+      retryLimit: 5, // definition beats queueDefaults
+      retryDelay: 9, // handlers[queue] beats queueDefaults
+      deleteAfterSeconds: 10, // queueDefaults where nobody else speaks
+      deadLetter: 'email.dead',
+      expireInSeconds: 30, // decorator beats definition
+    });
+    expect(handler.options).toEqual({ concurrency: 2 });
+  });
+
+  it('layers worker options: workerDefaults < decorator < module handlers[queue]', () => {
+    const handler = resolveHandlerOptions(
+      discovered(),
+      { concurrency: 2, minPriority: 1 },
+      { workerDefaults: { concurrency: 8, pollingIntervalSeconds: 2 }, handlers: { email: { concurrency: 4 } } },
+    );
+    expect(handler.options).toEqual({ concurrency: 4, pollingIntervalSeconds: 2, minPriority: 1 });
+  });
+
+  it('makes a handler a batch handler when its resolved options set batchSize', () => {
+    const handler = resolveHandlerOptions(discovered(), { batchSize: 20 }, {});
+    expect(handler.kind).toBe('batch');
+    expect(toWorkOptions(handler)).toMatchObject({ batchSize: 20, localConcurrency: 1 });
+  });
+
+  it('keeps a single-job handler at batch size 1 with its concurrency as pg-boss local concurrency', () => {
+    const handler = resolveHandlerOptions(discovered(), { concurrency: 6, maxPriority: 9 }, {});
+    expect(toWorkOptions(handler)).toEqual({
+      localConcurrency: 6,
+      batchSize: 1,
+      pollingIntervalSeconds: 1,
+      notifyPollingIntervalSeconds: 1,
+      includeMetadata: true,
+      perJobResults: true,
+      maxPriority: 9,
+    });
+  });
+
+  it('carries cron, time zone and data for @Recurring', () => {
+    const handler = resolveHandlerOptions(
+      discovered({ kind: 'recurring', cron: '0 3 * * *', definition: { name: 'nightly', options: {} } }),
+      { tz: 'Europe/Berlin', data: { full: true }, retryLimit: 0 },
+      {},
+    );
+    expect(handler.schedule).toEqual({ cron: '0 3 * * *', tz: 'Europe/Berlin', data: { full: true } });
+    expect(handler.queueOptions).toEqual({ retryLimit: 0 });
+  });
+
+  it.each([
+    [{ concurrency: 0 }, 'concurrency must be an integer >= 1, got 0'],
+    [{ concurrency: 1.5 }, 'concurrency must be an integer >= 1, got 1.5'],
+    [{ pollingIntervalSeconds: 0.1 }, 'pollingIntervalSeconds must be a number >= 0.5, got 0.1'],
+    [{ retryLimit: -1 }, 'retryLimit must be an integer >= 0, got -1'],
+    [{ heartbeatSeconds: 5 }, 'heartbeatSeconds must be an integer >= 10, got 5'],
+    [{ minPriority: 5, maxPriority: 1 }, 'maxPriority must be >= minPriority (5), got 1'],
+    [{ retryDelayMax: 10 }, 'retryDelayMax only applies with retryBackoff: true, got 10'],
+    [{ policy: 'fifo' }, 'policy must be one of standard, short, singleton, stately, exclusive, key_strict_fifo, got "fifo"'],
+    [{ deadLetter: 'x y' }, 'deadLetter must be a queue name'],
+    [{ tz: 'Europe/Berlin' }, 'unknown option "tz"'],
+  ])('refuses %j, naming the handler', (options, message) => {
+    expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(JobsConfigurationError);
+    expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(
+      `Invalid options for EmailJobs.send (queue "email"): ${message}`,
+    );
+  });
+
+  it('refuses a dead-letter queue equal to the queue itself', () => {
+    expect(() => resolveHandlerOptions(discovered(), { deadLetter: 'email' }, {})).toThrow(
+      'deadLetter cannot be the queue itself; use e.g. "email.dead"',
+    );
+  });
+
+  it('names the module handlers map when the override is the culprit', () => {
+    expect(() => resolveHandlerOptions(discovered(), {}, { handlers: { email: { concurrency: -2 } } })).toThrow(
+      'Invalid options for EmailJobs.send (queue "email"), JobsModule handlers["email"]: concurrency must be an integer >= 1, got -2.',
+    );
+  });
+
+  it('refuses a factory that returned something other than an object', () => {
+    expect(() => resolveHandlerOptions(discovered(), undefined as never, {})).toThrow(
+      'the options factory must return an options object',
+    );
+  });
+});
