@@ -14,8 +14,10 @@ export interface SendJobOptions
   /** Delay: seconds from now, a `Date`, or an ISO date string. */
   startAfter?: number | Date | string;
   /**
-   * Idempotency key: while a job with this key is queued (or active, depending on the queue
-   * policy), sending another returns `null` instead of creating a duplicate.
+   * Idempotency key. On a queue whose policy is `short` (one queued job per key), `singleton`
+   * (one active), `stately` (one per state) or `exclusive` (one queued or active), sending another
+   * job with the same key returns `null` instead of creating a duplicate. On a `standard` queue
+   * the key only dedupes together with `throttle` or `debounce`.
    */
   singletonKey?: string;
   /** At most one job per `seconds` (per `key` when given); extra sends in the period return `null`. */
