@@ -141,8 +141,9 @@ export class JobsOrchestrator
   }
 
   /**
-   * Stops fetching and waits for in-flight jobs, before other providers are destroyed (the module
-   * is global, so its hooks run first). Jobs still running at the timeout are failed and retried.
+   * Stops fetching and waits for in-flight jobs; jobs still running at the timeout are failed and
+   * retried. Nest destroys global modules last, so this runs after the application modules'
+   * onModuleDestroy but before any beforeApplicationShutdown / onApplicationShutdown hook.
    */
   async onModuleDestroy(): Promise<void> {
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;

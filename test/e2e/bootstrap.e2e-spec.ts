@@ -217,4 +217,21 @@ describe('bootstrap', () => {
     expect(concurrency('reports')).toBe(5);
     await app.close();
   });
+
+  it('accepts forRootAsync({ useClass }) with a createJobsOptions() factory class', async () => {
+    const s = schema('use_class');
+    @Injectable()
+    class JobsConfig {
+      createJobsOptions() {
+        return { connectionString: databaseUrl(), schema: s, logger: false as const, workers: false };
+      }
+    }
+    @Module({ imports: [JobsModule.forRootAsync({ useClass: JobsConfig })], providers: [MailA] })
+    class ClassApp {}
+    const app = await NestFactory.createApplicationContext(ClassApp, { logger: false });
+    const jobs = app.get(JobsService);
+    expect(await jobs.send(Mail, { to: 'ada@example.com' })).toEqual(expect.any(String));
+    expect(jobs.boss.getWipData()).toHaveLength(0);
+    await app.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { defineJob, JobHandler, JobsService, JobsStartError, type Job } from '../../lib/index.js';
 import { createApp, dropSchema, gate, uniqueSchema, waitFor } from '../support/e2e.js';
@@ -8,7 +8,8 @@ const Report = defineJob<{ id: number }>('report', { retryLimit: 1 });
 const FollowUp = defineJob<{ id: number }>('follow-up');
 
 @Injectable()
-class ReportJobs {
+class ReportJobs implements OnApplicationShutdown {
+  shutdownAt = 0;
   readonly started = gate<string>();
   readonly release = gate();
   finished: number[] = [];
@@ -26,6 +27,10 @@ class ReportJobs {
     await this.jobs.send(FollowUp, { id: job.data.id });
     this.finished.push(job.data.id);
     this.finishedAt = performance.now();
+  }
+
+  onApplicationShutdown() {
+    this.shutdownAt = performance.now();
   }
 
   @JobHandler(FollowUp)
@@ -64,6 +69,9 @@ describe('lifecycle', () => {
     expect(handler.finished).toEqual([1]);
     expect(handler.finishedAt).toBeGreaterThan(0);
     expect(closedAt).toBeGreaterThan(handler.finishedAt);
+    // Jobs drain in JobsModule's onModuleDestroy, before any provider's onApplicationShutdown: a
+    // resource released there is still alive while in-flight jobs finish.
+    expect(handler.shutdownAt).toBeGreaterThan(handler.finishedAt);
     // A fresh instance sees the finished report and the follow-up sent during shutdown.
     const probe = await createApp(s, { jobs: { workers: false } });
     const probeJobs = probe.get(JobsService);
@@ -109,17 +117,35 @@ describe('lifecycle', () => {
   it('retries an unreachable database with backoff, then fails bootstrap with a clear error', async () => {
     const port = await freePort();
     const started = Date.now();
+    const warnings: string[] = [];
+    const logger: LoggerService = { log() {}, error() {}, warn: (m: unknown) => void warnings.push(String(m)) };
     const error = await createApp(schema('unreachable'), {
       providers: [ReportJobs],
       jobs: {
         connectionString: `postgres://app:s3cret-pw@127.0.0.1:${port}/nowhere`,
         startAttempts: 3,
+        logger,
       },
     }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(JobsStartError);
     expect((error as Error).message).toMatch(/^Could not start pg-boss after 3 attempt\(s\): .*ECONNREFUSED/);
     expect((error as Error).message).not.toContain('s3cret-pw');
-    // 1 s then 2 s between the three attempts.
+    // 1 s then 2 s between the three attempts, one log line each.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    const attempts = warnings.filter((w) => w.startsWith('Database not reachable'));
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]).toMatch(/ECONNREFUSED.*attempt 1 of 3, retrying in 1 s$/);
+    expect(attempts[1]).toMatch(/attempt 2 of 3, retrying in 2 s$/);
+    expect(warnings.join('\n')).not.toContain('s3cret-pw');
+  });
+
+  it('runs no cron scheduler in an instance with `scheduler: false`', async () => {
+    const s = schema('no_scheduler');
+    const quiet = await createApp(s, { jobs: { scheduler: false, connection: undefined } });
+    const active = await createApp(s);
+    const instances = await quiet.get(JobsService).boss.getInstances();
+    expect(instances.filter((i) => i.live).map((i) => i.schedule).sort()).toEqual([false, true]);
+    await quiet.close();
+    await active.close();
   });
 });
