@@ -1,0 +1,129 @@
+import { Injectable, type LoggerService } from '@nestjs/common';
+import { CronExpression } from '@nestjs/schedule';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { PgBoss } from 'pg-boss';
+import { defineJob, JobHandler, JobsService, Recurring, RECURRING_SCHEDULE_KEY, type Job } from '../../lib/index.js';
+import { createApp, databaseUrl, dropSchema, uniqueSchema, waitFor } from '../support/e2e.js';
+
+const Urgent = defineJob<{ p: number }>('urgent');
+const Tenant = defineJob<{ tenant: string; n: number }>('tenant');
+
+@Injectable()
+class FilteredJobs {
+  readonly ran: number[] = [];
+  @JobHandler(Urgent, { minPriority: 5 })
+  async urgent(job: Job<{ p: number }>) {
+    this.ran.push(job.data.p);
+  }
+}
+
+@Injectable()
+class TenantJobs {
+  readonly running = new Map<string, number>();
+  readonly maxPerTenant = new Map<string, number>();
+  maxTotal = 0;
+  done = 0;
+  @JobHandler(Tenant, { concurrency: 4, groupConcurrency: 1 })
+  async run(job: Job<{ tenant: string; n: number }>) {
+    const t = job.data.tenant;
+    this.running.set(t, (this.running.get(t) ?? 0) + 1);
+    this.maxPerTenant.set(t, Math.max(this.maxPerTenant.get(t) ?? 0, this.running.get(t)!));
+    this.maxTotal = Math.max(this.maxTotal, [...this.running.values()].reduce((a, b) => a + b, 0));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    this.running.set(t, this.running.get(t)! - 1);
+    this.done++;
+  }
+}
+
+@Injectable()
+class NestCronJobs {
+  @Recurring('nightly', CronExpression.EVERY_DAY_AT_3AM, { tz: 'Europe/Berlin' })
+  async nightly() {}
+}
+
+describe('handler and module options', () => {
+  const schemas: string[] = [];
+  const schema = (name: string) => {
+    const s = uniqueSchema(name);
+    schemas.push(s);
+    return s;
+  };
+  afterAll(async () => {
+    for (const s of schemas) await dropSchema(s);
+  });
+
+  it('only fetches jobs inside the handler priority range', async () => {
+    const app = await createApp(schema('priority_filter'), { providers: [FilteredJobs] });
+    const jobs = app.get(JobsService);
+    const low = await jobs.send(Urgent, { p: 1 }, { priority: 1 });
+    const high = await jobs.send(Urgent, { p: 9 }, { priority: 9 });
+    await waitFor(async () => (await jobs.getJob(Urgent, high!))?.state === 'completed', { message: 'the urgent job' });
+    // Let the worker fetch again after the urgent job: the low-priority one must still be waiting.
+    const after = Date.now();
+    await waitFor(() => (jobs.boss.getWipData().find((w) => w.name === 'urgent')?.lastFetchedOn ?? 0) > after, {
+      message: 'another fetch by the worker',
+    });
+    expect((await jobs.getJob(Urgent, low!))?.state).toBe('created');
+    expect(app.get(FilteredJobs).ran).toEqual([9]);
+    await app.close();
+  });
+
+  it('limits running jobs per group with groupConcurrency, across the queue', async () => {
+    const app = await createApp(schema('groups'), { providers: [TenantJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(TenantJobs);
+    const sends = [];
+    for (let n = 0; n < 4; n++) {
+      for (const tenant of ['acme', 'globex']) {
+        sends.push(jobs.send(Tenant, { tenant, n }, { group: { id: tenant } }));
+      }
+    }
+    await Promise.all(sends);
+    await waitFor(() => handler.done === 8, { message: 'eight tenant jobs' });
+    expect(handler.maxPerTenant.get('acme')).toBe(1);
+    expect(handler.maxPerTenant.get('globex')).toBe(1);
+    expect(handler.maxTotal).toBe(2);
+    await app.close();
+  });
+
+  it("accepts @nestjs/schedule's CronExpression values", async () => {
+    const app = await createApp(schema('cron_enum'), { providers: [NestCronJobs] });
+    const schedule = await app.get(JobsService).boss.getSchedule('nightly', RECURRING_SCHEDULE_KEY);
+    expect(schedule).toMatchObject({ cron: CronExpression.EVERY_DAY_AT_3AM, timezone: 'Europe/Berlin' });
+    await app.close();
+  });
+
+  it('uses an app-owned PgBoss: starts it, never stops it', async () => {
+    const s = schema('owned');
+    const boss = new PgBoss({ connectionString: databaseUrl(), schema: s });
+    const app = await createApp(s, {
+      providers: [FilteredJobs],
+      jobs: { connectionString: undefined, boss, schema: s },
+    });
+    const jobs = app.get(JobsService);
+    expect(jobs.boss).toBe(boss);
+    const id = await jobs.send(Urgent, { p: 7 }, { priority: 7 });
+    await waitFor(async () => (await jobs.getJob(Urgent, id!))?.state === 'completed', { message: 'the job' });
+    await app.close();
+    // Still running: the application, not the module, decides when it stops.
+    expect(await boss.send('urgent', { p: 8 })).toEqual(expect.any(String));
+    expect(boss.getWipData()).toHaveLength(0);
+    await boss.stop({ graceful: false });
+  });
+
+  it('logs pg-boss error and warning events instead of crashing', async () => {
+    const logged: string[] = [];
+    const logger: LoggerService = {
+      log() {},
+      warn: (m: { message?: string }) => void logged.push(`warn ${m.message}`),
+      error: (m: { message?: string }) => void logged.push(`error ${m.message}`),
+    };
+    const app = await createApp(schema('events'), { jobs: { logger } });
+    const boss = app.get(JobsService).boss;
+    // An EventEmitter with no 'error' listener throws; the module always listens.
+    expect(() => boss.emit('error', new Error('connection reset'))).not.toThrow();
+    boss.emit('warning', { message: 'slow query', data: {} });
+    expect(logged).toEqual(['error pg-boss error: connection reset', 'warn pg-boss warning: slow query']);
+    await app.close();
+  });
+});
