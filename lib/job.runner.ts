@@ -33,6 +33,7 @@ export class JobRunner {
 
   /** The pg-boss work handler. */
   readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+    const raws = new Map(jobs.map((raw) => [raw.id, raw]));
     const prepared = await Promise.all(jobs.map((raw) => this.prepare(raw)));
     const results: JobResult[] = [];
     const valid: Job<unknown>[] = [];
@@ -46,9 +47,9 @@ export class JobRunner {
     }
     try {
       if (this.handler.kind === 'batch') {
-        results.push(...(await this.runBatch(valid, jobs)));
+        results.push(...(await this.runBatch(valid, raws)));
       } else {
-        results.push(...(await Promise.all(valid.map((job) => this.runOne(job, jobs)))));
+        results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws)))));
       }
     } finally {
       for (const job of valid) this.running.delete(job.id);
@@ -95,7 +96,7 @@ export class JobRunner {
     return { job };
   }
 
-  private async runOne(job: Job<unknown>, raws: JobWithMetadata<object>[]): Promise<JobResult> {
+  private async runOne(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): Promise<JobResult> {
     this.emit('started', job);
     const started = performance.now();
     try {
@@ -108,7 +109,10 @@ export class JobRunner {
     }
   }
 
-  private async runBatch(jobs: Job<unknown>[], raws: JobWithMetadata<object>[]): Promise<JobResult[]> {
+  private async runBatch(
+    jobs: Job<unknown>[],
+    raws: Map<string, JobWithMetadata<object>>,
+  ): Promise<JobResult[]> {
     for (const job of jobs) this.emit('started', job);
     const started = performance.now();
     let returned: unknown;
@@ -149,9 +153,9 @@ export class JobRunner {
     job: Job<unknown>,
     error: unknown,
     durationMs: number,
-    raws: JobWithMetadata<object>[],
+    raws: Map<string, JobWithMetadata<object>>,
   ): JobResult {
-    const raw = raws.find((r) => r.id === job.id);
+    const raw = raws.get(job.id);
     const willRetry = raw ? raw.retryCount < raw.retryLimit : false;
     this.logger?.warn?.(
       {

@@ -118,6 +118,16 @@ export class JobsOrchestrator
       );
       return;
     }
+    try {
+      await this.startWorkers();
+    } catch (error) {
+      // As in onModuleInit: a failed bootstrap gets no shutdown hook, so stop pg-boss here.
+      if (this.handle.owned) await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startWorkers(): Promise<void> {
     for (const handler of this.handlers) {
       const runner = new JobRunner(handler, this.events, this.logger);
       this.runners.set(handler.queue, runner);

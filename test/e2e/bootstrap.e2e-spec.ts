@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   defineJob,
   DuplicateJobHandlerError,
@@ -13,7 +13,7 @@ import {
   RECURRING_SCHEDULE_KEY,
   type Job,
 } from '../../lib/index.js';
-import { createApp, databaseUrl, dropSchema, uniqueSchema } from '../support/e2e.js';
+import { createApp, databaseUrl, schemasDroppedAfterAll } from '../support/e2e.js';
 
 const Mail = defineJob<{ to: string }>('mail');
 
@@ -63,15 +63,7 @@ const expectBootstrapError = async (schema: string, providers: unknown[], jobs =
   );
 
 describe('bootstrap', () => {
-  const schemas: string[] = [];
-  const schema = (name: string) => {
-    const s = uniqueSchema(name);
-    schemas.push(s);
-    return s;
-  };
-  afterAll(async () => {
-    for (const s of schemas) await dropSchema(s);
-  });
+  const schema = schemasDroppedAfterAll();
 
   it('fails on an invalid handler option with a message naming the handler and the fix', async () => {
     const error = await expectBootstrapError(schema('bad_opt'), [ZeroConcurrency]);

@@ -1,7 +1,7 @@
 import { Injectable, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobHandler, JobsService, JobsStartError, type Job } from '../../lib/index.js';
-import { createApp, dropSchema, gate, uniqueSchema, waitFor } from '../support/e2e.js';
+import { createApp, gate, schemasDroppedAfterAll, waitFor } from '../support/e2e.js';
 import { freePort } from '../../scripts/embedded-postgres.js';
 
 const Report = defineJob<{ id: number }>('report', { retryLimit: 1 });
@@ -40,15 +40,7 @@ class ReportJobs implements OnApplicationShutdown {
 }
 
 describe('lifecycle', () => {
-  const schemas: string[] = [];
-  const schema = (name: string) => {
-    const s = uniqueSchema(name);
-    schemas.push(s);
-    return s;
-  };
-  afterAll(async () => {
-    for (const s of schemas) await dropSchema(s);
-  });
+  const schema = schemasDroppedAfterAll();
 
   it('waits for an in-flight job at shutdown, and a job it sends while the app closes lands', async () => {
     const s = schema('shutdown');

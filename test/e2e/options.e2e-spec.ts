@@ -1,9 +1,9 @@
 import { Injectable, type LoggerService } from '@nestjs/common';
 import { CronExpression } from '@nestjs/schedule';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { PgBoss } from 'pg-boss';
 import { defineJob, JobHandler, JobsService, Recurring, RECURRING_SCHEDULE_KEY, type Job } from '../../lib/index.js';
-import { createApp, databaseUrl, dropSchema, uniqueSchema, waitFor } from '../support/e2e.js';
+import { createApp, databaseUrl, schemasDroppedAfterAll, waitFor } from '../support/e2e.js';
 
 const Urgent = defineJob<{ p: number }>('urgent');
 const Tenant = defineJob<{ tenant: string; n: number }>('tenant');
@@ -42,15 +42,7 @@ class NestCronJobs {
 }
 
 describe('handler and module options', () => {
-  const schemas: string[] = [];
-  const schema = (name: string) => {
-    const s = uniqueSchema(name);
-    schemas.push(s);
-    return s;
-  };
-  afterAll(async () => {
-    for (const s of schemas) await dropSchema(s);
-  });
+  const schema = schemasDroppedAfterAll();
 
   it('only fetches jobs inside the handler priority range', async () => {
     const app = await createApp(schema('priority_filter'), { providers: [FilteredJobs] });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule, type INestApplicationContext, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { afterAll } from '@jest/globals';
 import pg from 'pg';
 import { JobsModule, type JobsModuleOptions } from '../../lib/index.js';
 
@@ -97,4 +98,20 @@ export async function sql<R extends Record<string, unknown> = Record<string, unk
 /** Drops a test schema. */
 export async function dropSchema(schema: string): Promise<void> {
   await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/**
+ * For spec files that need several schemas: returns a factory of fresh schema names, all dropped
+ * after the file's tests.
+ */
+export function schemasDroppedAfterAll(): (prefix: string) => string {
+  const schemas: string[] = [];
+  afterAll(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+  });
+  return (prefix) => {
+    const schema = uniqueSchema(prefix);
+    schemas.push(schema);
+    return schema;
+  };
 }
