@@ -1,9 +1,9 @@
-import type { LoggerService } from '@nestjs/common';
 import type { JobResult, JobWithMetadata } from 'pg-boss';
 import type { Job } from './interfaces/job.interface.js';
 import type { BatchJobResult } from './interfaces/batch-result.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventsBus } from './job-events.bus.js';
+import type { JobsLogger } from './jobs.logger.js';
 import { validatePayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
 
@@ -28,7 +28,7 @@ export class JobRunner {
   constructor(
     private readonly handler: RegisteredHandler,
     private readonly events: JobEventsBus,
-    private readonly logger: LoggerService | undefined,
+    private readonly logger: JobsLogger | undefined,
   ) {}
 
   /** The pg-boss work handler. */
@@ -157,16 +157,9 @@ export class JobRunner {
   ): JobResult {
     const raw = raws.get(job.id);
     const willRetry = raw ? raw.retryCount < raw.retryLimit : false;
-    this.logger?.warn?.(
-      {
-        message: `Job ${job.name}/${job.id} failed on attempt ${job.attempt}` +
-          (willRetry ? '; it will be retried' : raw?.deadLetter ? `; moving it to ${raw.deadLetter}` : '; no retries left'),
-        queue: job.name,
-        jobId: job.id,
-        attempt: job.attempt,
-        error: error instanceof Error ? error.message : serializeError(error).message,
-      },
-      'JobsModule',
+    const next = willRetry ? 'will retry' : raw?.deadLetter ? `moving it to ${raw.deadLetter}` : 'no retries left';
+    this.logger?.warn(
+      `Job ${job.name} ${job.id} failed on attempt ${job.attempt} (${next}): ${serializeError(error).message}`,
     );
     this.emit('failed', job, { error, durationMs });
     if (willRetry) this.emit('retried', job, { error });
@@ -176,16 +169,8 @@ export class JobRunner {
 
   private deadLetterInvalid(raw: JobWithMetadata<object>, error: unknown): JobResult {
     const job = { id: raw.id, name: raw.name, attempt: raw.retryCount + 1 };
-    this.logger?.error?.(
-      {
-        message: `Job ${raw.name}/${raw.id} has an invalid payload; ` +
-          (raw.deadLetter ? `moved to ${raw.deadLetter} without retrying` : 'failed without retrying'),
-        queue: raw.name,
-        jobId: raw.id,
-        error: (error as Error).message,
-      },
-      'JobsModule',
-    );
+    const next = raw.deadLetter ? `moved to ${raw.deadLetter} without retrying` : 'failed without retrying';
+    this.logger?.error(`Job ${raw.name} ${raw.id} has an invalid payload (${next}): ${(error as Error).message}`);
     this.emit('failed', job, { error });
     if (raw.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
     return { id: raw.id, status: 'deadletter', output: serializeError(error) };

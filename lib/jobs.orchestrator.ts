@@ -1,8 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
-  type LoggerService,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
@@ -18,6 +16,7 @@ import {
 } from './jobs.constants.js';
 import { JobsExplorer, type DiscoveredListener } from './jobs.explorer.js';
 import { JobEventsBus } from './job-events.bus.js';
+import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
@@ -41,7 +40,7 @@ import type { JobEvent } from './interfaces/job-event.interface.js';
 export class JobsOrchestrator
   implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
-  private readonly logger: LoggerService | undefined;
+  private readonly logger: JobsLogger | undefined;
   private readonly runners = new Map<string, JobRunner>();
   private handlers: RegisteredHandler[] = [];
   private workersStarted = false;
@@ -54,14 +53,14 @@ export class JobsOrchestrator
     private readonly events: JobEventsBus,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.logger = options.logger === false ? undefined : (options.logger ?? new Logger('JobsModule'));
+    this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
     // `error` listener would crash the process, so one is always attached.
     this.boss.on('error', (error) =>
-      this.logger?.error?.({ message: `pg-boss error: ${error.message}`, error: error.stack }, 'JobsModule'),
+      this.logger?.error(`pg-boss error: ${error.message}`, error.stack),
     );
     this.boss.on('warning', (warning) =>
-      this.logger?.warn?.({ message: `pg-boss warning: ${warning.message}`, data: warning.data }, 'JobsModule'),
+      this.logger?.warn(`pg-boss warning: ${warning.message}`),
     );
   }
 
@@ -112,9 +111,8 @@ export class JobsOrchestrator
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.workers === false) {
-      this.logger?.log?.(
+      this.logger?.log(
         `Workers disabled: this instance only enqueues (${this.handlers.length} handler(s) not started)`,
-        'JobsModule',
       );
       return;
     }
@@ -139,12 +137,11 @@ export class JobsOrchestrator
       runner.wake = () => {
         for (const id of loops) this.boss.notifyWorker(id);
       };
-      this.logger?.log?.(
+      this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
           (handler.schedule ? `, cron "${handler.schedule.cron}"${handler.schedule.tz ? ` ${handler.schedule.tz}` : ''}` : '') +
           ')',
-        'JobsModule',
       );
     }
     this.workersStarted = true;
@@ -233,9 +230,8 @@ export class JobsOrchestrator
           throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
         }
         const delayMs = Math.min(1000 * 2 ** (attempt - 1), 30_000);
-        this.logger?.warn?.(
+        this.logger?.warn(
           `Database not reachable (${message}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`,
-          'JobsModule',
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
@@ -262,10 +258,7 @@ export class JobsOrchestrator
         Promise.resolve()
           .then(() => listener.invoke(event))
           .catch((error) =>
-            this.logger?.error?.(
-              { message: `@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}` },
-              'JobsModule',
-            ),
+            this.logger?.error(`@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}`),
           );
       });
     }

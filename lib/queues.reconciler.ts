@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import type { PgBoss, Queue, QueueResult, UpdateQueueOptions } from 'pg-boss';
 import { QueueConflictError } from './errors/queue-conflict.error.js';
 import {
@@ -8,6 +7,7 @@ import {
 } from './jobs.constants.js';
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
+import type { JobsLogger } from './jobs.logger.js';
 
 /** A queue the app declares, with the declaration that owns it. */
 export interface DeclaredQueue {
@@ -32,7 +32,7 @@ type ManagedKey = keyof typeof MANAGED_QUEUE_OPTION_DEFAULTS;
 export class QueuesReconciler {
   constructor(
     private readonly boss: PgBoss,
-    private readonly logger: LoggerService | undefined,
+    private readonly logger: JobsLogger | undefined,
     private readonly notify: boolean,
   ) {}
 
@@ -74,7 +74,7 @@ export class QueuesReconciler {
       const current = existing.get(queue.name);
       if (!current) {
         await this.boss.createQueue(queue.name, this.desired(queue) as Omit<Queue, 'name'>);
-        this.logger?.log?.(`Created queue "${queue.name}"`, 'JobsModule');
+        this.logger?.log(`Created queue "${queue.name}"`);
         continue;
       }
       if (!queue.managed) continue;
@@ -82,11 +82,10 @@ export class QueuesReconciler {
       const changes = this.changes(queue, current);
       if (Object.keys(changes).length > 0) {
         await this.boss.updateQueue(queue.name, changes);
-        this.logger?.log?.(
+        this.logger?.log(
           `Updated queue "${queue.name}": ${Object.entries(changes)
             .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
             .join(', ')}`,
-          'JobsModule',
         );
       }
     }
@@ -103,9 +102,8 @@ export class QueuesReconciler {
     for (const schedule of await this.boss.getSchedules()) {
       if (schedule.key === RECURRING_SCHEDULE_KEY && !names.has(schedule.name)) {
         await this.boss.unschedule(schedule.name, RECURRING_SCHEDULE_KEY);
-        this.logger?.log?.(
+        this.logger?.log(
           `Unscheduled "${schedule.name}" (${schedule.cron}): no @Recurring declares it any more`,
-          'JobsModule',
         );
       }
     }

@@ -107,15 +107,18 @@ describe('handler and module options', () => {
     const logged: string[] = [];
     const logger: LoggerService = {
       log() {},
-      warn: (m: { message?: string }) => void logged.push(`warn ${m.message}`),
-      error: (m: { message?: string }) => void logged.push(`error ${m.message}`),
+      warn: (m: string, context?: string) => void logged.push(`warn [${context}] ${m}`),
+      error: (m: string, stack?: string, context?: string) => void logged.push(`error [${context}] ${m} ${stack ? 'with stack' : ''}`),
     };
     const app = await createApp(schema('events'), { jobs: { logger } });
     const boss = app.get(JobsService).boss;
     // An EventEmitter with no 'error' listener throws; the module always listens.
     expect(() => boss.emit('error', new Error('connection reset'))).not.toThrow();
     boss.emit('warning', { message: 'slow query', data: {} });
-    expect(logged).toEqual(['error pg-boss error: connection reset', 'warn pg-boss warning: slow query']);
+    expect(logged).toEqual([
+      'error [JobsModule] pg-boss error: connection reset with stack',
+      'warn [JobsModule] pg-boss warning: slow query',
+    ]);
     await app.close();
   });
 });
