@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { JobsModule } from 'nest-pg-jobs';
+import { JobValidationFilter } from './common/job-validation.filter.js';
+import { ImagesModule } from './images/images.module.js';
+import { ImportsModule } from './imports/imports.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { PaymentsModule } from './payments/payments.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({
+  imports: [
+    // forRootAsync: the options are read when the app starts, not when this file is imported
+    // (main.ts may set DATABASE_URL first). With @nestjs/config, inject ConfigService here.
+    JobsModule.forRootAsync({
+      useFactory: () => {
+        const connectionString = process.env.DATABASE_URL;
+        if (!connectionString) throw new Error('DATABASE_URL is not set');
+        return {
+          connectionString,
+          // In-flight jobs get this long to finish when the app stops; later they are retried.
+          shutdownTimeoutMs: 10_000,
+        };
+      },
+    }),
+    UsersModule,
+    ImagesModule,
+    ImportsModule,
+    PaymentsModule,
+    MaintenanceModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: JobValidationFilter }],
+})
+export class AppModule {}

@@ -1,0 +1,22 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JobHandler, type Job } from 'nest-pg-jobs';
+import { Thumbnail, type ThumbnailData } from './images.jobs.js';
+import { ThumbnailRenderer } from './thumbnail.renderer.js';
+
+@Injectable()
+export class ImagesWorker {
+  private readonly logger = new Logger('Thumbnail');
+
+  constructor(private readonly renderer: ThumbnailRenderer) {}
+
+  /** CPU-bound: two at a time per instance, so one busy instance does not starve its other queues. */
+  @JobHandler(Thumbnail, { concurrency: 2 })
+  async createThumbnail(job: Job<ThumbnailData>) {
+    const started = performance.now();
+    const { imageId, size } = job.data;
+    const result = await this.renderer.render(imageId, size, job.signal);
+    const ms = Math.round(performance.now() - started);
+    this.logger.log(`${imageId} → ${size}x${size} in ${ms} ms (sha256 ${result.sha256.slice(0, 12)})`);
+    return { imageId, size, ...result, ms };
+  }
+}

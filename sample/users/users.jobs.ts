@@ -1,0 +1,18 @@
+import { defineJob } from 'nest-pg-jobs';
+
+export interface WelcomeEmailData {
+  userId: string;
+  email: string;
+}
+
+/**
+ * Sent after sign-up. Mail providers fail now and then, so the job is retried with exponential
+ * backoff (about 1 s, 2 s, 4 s); after the third retry it moves to `welcome-email.dead`, where
+ * someone can inspect it and redrive it once the address is fixed.
+ */
+export const WelcomeEmail = defineJob<WelcomeEmailData>('welcome-email', {
+  retryLimit: 3,
+  retryBackoff: true,
+  retryDelay: 1,
+  deadLetter: 'welcome-email.dead',
+});

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { FakeMailGateway } from './fake-mail.gateway.js';
+import { SessionsStore } from './sessions.store.js';
+import { UsersController } from './users.controller.js';
+import { UsersService } from './users.service.js';
+import { UsersWorker } from './users.worker.js';
+
+@Module({
+  controllers: [UsersController],
+  providers: [UsersService, UsersWorker, FakeMailGateway, SessionsStore],
+  exports: [SessionsStore],
+})
+export class UsersModule {}
