@@ -113,3 +113,39 @@ describe('JobsService and provider scopes', () => {
     expect(b).not.toBeNull();
   });
 });
+
+describe('cancellation across instances', () => {
+  const schema = uniqueSchema('cancel_remote');
+  // heartbeatSeconds lets pg-boss notice, at the next heartbeat, that another instance cancelled a job.
+  const Remote = defineJob<{ n: number }>('remote', { heartbeatSeconds: 10, retryLimit: 0 });
+
+  @Injectable()
+  class RemoteJobs {
+    readonly started = gate<string>();
+    readonly aborted = gate<unknown>();
+    @JobHandler(Remote, { heartbeatRefreshSeconds: 0.5 })
+    async run(job: Job<{ n: number }>) {
+      this.started.open(job.id);
+      await new Promise<void>((resolve) =>
+        job.signal.addEventListener('abort', () => {
+          this.aborted.open(job.signal.reason);
+          resolve();
+        }),
+      );
+    }
+  }
+
+  afterAll(() => dropSchema(schema));
+
+  it('aborts the signal in the instance running the job when another instance cancels it', async () => {
+    const worker = await createApp(schema, { providers: [RemoteJobs] });
+    const api = await createApp(schema, { providers: [RemoteJobs], jobs: { workers: false } });
+    const id = await api.get(JobsService).send(Remote, { n: 1 });
+    expect(await worker.get(RemoteJobs).started.promise).toBe(id);
+    await api.get(JobsService).cancel(Remote, id!);
+    await worker.get(RemoteJobs).aborted.promise;
+    expect((await api.get(JobsService).getJob(Remote, id!))?.state).toBe('cancelled');
+    await api.close();
+    await worker.close();
+  });
+});
