@@ -1,6 +1,7 @@
 import type { JobResult, JobWithMetadata } from 'pg-boss';
 import type { Job } from './interfaces/job.interface.js';
 import type { BatchJobResult } from './interfaces/batch-result.interface.js';
+import type { JobEventType } from './interfaces/job-event.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventsBus } from './job-events.bus.js';
 import type { JobsLogger } from './jobs.logger.js';
@@ -41,12 +42,8 @@ export class JobRunner {
       if ('invalid' in item) results.push(this.deadLetterInvalid(item.raw, item.invalid));
       else valid.push(item.job);
     }
-    if (valid.length === 0) {
-      this.wake();
-      return results;
-    }
     try {
-      if (this.handler.kind === 'batch') {
+      if (valid.length > 0 && this.handler.kind === 'batch') {
         results.push(...(await this.runBatch(valid, raws)));
       } else {
         results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws)))));
@@ -63,11 +60,6 @@ export class JobRunner {
     const controller = this.running.get(jobId);
     controller?.abort(reason);
     return controller !== undefined;
-  }
-
-  /** Number of jobs of this handler running in this instance right now. */
-  get activeCount(): number {
-    return this.running.size;
   }
 
   private async prepare(
@@ -141,8 +133,9 @@ export class JobRunner {
       }
       const error = result.output ?? { message: `batch handler returned ${result.status}` };
       if (result.status === 'deadletter') {
+        const deadLetter = raws.get(job.id)?.deadLetter;
         this.emit('failed', job, { error, durationMs });
-        this.emit('dead-lettered', job, { error });
+        if (deadLetter) this.emit('dead-lettered', job, { error, deadLetter });
         return { id: job.id, status: 'deadletter', output: error };
       }
       return this.failed(job, error, durationMs, raws);
@@ -158,13 +151,12 @@ export class JobRunner {
     const raw = raws.get(job.id);
     const willRetry = raw ? raw.retryCount < raw.retryLimit : false;
     const next = willRetry ? 'will retry' : raw?.deadLetter ? `moving it to ${raw.deadLetter}` : 'no retries left';
-    this.logger?.warn(
-      `Job ${job.name} ${job.id} failed on attempt ${job.attempt} (${next}): ${serializeError(error).message}`,
-    );
+    const output = serializeError(error);
+    this.logger?.warn(`Job ${job.name} ${job.id} failed on attempt ${job.attempt} (${next}): ${output.message}`);
     this.emit('failed', job, { error, durationMs });
     if (willRetry) this.emit('retried', job, { error });
     else if (raw?.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
-    return { id: job.id, status: 'failed', output: serializeError(error) };
+    return { id: job.id, status: 'failed', output };
   }
 
   private deadLetterInvalid(raw: JobWithMetadata<object>, error: unknown): JobResult {
@@ -177,7 +169,7 @@ export class JobRunner {
   }
 
   private emit(
-    type: 'started' | 'completed' | 'failed' | 'retried' | 'dead-lettered',
+    type: JobEventType,
     job: { id: string; name: string; attempt: number },
     extra: { error?: unknown; durationMs?: number; deadLetter?: string } = {},
   ): void {

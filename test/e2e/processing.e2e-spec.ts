@@ -42,7 +42,9 @@ class ProcessingJobs {
     this.batches.push(jobs.map((j) => j.data.n));
     return jobs.map((job) => {
       this.rowAttempts.set(job.data.n, job.attempt);
-      // Row 7 fails once and succeeds on its retry; the rest of its batch completes.
+      // Row 7 fails once and succeeds on its retry; row 13 is rejected for good; the rest of the
+      // batch completes.
+      if (job.data.n === 13) return { id: job.id, status: 'deadletter', output: { message: 'row 13 is malformed' } };
       return job.data.n === 7 && job.attempt === 1
         ? { id: job.id, status: 'failed', output: { message: 'row 7 is locked' } }
         : { id: job.id, status: 'completed', output: { imported: job.data.n } };
@@ -99,8 +101,11 @@ describe('processing', () => {
     expect(ids).toHaveLength(25);
     await waitFor(async () => {
       const done = await jobs.findJobs(Rows);
-      return done.length === 25 && done.every((j) => j.state === 'completed');
-    }, { message: 'all 25 rows to complete' });
+      return done.length === 25 && done.filter((j) => j.state === 'completed').length === 24;
+    }, { message: '24 rows to complete' });
+    const row13 = (await jobs.findJobs(Rows, { data: { n: 13 } }))[0]!;
+    // `deadletter` skips the remaining retry (retryLimit 1): failed on its first attempt.
+    expect(row13).toMatchObject({ state: 'failed', retryCount: 0, output: { message: 'row 13 is malformed' } });
     expect(handler.batches.every((b) => b.length <= 10)).toBe(true);
     expect(handler.batches.some((b) => b.length > 1)).toBe(true);
     expect(handler.rowAttempts.get(7)).toBe(2);
