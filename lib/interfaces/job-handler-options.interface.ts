@@ -7,10 +7,17 @@ export interface JobWorkerOptions {
   /** Jobs of this queue that may run at once in this instance (default 1). */
   concurrency?: number;
   /**
-   * Cluster-wide limit of running jobs per group (jobs sent with `group: { id }`), enforced in the
-   * database across every instance.
+   * Cluster-wide limit of running jobs per group (jobs sent with `group: { id }`), checked in the
+   * database by each fetch: a group at its limit is skipped while other groups run. pg-boss reads
+   * the active count without a lock, so two fetches at the same instant can both start a job of
+   * one group. Cannot be combined with `localGroupConcurrency`.
    */
   groupConcurrency?: number | GroupConcurrencyConfig;
+  /**
+   * Limit of running jobs per group in this instance, kept in memory: exact here, not shared with
+   * other instances. Cannot be combined with `groupConcurrency`.
+   */
+  localGroupConcurrency?: number | GroupConcurrencyConfig;
   /**
    * Seconds between polls (>= 0.5, default 1). New jobs wake the worker at once through
    * LISTEN/NOTIFY; polling picks up retries and delayed jobs, so it bounds how late they start.

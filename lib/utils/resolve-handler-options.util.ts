@@ -117,6 +117,7 @@ export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
   if (options.minPriority !== undefined) work.minPriority = options.minPriority;
   if (options.maxPriority !== undefined) work.maxPriority = options.maxPriority;
   if (options.groupConcurrency !== undefined) work.groupConcurrency = options.groupConcurrency;
+  if (options.localGroupConcurrency !== undefined) work.localGroupConcurrency = options.localGroupConcurrency;
   if (options.heartbeatRefreshSeconds !== undefined) work.heartbeatRefreshSeconds = options.heartbeatRefreshSeconds;
   return work;
 }

@@ -40,7 +40,12 @@ const groupLimit: Rule = (v) => {
 const RULES: Record<string, Rule> = {
   concurrency: int(1),
   batchSize: int(1),
-  groupConcurrency: groupLimit,
+  groupConcurrency: (v, all) =>
+    groupLimit(v, all) ??
+    (all.localGroupConcurrency !== undefined
+      ? 'cannot be combined with localGroupConcurrency (pg-boss runs one or the other); choose one'
+      : undefined),
+  localGroupConcurrency: groupLimit,
   pollingIntervalSeconds: num(0.5),
   minPriority: priority,
   maxPriority: (v, all) =>

@@ -13,7 +13,7 @@ import {
   RECURRING_SCHEDULE_KEY,
   type Job,
 } from '../../lib/index.js';
-import { createApp, databaseUrl, schemasDroppedAfterAll } from '../support/e2e.js';
+import { createApp, databaseUrl, schemasDroppedAfterAll, track } from '../support/e2e.js';
 
 const Mail = defineJob<{ to: string }>('mail');
 
@@ -202,7 +202,7 @@ describe('bootstrap', () => {
       providers: [Configured],
     })
     class AsyncApp {}
-    const app = await NestFactory.createApplicationContext(AsyncApp, { logger: false });
+    const app = track(await NestFactory.createApplicationContext(AsyncApp, { logger: false }));
     const wip = app.get(JobsService).boss.getWipData();
     const concurrency = (queue: string) => wip.filter((w) => w.name === queue).length;
     expect(concurrency('mail')).toBe(4);
@@ -220,7 +220,7 @@ describe('bootstrap', () => {
     }
     @Module({ imports: [JobsModule.forRootAsync({ useClass: JobsConfig })], providers: [MailA] })
     class ClassApp {}
-    const app = await NestFactory.createApplicationContext(ClassApp, { logger: false });
+    const app = track(await NestFactory.createApplicationContext(ClassApp, { logger: false }));
     const jobs = app.get(JobsService);
     expect(await jobs.send(Mail, { to: 'ada@example.com' })).toEqual(expect.any(String));
     expect(jobs.boss.getWipData()).toHaveLength(0);

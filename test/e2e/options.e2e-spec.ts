@@ -3,7 +3,7 @@ import { CronExpression } from '@nestjs/schedule';
 import { describe, expect, it } from '@jest/globals';
 import { PgBoss } from 'pg-boss';
 import { defineJob, JobHandler, JobsService, Recurring, RECURRING_SCHEDULE_KEY, type Job } from '../../lib/index.js';
-import { createApp, databaseUrl, schemasDroppedAfterAll, waitFor } from '../support/e2e.js';
+import { createApp, databaseUrl, gate, schemasDroppedAfterAll, waitFor } from '../support/e2e.js';
 
 const Urgent = defineJob<{ p: number }>('urgent');
 const Tenant = defineJob<{ tenant: string; n: number }>('tenant');
@@ -23,7 +23,7 @@ class TenantJobs {
   readonly maxPerTenant = new Map<string, number>();
   maxTotal = 0;
   done = 0;
-  @JobHandler(Tenant, { concurrency: 4, groupConcurrency: 1 })
+  @JobHandler(Tenant, { concurrency: 4, localGroupConcurrency: 1 })
   async run(job: Job<{ tenant: string; n: number }>) {
     const t = job.data.tenant;
     this.running.set(t, (this.running.get(t) ?? 0) + 1);
@@ -32,6 +32,19 @@ class TenantJobs {
     await new Promise((resolve) => setTimeout(resolve, 80));
     this.running.set(t, this.running.get(t)! - 1);
     this.done++;
+  }
+}
+
+const Export = defineJob<{ tenant: string; hold: boolean }>('export');
+
+@Injectable()
+class ExportJobs {
+  readonly release = gate();
+  readonly finished: string[] = [];
+  @JobHandler(Export, { concurrency: 2, groupConcurrency: 1 })
+  async run(job: Job<{ tenant: string; hold: boolean }>) {
+    if (job.data.hold) await this.release.promise;
+    this.finished.push(`${job.data.tenant}:${job.data.hold ? 'held' : 'quick'}`);
   }
 }
 
@@ -60,8 +73,8 @@ describe('handler and module options', () => {
     await app.close();
   });
 
-  it('limits running jobs per group with groupConcurrency, across the queue', async () => {
-    const app = await createApp(schema('groups'), { providers: [TenantJobs] });
+  it('never runs more than localGroupConcurrency jobs of one group at once in an instance', async () => {
+    const app = await createApp(schema('local_groups'), { providers: [TenantJobs] });
     const jobs = app.get(JobsService);
     const handler = app.get(TenantJobs);
     const sends = [];
@@ -75,6 +88,27 @@ describe('handler and module options', () => {
     expect(handler.maxPerTenant.get('acme')).toBe(1);
     expect(handler.maxPerTenant.get('globex')).toBe(1);
     expect(handler.maxTotal).toBe(2);
+    await app.close();
+  });
+
+  it('skips a group at its groupConcurrency limit in the database while other groups run', async () => {
+    const app = await createApp(schema('db_groups'), { providers: [ExportJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(ExportJobs);
+    const held = await jobs.send(Export, { tenant: 'acme', hold: true }, { group: { id: 'acme' } });
+    await waitFor(async () => (await jobs.getJob(Export, held!))?.state === 'active', { message: 'acme to be busy' });
+    const waiting = await jobs.send(Export, { tenant: 'acme', hold: false }, { group: { id: 'acme' } });
+    const other = await jobs.send(Export, { tenant: 'globex', hold: false }, { group: { id: 'globex' } });
+    await waitFor(async () => (await jobs.getJob(Export, other!))?.state === 'completed', { message: 'globex' });
+    // The free worker fetched again after globex; acme's second job still waits for the first.
+    const after = Date.now();
+    await waitFor(() => jobs.boss.getWipData().some((w) => w.name === 'export' && (w.lastFetchedOn ?? 0) > after), {
+      message: 'another fetch',
+    });
+    expect((await jobs.getJob(Export, waiting!))?.state).toBe('created');
+    handler.release.open();
+    await waitFor(async () => (await jobs.getJob(Export, waiting!))?.state === 'completed', { message: 'acme 2' });
+    expect(handler.finished).toEqual(['globex:quick', 'acme:held', 'acme:quick']);
     await app.close();
   });
 

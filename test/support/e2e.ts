@@ -47,8 +47,29 @@ export async function createApp(schema: string, options: TestAppOptions = {}): P
     providers: options.providers ?? [],
   };
   const app = await NestFactory.createApplicationContext(dynamic, { logger: false, abortOnError: false, preview: options.init === false });
+  track(app);
   return app;
 }
+
+const openApps = new Set<INestApplicationContext>();
+
+/**
+ * Registers an app to be closed after the spec file's tests, so a failing assertion that skips a
+ * test's own `app.close()` cannot leave pg-boss timers running and keep Jest from exiting.
+ */
+export function track<T extends INestApplicationContext>(app: T): T {
+  openApps.add(app);
+  const close = app.close.bind(app);
+  app.close = async (...args: Parameters<T['close']>) => {
+    openApps.delete(app);
+    await close(...(args as []));
+  };
+  return app;
+}
+
+afterAll(async () => {
+  await Promise.allSettled([...openApps].map((app) => app.close()));
+});
 
 /**
  * Polls `probe` until it returns a truthy value and resolves with it; rejects after `timeoutMs`

@@ -82,6 +82,7 @@ describe('resolveHandlerOptions', () => {
     [{ policy: 'fifo' }, 'policy must be one of standard, short, singleton, stately, exclusive, key_strict_fifo, got "fifo"'],
     [{ deadLetter: 'x y' }, 'deadLetter must be a queue name'],
     [{ tz: 'Europe/Berlin' }, 'unknown option "tz"'],
+    [{ groupConcurrency: 2, localGroupConcurrency: 1 }, 'groupConcurrency cannot be combined with localGroupConcurrency'],
   ])('refuses %j, naming the handler', (options, message) => {
     expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(JobsConfigurationError);
     expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(
