@@ -164,6 +164,9 @@ describe('bootstrap', () => {
     const app2 = await createApp(s, { providers: [After] });
     const after = await app2.get(JobsService).boss.getSchedules();
     expect(after.map((x) => `${x.name}/${x.key}`).sort()).toEqual([`keep/${RECURRING_SCHEDULE_KEY}`, 'keep/runtime']);
+    await app2.get(JobsService).unschedule('keep', 'runtime');
+    const left = await app2.get(JobsService).boss.getSchedules();
+    expect(left.map((x) => `${x.name}/${x.key}`)).toEqual([`keep/${RECURRING_SCHEDULE_KEY}`]);
     await app2.close();
   });
 

@@ -7,6 +7,7 @@ import { createApp, dropSchema, gate, uniqueSchema, waitFor } from '../support/e
 const Scoped = defineJob<{ n: number }>('scoped');
 const Cancellable = defineJob<{ n: number }>('cancellable', { retryLimit: 0 });
 const Digest = defineJob<{ user: string }>('digest');
+const Fragile = defineJob<{ n: number }>('fragile', { retryLimit: 0 });
 // pg-boss dedupes on singletonKey alone only under a policy other than standard.
 const Capture = defineJob<{ orderId: string }>('capture', { policy: 'short' });
 
@@ -45,6 +46,17 @@ class CancelJobs {
 
   @JobHandler(Capture)
   async capture() {}
+
+  failNext = false;
+  readonly fragileAttempts: number[] = [];
+  @JobHandler(Fragile)
+  async fragile(job: Job<{ n: number }>) {
+    this.fragileAttempts.push(job.attempt);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('first run fails');
+    }
+  }
 }
 
 describe('JobsService and provider scopes', () => {
@@ -104,6 +116,24 @@ describe('JobsService and provider scopes', () => {
     expect(b).toBeNull();
     expect(c).toEqual(expect.any(String));
     expect(await jobs.findJobs(Capture, { key: 'capture:o-1' })).toHaveLength(1);
+  });
+
+  it('resumes a cancelled job and retries a failed one', async () => {
+    const delayed = await jobs.send(Digest, { user: 'eve' }, { startAfter: 600 });
+    await jobs.cancel(Digest, delayed!);
+    expect((await jobs.getJob(Digest, delayed!))?.state).toBe('cancelled');
+    await jobs.resume(Digest, delayed!);
+    expect((await jobs.getJob(Digest, delayed!))?.state).toBe('created');
+
+    const handler = app.get(CancelJobs);
+    handler.failNext = true;
+    const failing = await jobs.send(Fragile, { n: 1 });
+    await waitFor(async () => (await jobs.getJob(Fragile, failing!))?.state === 'failed', { message: 'the failure' });
+    await jobs.retry(Fragile, failing!);
+    await waitFor(async () => (await jobs.getJob(Fragile, failing!))?.state === 'completed', {
+      message: 'the retried job to complete',
+    });
+    expect(handler.fragileAttempts).toEqual([1, 2]);
   });
 
   it('does not dedupe on singletonKey alone on a standard queue (pg-boss semantics)', async () => {
