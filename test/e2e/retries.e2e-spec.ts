@@ -1,7 +1,7 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defineJob, JobHandler, JobsService, OnJobEvent, type Job, type JobEvent } from '../../lib/index.js';
-import { createApp, dropSchema, uniqueSchema, waitFor } from '../support/e2e.js';
+import { createApp, dropSchema, uniqueSchema, untilAborted, waitFor } from '../support/e2e.js';
 
 const Flaky = defineJob<{ key: string }>('flaky', {
   retryLimit: 2,
@@ -31,12 +31,8 @@ class FlakyJobs {
   async slow(job: Job<{ key: string }>) {
     if (job.attempt === 1) {
       // Never resolves on its own: only the timeout's abort signal ends it.
-      await new Promise<void>((resolve) => {
-        job.signal.addEventListener('abort', () => {
-          this.aborted.push({ key: job.data.key, attempt: job.attempt, reason: job.signal.reason });
-          resolve();
-        });
-      });
+      const reason = await untilAborted(job.signal);
+      this.aborted.push({ key: job.data.key, attempt: job.attempt, reason });
       throw new Error('aborted');
     }
     return { attempt: job.attempt };

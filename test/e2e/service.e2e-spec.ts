@@ -2,7 +2,7 @@ import { Inject, Injectable, Scope, type INestApplicationContext } from '@nestjs
 import { REQUEST } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defineJob, JobHandler, JobsService, type Job } from '../../lib/index.js';
-import { createApp, dropSchema, gate, uniqueSchema, waitFor } from '../support/e2e.js';
+import { createApp, dropSchema, gate, uniqueSchema, untilAborted, waitFor } from '../support/e2e.js';
 
 const Scoped = defineJob<{ n: number }>('scoped');
 const Cancellable = defineJob<{ n: number }>('cancellable', { retryLimit: 0 });
@@ -33,12 +33,7 @@ class CancelJobs {
   @JobHandler(Cancellable)
   async run(job: Job<{ n: number }>) {
     this.started.open(job.id);
-    await new Promise<void>((resolve) =>
-      job.signal.addEventListener('abort', () => {
-        this.aborted.open(job.signal.reason);
-        resolve();
-      }),
-    );
+    this.aborted.open(await untilAborted(job.signal));
   }
 
   @JobHandler(Digest)
@@ -156,12 +151,7 @@ describe('cancellation across instances', () => {
     @JobHandler(Remote, { heartbeatRefreshSeconds: 0.5 })
     async run(job: Job<{ n: number }>) {
       this.started.open(job.id);
-      await new Promise<void>((resolve) =>
-        job.signal.addEventListener('abort', () => {
-          this.aborted.open(job.signal.reason);
-          resolve();
-        }),
-      );
+      this.aborted.open(await untilAborted(job.signal));
     }
   }
 

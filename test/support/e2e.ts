@@ -102,6 +102,12 @@ export function gate<T = void>() {
   return { promise, open };
 }
 
+/** Resolves with the abort reason once `signal` aborts: a handler that only ends when told to. */
+export function untilAborted(signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return Promise.resolve(signal.reason);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
+}
+
 /** Runs SQL on the test database with a short-lived client. */
 export async function sql<R extends Record<string, unknown> = Record<string, unknown>>(
   text: string,
