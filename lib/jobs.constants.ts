@@ -38,9 +38,15 @@ export const MANAGED_QUEUE_OPTION_DEFAULTS = {
   deleteAfterSeconds: 604_800,
   heartbeatSeconds: null,
   deadLetter: null,
-  warningQueueSize: null,
   notify: false,
 } as const;
+
+/**
+ * Options pg-boss can set but never unset: `warningQueueSize` is stored as 0 (off) by default and
+ * `updateQueue` refuses 0 and null. They are updated when declared, and left as they are (with a
+ * log line) when a declaration drops them.
+ */
+export const SET_ONLY_QUEUE_OPTIONS = ['warningQueueSize'] as const;
 
 /** Options fixed at queue creation: pg-boss can never change them afterwards. */
 export const IMMUTABLE_QUEUE_OPTIONS = ['policy', 'partition'] as const;

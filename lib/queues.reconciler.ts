@@ -4,6 +4,7 @@ import {
   IMMUTABLE_QUEUE_OPTIONS,
   MANAGED_QUEUE_OPTION_DEFAULTS,
   RECURRING_SCHEDULE_KEY,
+  SET_ONLY_QUEUE_OPTIONS,
 } from './jobs.constants.js';
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
@@ -21,8 +22,6 @@ export interface DeclaredQueue {
    */
   managed: boolean;
 }
-
-type ManagedKey = keyof typeof MANAGED_QUEUE_OPTION_DEFAULTS;
 
 /**
  * Keeps the database's queues in line with the declarations: creates missing queues (dead-letter
@@ -69,11 +68,14 @@ export class QueuesReconciler {
       (await this.boss.getQueues(declared.map((q) => q.name))).map((q) => [q.name, q]),
     );
     // Dead-letter targets first: pg-boss refuses a deadLetter that does not exist yet.
-    const ordered = [...declared].sort((a, b) => rank(a, declared) - rank(b, declared));
+    const targets = new Set(declared.map((q) => q.options.deadLetter));
+    const ordered = [...declared].sort((a, b) => Number(!targets.has(a.name)) - Number(!targets.has(b.name)));
     for (const queue of ordered) {
       const current = existing.get(queue.name);
       if (!current) {
-        await this.boss.createQueue(queue.name, this.desired(queue) as Omit<Queue, 'name'>);
+        // createQueue takes only set values: a null means "pg-boss default" already.
+        const options = Object.fromEntries(Object.entries(this.desired(queue)).filter(([, v]) => v !== null));
+        await this.boss.createQueue(queue.name, options as Omit<Queue, 'name'>);
         this.logger?.log(`Created queue "${queue.name}"`);
         continue;
       }
@@ -109,12 +111,11 @@ export class QueuesReconciler {
     }
   }
 
-  /** Every managed option with its pg-boss default where the declaration is silent. */
+  /** The declared options over pg-boss's defaults for every option the module keeps in line. */
   private desired(queue: DeclaredQueue): Record<string, unknown> {
     const full: Record<string, unknown> = { ...MANAGED_QUEUE_OPTION_DEFAULTS, notify: this.notify };
     for (const [key, value] of Object.entries(queue.options)) if (value !== undefined) full[key] = value;
-    // createQueue takes only set values; nulls mean "pg-boss default".
-    return Object.fromEntries(Object.entries(full).filter(([, v]) => v !== null));
+    return full;
   }
 
   private assertImmutableUnchanged(queue: DeclaredQueue, current: QueueResult): void {
@@ -129,23 +130,22 @@ export class QueuesReconciler {
   }
 
   private changes(queue: DeclaredQueue, current: QueueResult): UpdateQueueOptions {
-    const desired: Record<string, unknown> = { ...MANAGED_QUEUE_OPTION_DEFAULTS, notify: this.notify };
-    for (const [key, value] of Object.entries(queue.options)) if (value !== undefined) desired[key] = value;
+    const desired = this.desired(queue);
+    const have = current as unknown as Record<string, unknown>;
     const changes: Record<string, unknown> = {};
-    for (const key of Object.keys(MANAGED_QUEUE_OPTION_DEFAULTS) as ManagedKey[]) {
+    for (const key of Object.keys(desired)) {
       const want = desired[key] ?? null;
-      const have = (current as unknown as Record<string, unknown>)[key] ?? null;
-      if (want !== have) changes[key] = want;
+      if (want !== (have[key] ?? null)) changes[key] = want;
     }
-    // pg-boss cannot store a null for these: the default means "unset" already.
-    for (const key of ['warningQueueSize'] as const) {
-      if (changes[key] === null) delete changes[key];
+    for (const key of SET_ONLY_QUEUE_OPTIONS) {
+      const want = queue.options[key];
+      if (want !== undefined && want !== have[key]) changes[key] = want;
+      else if (want === undefined && have[key]) {
+        this.logger?.log(
+          `Queue "${queue.name}" keeps ${key}=${JSON.stringify(have[key])}: no longer declared, but pg-boss cannot unset it`,
+        );
+      }
     }
     return changes as UpdateQueueOptions;
   }
-}
-
-// 0 for queues another declared queue dead-letters into, so they are created first.
-function rank(queue: DeclaredQueue, all: DeclaredQueue[]): number {
-  return all.some((q) => q.options.deadLetter === queue.name) ? 0 : 1;
 }

@@ -93,7 +93,12 @@ describe('bootstrap', () => {
 
   it('updates a queue whose declared options changed since the last deploy, and reverts removed ones', async () => {
     const s = schema('update');
-    const v1 = defineJob('invoice', { retryLimit: 7, expireInSeconds: 120, deadLetter: 'invoice.dead' });
+    const v1 = defineJob('invoice', {
+      retryLimit: 7,
+      expireInSeconds: 120,
+      deadLetter: 'invoice.dead',
+      warningQueueSize: 50,
+    });
     @Injectable()
     class V1 {
       @JobHandler(v1)
@@ -101,7 +106,7 @@ describe('bootstrap', () => {
     }
     const app1 = await createApp(s, { providers: [V1] });
     const q1 = await app1.get(JobsService).getQueue('invoice');
-    expect(q1).toMatchObject({ retryLimit: 7, expireInSeconds: 120, deadLetter: 'invoice.dead' });
+    expect(q1).toMatchObject({ retryLimit: 7, expireInSeconds: 120, deadLetter: 'invoice.dead', warningQueueSize: 50 });
     expect(await app1.get(JobsService).getQueue('invoice.dead')).not.toBeNull();
     await app1.close();
 
@@ -111,9 +116,16 @@ describe('bootstrap', () => {
       @JobHandler(v2)
       async run() {}
     }
-    const app2 = await createApp(s, { providers: [V2] });
+    const logged: string[] = [];
+    const logger = { log: (m: string) => void logged.push(m), warn() {}, error() {} };
+    const app2 = await createApp(s, { providers: [V2], jobs: { logger } });
     const q2 = await app2.get(JobsService).getQueue('invoice');
     expect(q2).toMatchObject({ retryLimit: 3, expireInSeconds: 900, deadLetter: null });
+    // pg-boss refuses to unset warningQueueSize: it stays, and the module says so.
+    expect(q2?.warningQueueSize).toBe(50);
+    expect(logged).toContain(
+      'Queue "invoice" keeps warningQueueSize=50: no longer declared, but pg-boss cannot unset it',
+    );
     await app2.close();
   });
 
