@@ -3,8 +3,6 @@ import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor.js';
 import { DuplicateJobHandlerError } from './errors/duplicate-job-handler.error.js';
-import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
-import { NOT_A_HANDLER_FUNCTION } from './jobs.messages.js';
 import { assertQueueName } from './utils/validate-options.util.js';
 import type { DiscoveredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventListenerMetadata } from './decorators/on-job-event.decorator.js';
@@ -47,13 +45,11 @@ export class JobsExplorer {
       const className = (instance as object).constructor?.name ?? String(wrapper.name);
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const fn = prototype[method];
-        const owner = `${className}.${method}`;
         const handler = this.accessor.getJobHandlerMetadata(fn);
         const recurring = this.accessor.getRecurringMetadata(fn);
         const listener = this.accessor.getEventListenerMetadata(fn);
-        if ((handler || recurring || listener) && typeof fn !== 'function') {
-          throw new JobsConfigurationError(NOT_A_HANDLER_FUNCTION(owner));
-        }
+        if (!handler && !recurring && !listener) continue;
+        const owner = `${className}.${method}`;
         const invoke = this.invoker(wrapper, method);
         const found: DiscoveredHandler[] = [];
         if (handler) {

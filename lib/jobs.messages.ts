@@ -19,9 +19,6 @@ export const IMMUTABLE_QUEUE_OPTION_CHANGED = (
   `Either keep ${option}: ${JSON.stringify(current)}, or move to a new queue name (for example ` +
   `"${queue}.v2") and let the old queue drain, or delete it once empty with boss.deleteQueue('${queue}').`;
 
-export const NOT_A_HANDLER_FUNCTION = (handler: string) =>
-  `${handler} is decorated with @JobHandler or @Recurring but is not a method.`;
-
 export const PAYLOAD_INVALID = (queue: string, summary: string) =>
   `Invalid payload for job "${queue}": ${summary}`;
 
@@ -42,3 +39,6 @@ export const TOO_MANY_CONNECTIONS = (given: string[]) =>
 export const UNKNOWN_QUEUE = (queue: string) =>
   `Queue "${queue}" does not exist. Declare a handler for it, or create it once with ` +
   `JobsService.createQueue(definition) before sending.`;
+
+export const NO_DEAD_LETTER_QUEUE = (queue: string) =>
+  `Queue "${queue}" has no dead-letter queue; declare one with defineJob('${queue}', { deadLetter: '${queue}.dead' }).`;

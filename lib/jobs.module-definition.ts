@@ -8,8 +8,6 @@ import type { JobsModuleExtras, JobsModuleOptions } from './interfaces/jobs-modu
 export const {
   ConfigurableModuleClass: ConfigurableJobsModule,
   MODULE_OPTIONS_TOKEN: JOBS_MODULE_OPTIONS,
-  OPTIONS_TYPE: JOBS_MODULE_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: JOBS_MODULE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<JobsModuleOptions>({ moduleName: 'Jobs' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createJobsOptions')

@@ -14,7 +14,7 @@ import { JobEventsBus } from './job-events.bus.js';
 import { validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
-import { UNKNOWN_QUEUE } from './jobs.messages.js';
+import { NO_DEAD_LETTER_QUEUE, UNKNOWN_QUEUE } from './jobs.messages.js';
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type { ScheduleJobOptions, SendJobOptions } from './interfaces/send-options.interface.js';
@@ -205,16 +205,14 @@ export class JobsService {
     const queue = await this.pgBoss.getQueue(name);
     if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
     if (!queue.deadLetter) {
-      throw new JobsConfigurationError(
-        `Queue "${name}" has no dead-letter queue; declare one with defineJob('${name}', { deadLetter: '${name}.dead' }).`,
-      );
+      throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
     }
     return queue.deadLetter;
   }
 
   // The job table lives in the queue's own partition or the shared one; pg-boss reports which.
   private async countByState(queue: QueueResult): Promise<Record<string, number>> {
-    const schema = this.schema();
+    const schema = this.orchestrator.schema;
     const { rows } = await this.pgBoss
       .getDb()
       .executeSql(
@@ -222,10 +220,6 @@ export class JobsService {
         [queue.name],
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
-  }
-
-  private schema(): string {
-    return this.orchestrator.schema;
   }
 
   private definition(definition: AnyDefinition): JobDefinition<unknown, unknown> {
