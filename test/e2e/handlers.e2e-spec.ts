@@ -1,6 +1,6 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { defineJob, JobHandler, JobsService, type Job, type JobEvent } from '../../lib/index.js';
+import { defineJob, JobHandler, JobsService, OnJobEvent, type Job, type JobEvent } from '../../lib/index.js';
 import { createApp, dropSchema, uniqueSchema, waitFor } from '../support/e2e.js';
 
 const Greet = defineJob<{ name: string }>('greet');
@@ -28,14 +28,21 @@ class GreetJobs {
     });
     return { greeted: job.data.name };
   }
+
+  @OnJobEvent('completed', Greet)
+  brokenListener() {
+    throw new Error('listener bug');
+  }
 }
 
 describe('a @JobHandler method', () => {
   const schema = uniqueSchema('handlers');
+  const errors: string[] = [];
+  const logger = { log() {}, warn() {}, error: (m: string) => void errors.push(m) };
   let app: INestApplicationContext;
 
   beforeAll(async () => {
-    app = await createApp(schema, { providers: [Greeter, GreetJobs] });
+    app = await createApp(schema, { providers: [Greeter, GreetJobs], jobs: { logger } });
   });
   afterAll(async () => {
     await app?.close();
@@ -59,6 +66,9 @@ describe('a @JobHandler method', () => {
     });
     expect(stored.output).toEqual({ greeted: 'Ada' });
     expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual(['started', 'completed']);
+    // The throwing @OnJobEvent listener was logged and changed nothing for the job.
+    await waitFor(() => errors.length > 0, { message: 'the listener error to be logged' });
+    expect(errors).toEqual(['@OnJobEvent listener GreetJobs.brokenListener threw: listener bug']);
     sub.unsubscribe();
   });
 });

@@ -25,6 +25,22 @@ class ScopedJobs {
   }
 }
 
+const Transient = defineJob<{ n: number }>('transient');
+
+@Injectable({ scope: Scope.TRANSIENT })
+class TransientJobs {
+  static instances = new Set<TransientJobs>();
+  static handledBy: TransientJobs[] = [];
+  constructor() {
+    TransientJobs.instances.add(this);
+  }
+
+  @JobHandler(Transient)
+  async run() {
+    TransientJobs.handledBy.push(this);
+  }
+}
+
 @Injectable()
 class CancelJobs {
   readonly started = gate<string>();
@@ -60,7 +76,7 @@ describe('JobsService and provider scopes', () => {
   let jobs: JobsService;
 
   beforeAll(async () => {
-    app = await createApp(schema, { providers: [ScopedJobs, CancelJobs], jobs: { workers: true } });
+    app = await createApp(schema, { providers: [ScopedJobs, TransientJobs, CancelJobs] });
     jobs = app.get(JobsService);
   });
   afterAll(async () => {
@@ -73,6 +89,13 @@ describe('JobsService and provider scopes', () => {
     await waitFor(() => ScopedJobs.seen.length === 3, { message: 'three scoped jobs' });
     expect(ScopedJobs.instances.size).toBeGreaterThanOrEqual(3);
     expect(ScopedJobs.seen.map((s) => s.requestId).sort()).toEqual([...ids].sort());
+  });
+
+  it('gives a transient handler a fresh instance per job', async () => {
+    await jobs.sendMany(Transient, [{ data: { n: 1 } }, { data: { n: 2 } }]);
+    await waitFor(() => TransientJobs.handledBy.length === 2, { message: 'two transient jobs' });
+    const [first, second] = TransientJobs.handledBy;
+    expect(first).not.toBe(second);
   });
 
   it('aborts the signal of a job running in this instance when it is cancelled', async () => {
