@@ -1,6 +1,7 @@
 export { JobsModule } from './jobs.module.js';
 export { JobsService } from './jobs.service.js';
 export { defineJob } from './define-job.js';
+export { flowStep } from './flows/flow-step.js';
 export { JobHandler } from './decorators/job-handler.decorator.js';
 export { Recurring, type RecurringOptions } from './decorators/recurring.decorator.js';
 export { OnJobEvent } from './decorators/on-job-event.decorator.js';
@@ -23,7 +24,14 @@ export type {
 } from './interfaces/job-handler-options.interface.js';
 export type { JobsModuleOptions, JobsModuleExtras } from './interfaces/jobs-module-options.interface.js';
 export type { JobQueueOptions } from './interfaces/queue-options.interface.js';
-export type { SendJobOptions, ScheduleJobOptions } from './interfaces/send-options.interface.js';
+export type {
+  SendJobOptions,
+  SendManyJobOptions,
+  ScheduleJobOptions,
+  TransactionOptions,
+  JobsDb,
+} from './interfaces/send-options.interface.js';
+export type { FlowStep } from './interfaces/flow-step.interface.js';
 export type { JobEvent, JobEventType } from './interfaces/job-event.interface.js';
 export type { BatchJobResult } from './interfaces/batch-result.interface.js';
 export type { QueueCounts } from './interfaces/queue-counts.interface.js';

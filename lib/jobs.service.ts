@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   FindJobsOptions,
+  FlowJob,
   JobWithMetadata,
   PgBoss,
   QueueResult,
@@ -17,8 +18,14 @@ import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { NO_DEAD_LETTER_QUEUE, UNKNOWN_QUEUE } from './jobs.messages.js';
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
-import type { ScheduleJobOptions, SendJobOptions } from './interfaces/send-options.interface.js';
+import type {
+  ScheduleJobOptions,
+  SendJobOptions,
+  SendManyJobOptions,
+  TransactionOptions,
+} from './interfaces/send-options.interface.js';
 import type { QueueCounts } from './interfaces/queue-counts.interface.js';
+import type { FlowStep } from './interfaces/flow-step.interface.js';
 
 type Definition<I> = JobDefinition<I, any>;
 type AnyDefinition = JobDefinition<any, any> | string;
@@ -68,18 +75,22 @@ export class JobsService {
   /**
    * Sends many jobs of one definition in a single statement. Every payload is validated first: one
    * invalid payload rejects the whole call and nothing is written. Resolves with the new ids.
+   * Pass `{ db }` to insert them inside the application's transaction.
    */
   async sendMany<I>(
     definition: Definition<I>,
-    jobs: ReadonlyArray<{ data: NoInfer<I>; options?: Omit<SendJobOptions, 'throttle' | 'debounce'> }>,
+    jobs: ReadonlyArray<{ data: NoInfer<I>; options?: SendManyJobOptions }>,
+    options?: TransactionOptions,
   ): Promise<string[]>;
   async sendMany(
     definition: string,
-    jobs: ReadonlyArray<{ data: object; options?: Omit<SendJobOptions, 'throttle' | 'debounce'> }>,
+    jobs: ReadonlyArray<{ data: object; options?: SendManyJobOptions }>,
+    options?: TransactionOptions,
   ): Promise<string[]>;
   async sendMany(
     definition: AnyDefinition,
-    jobs: ReadonlyArray<{ data: unknown; options?: SendJobOptions }>,
+    jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
+    { db }: TransactionOptions = {},
   ): Promise<string[]> {
     const def = this.definition(definition);
     await Promise.all(jobs.map((job) => validatePayload(def, job.data)));
@@ -88,9 +99,36 @@ export class JobsService {
     const ids = await this.pgBoss.insert(
       def.name,
       jobs.map((job) => ({ ...toSendOptions(job.options ?? {}), data: (job.data ?? undefined) as object })),
-      { returnId: true },
+      { returnId: true, ...(db ? { db } : {}) },
     );
     return ids ?? [];
+  }
+
+  /**
+   * Sends a set of jobs that depend on each other, atomically: a step runs only after every step in
+   * its `dependsOn` has completed. Every payload is validated first; one invalid payload rejects
+   * the whole flow and nothing is written. Resolves with the job id of each step, by `ref`.
+   * Pass `{ db }` to insert the flow inside the application's transaction.
+   *
+   * A step whose dependency fails (after its retries) or is cancelled keeps waiting: pg-boss never
+   * starts it and never fails it. Retry or redrive the failed step to let the flow go on.
+   */
+  async flow(steps: ReadonlyArray<FlowStep<any>>, { db }: TransactionOptions = {}): Promise<Record<string, string>> {
+    const jobs: FlowJob[] = await Promise.all(
+      steps.map(async (step) => {
+        const def = this.definition(step.definition);
+        await validatePayload(def, step.data);
+        return {
+          ref: step.ref,
+          name: def.name,
+          data: (step.data ?? undefined) as object | undefined,
+          options: toSendOptions(step.options ?? {}) as FlowJob['options'],
+          ...(step.dependsOn ? { dependsOn: [...step.dependsOn] } : {}),
+        };
+      }),
+    );
+    await this.orchestrator.ready;
+    return this.pgBoss.flow(jobs, db ? { db } : {});
   }
 
   /**

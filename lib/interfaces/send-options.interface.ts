@@ -1,9 +1,36 @@
-import type { GroupOptions } from 'pg-boss';
+import type { Db, GroupOptions } from 'pg-boss';
 import type { JobQueueOptions } from './queue-options.interface.js';
 
-/** Options of `JobsService.send` and `sendMany`. */
+/**
+ * A database connection to enqueue through: the application's open transaction, wrapped by one of
+ * the adapters (`fromTypeOrm`, `fromMikroOrm`, `fromPg`, or pg-boss's `fromKnex`, `fromKysely`,
+ * `fromDrizzle`, `fromPrisma`, all exported by this package). Anything with
+ * `executeSql(text, values) => Promise<{ rows }>` works.
+ */
+export type JobsDb = Db;
+
+/** Where a call runs: in the application's transaction when `db` is given. */
+export interface TransactionOptions {
+  /**
+   * Enqueue inside this transaction: the job exists only if the transaction commits, and workers
+   * are woken (LISTEN/NOTIFY) only on commit. Without it, the module's own pool is used.
+   *
+   * @example
+   * await dataSource.transaction(async (manager) => {
+   *   await manager.save(user);
+   *   await jobs.send(WelcomeEmail, { userId: user.id }, { db: fromTypeOrm(manager) });
+   * });
+   */
+  db?: JobsDb;
+}
+
+/** Options of one job in `JobsService.sendMany`. */
+export type SendManyJobOptions = Omit<SendJobOptions, 'throttle' | 'debounce' | 'db'>;
+
+/** Options of `JobsService.send`. */
 export interface SendJobOptions
-  extends Pick<
+  extends TransactionOptions,
+    Pick<
     JobQueueOptions,
     'retryLimit' | 'retryDelay' | 'retryBackoff' | 'retryDelayMax' | 'expireInSeconds' | 'deadLetter'
   > {
