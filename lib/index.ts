@@ -1,5 +1,7 @@
 export { JobsModule } from './jobs.module.js';
 export { JobsService } from './jobs.service.js';
+export { JobContext } from './context/job-context.js';
+export { JobLogger } from './context/job-logger.js';
 export { defineJob } from './define-job.js';
 export { flowStep } from './flows/flow-step.js';
 export { JobHandler } from './decorators/job-handler.decorator.js';

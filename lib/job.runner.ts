@@ -7,12 +7,13 @@ import type { JobEventsBus } from './job-events.bus.js';
 import type { JobsLogger } from './jobs.logger.js';
 import { validatePayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
+import { jobContextStorage } from './context/job-context.storage.js';
 
 /**
  * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
  * validated, run and settled on its own (pg-boss `perJobResults`), so one failing job never fails
  * its neighbours, and a job with an invalid payload goes straight to the dead-letter queue without
- * burning retries.
+ * burning retries. Each handler call runs inside the job's `JobContext` (AsyncLocalStorage).
  */
 export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
@@ -92,7 +93,7 @@ export class JobRunner {
     this.emit('started', job);
     const started = performance.now();
     try {
-      const output = await this.handler.invoke(job);
+      const output = await jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job));
       const durationMs = performance.now() - started;
       this.emit('completed', job, { durationMs });
       return { id: job.id, status: 'completed', output: toOutput(output) };
@@ -109,7 +110,7 @@ export class JobRunner {
     const started = performance.now();
     let returned: unknown;
     try {
-      returned = await this.handler.invoke(jobs);
+      returned = await jobContextStorage.run({ jobs }, () => this.handler.invoke(jobs));
     } catch (error) {
       const durationMs = performance.now() - started;
       return jobs.map((job) => this.failed(job, error, durationMs, raws));

@@ -90,7 +90,8 @@ export class JobsExplorer {
 
   /**
    * Calls the method on a static provider's singleton, or on a fresh instance per call for a
-   * request-scoped or transient provider (the job is registered as that context's REQUEST).
+   * request-scoped or transient provider (the job is registered as that context's REQUEST). A
+   * durable provider is shared by the jobs the app's `ContextIdStrategy` maps to one tree.
    */
   private invoker(wrapper: InstanceWrapper, method: string): (arg: unknown) => Promise<unknown> {
     if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient) {
@@ -98,7 +99,8 @@ export class JobsExplorer {
       return async (arg) => instance[method]!(arg);
     }
     return async (arg) => {
-      const contextId = ContextIdFactory.create();
+      // getByRequest applies the app's ContextIdStrategy (durable providers) with the job as the request.
+      const contextId = ContextIdFactory.getByRequest(arg as object);
       this.moduleRef.registerRequestByContextId(arg, contextId);
       const instance = (await this.moduleRef.resolve(wrapper.token, contextId, { strict: false })) as Record<
         string,

@@ -8,6 +8,7 @@ import { JobsExplorer } from './jobs.explorer.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { JobsService } from './jobs.service.js';
+import { JobContext } from './context/job-context.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 
 const bossProviders: Provider[] = [
@@ -45,7 +46,8 @@ const bossProviders: Provider[] = [
     JobEventsBus,
     JobsOrchestrator,
     JobsService,
+    JobContext,
   ],
-  exports: [JobsService, PG_BOSS],
+  exports: [JobsService, JobContext, PG_BOSS],
 })
 export class JobsModule extends ConfigurableJobsModule {}
