@@ -1,7 +1,7 @@
 // Compile-time checks, run by `npm run typecheck`: every @ts-expect-error below must be an error,
 // or tsc fails with "Unused '@ts-expect-error' directive".
 import { z } from 'zod';
-import { defineJob, JobHandler, type Job, type JobsService } from '../../lib/index.js';
+import { defineJob, flowStep, JobHandler, type Job, type JobsService } from '../../lib/index.js';
 
 const WelcomeEmail = defineJob<{ userId: string }>('welcome-email');
 const Parsed = defineJob('parsed', { schema: z.object({ count: z.coerce.number() }) });
@@ -19,6 +19,14 @@ export async function sends(jobs: JobsService) {
   await jobs.sendMany(WelcomeEmail, [{ data: { user: 'u1' } }]);
   // schema definitions take the schema's input type
   await jobs.send(Parsed, { count: '3' as unknown });
+}
+
+export async function flows(jobs: JobsService) {
+  await jobs.flow([
+    flowStep('welcome', WelcomeEmail, { userId: 'u1' }),
+    // @ts-expect-error wrong payload in a flow step
+    flowStep('wrong', WelcomeEmail, { orderId: 1 }, { dependsOn: ['welcome'] }),
+  ]);
 }
 
 export class Handlers {
