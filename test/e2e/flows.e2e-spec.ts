@@ -11,7 +11,7 @@ const Strict = defineJob('flow-strict', { schema: z.object({ imageId: z.string()
 @Injectable()
 class FlowJobs {
   readonly events: string[] = [];
-  readonly release = new Map<string, ReturnType<typeof gate>>();
+  readonly release = new Map<string, ReturnType<typeof gate<void>>>();
 
   @JobHandler(Resize, { concurrency: 2 })
   async resize(job: Job<{ imageId: string; width: number; fail?: boolean }>) {
