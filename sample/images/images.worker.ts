@@ -1,11 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { JobHandler, type Job } from 'nest-pg-jobs';
+import { Injectable } from '@nestjs/common';
+import { JobHandler, JobLogger, type Job } from 'nest-pg-jobs';
 import { Thumbnail, type ThumbnailData } from './images.jobs.js';
 import { ThumbnailRenderer } from './thumbnail.renderer.js';
 
 @Injectable()
 export class ImagesWorker {
-  private readonly logger = new Logger('Thumbnail');
+  // JobLogger prefixes each line with the job it belongs to: [thumbnail <id> #<attempt>] …
+  private readonly logger = new JobLogger('Thumbnail');
 
   constructor(private readonly renderer: ThumbnailRenderer) {}
 
