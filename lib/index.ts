@@ -4,6 +4,13 @@ export { JobContext } from './context/job-context.js';
 export { JobLogger } from './context/job-logger.js';
 export { defineJob } from './define-job.js';
 export { flowStep } from './flows/flow-step.js';
+export { fromPg, fromTypeOrm, fromMikroOrm, fromKnex, fromKysely, fromDrizzle, fromPrisma } from './adapters/index.js';
+export type {
+  PgClientLike,
+  TypeOrmEntityManagerLike,
+  TypeOrmQueryRunnerLike,
+  MikroOrmEntityManagerLike,
+} from './adapters/index.js';
 export { JobHandler } from './decorators/job-handler.decorator.js';
 export { Recurring, type RecurringOptions } from './decorators/recurring.decorator.js';
 export { OnJobEvent } from './decorators/on-job-event.decorator.js';
