@@ -8,7 +8,7 @@ import { describeTransactionalEnqueue } from '../support/transactions.js';
 
 describeTransactionalEnqueue('Drizzle (fromDrizzle)', {
   prefix: 'tx_drizzle',
-  scriptRows: 'all',
+  scripts: 'all-rows',
   async harness(appSchema) {
     const users = pgSchema(appSchema).table('users', {
       id: serial('id').primaryKey(),

@@ -7,7 +7,7 @@ import { describeTransactionalEnqueue } from '../support/transactions.js';
 
 describeTransactionalEnqueue('Knex (fromKnex)', {
   prefix: 'tx_knex',
-  scriptRows: 'all',
+  scripts: 'all-rows',
   async harness(appSchema) {
     const db = knex({ client: 'pg', connection: databaseUrl(), pool: { min: 0, max: 2 } });
     return {
@@ -29,7 +29,7 @@ describeTransactionalEnqueue('Kysely (fromKysely)', {
   prefix: 'tx_kysely',
   // Kysely's PostgreSQL driver reads `rows` off node-postgres's result, which for a script is an
   // array of results: the rows of a multi-statement script are dropped.
-  scriptRows: 'none',
+  scripts: 'no-rows',
   async harness(appSchema) {
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(), max: 2 }) }),

@@ -14,7 +14,7 @@ describeTransactionalEnqueue('MikroORM (fromMikroOrm)', {
   // MikroORM 7 runs SQL through Kysely, whose PostgreSQL driver keeps no rows of a multi-statement
   // script (see the Kysely suite). pg-boss ignores the result of the one script it sends in an app's
   // transaction (flow()'s ids are generated before the insert), so flows still work.
-  scriptRows: 'none',
+  scripts: 'no-rows',
   outsideTransaction: true,
   async harness(appSchema) {
     const UserSchema = new EntitySchema<User>({

@@ -5,7 +5,7 @@ import { describeTransactionalEnqueue } from '../support/transactions.js';
 
 describeTransactionalEnqueue('node-postgres (fromPg)', {
   prefix: 'tx_pg',
-  scriptRows: 'all',
+  scripts: 'all-rows',
   async harness(appSchema) {
     const pool = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
     return {

@@ -22,7 +22,7 @@ const newDataSource = () =>
 
 describeTransactionalEnqueue('TypeORM (fromTypeOrm)', {
   prefix: 'tx_typeorm',
-  scriptRows: 'all',
+  scripts: 'all-rows',
   async harness(suiteSchema) {
     const dataSource = await newDataSource();
     return {

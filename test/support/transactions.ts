@@ -53,10 +53,11 @@ export interface TransactionSuiteOptions {
   /** Builds the harness; the app's schema exists, with its users table, when this runs. */
   harness(appSchema: string): Promise<TransactionHarness>;
   /**
-   * What the adapter returns for a parameterless multi-statement script: every statement's rows,
-   * or none (the driver keeps only one result: Kysely, and so MikroORM).
+   * What the adapter does with a parameterless multi-statement script (pg-boss's flow() sends one):
+   * returns every statement's rows, returns none (Kysely's driver, and so MikroORM's, keeps one
+   * result), or rejects after the server ran it (Prisma's adapter-pg reads one result's fields).
    */
-  scriptRows: 'all' | 'none';
+  scripts: 'all-rows' | 'no-rows' | 'rejected';
   /** Also test the adapter outside any transaction (the harness implements `outsideTransaction`). */
   outsideTransaction?: boolean;
 }
@@ -190,38 +191,62 @@ export function describeTransactionalEnqueue(orm: string, options: TransactionSu
       expect(await userExists(rolledBack)).toBe(false);
     });
 
-    it('flow in the transaction (one multi-statement script): its jobs commit with it, and none exists after a rollback', async () => {
-      const committed = nextEmail();
-      const ids = await harness.inTransaction(committed, (db, userId) =>
-        jobs.flow(
-          [
-            flowStep('welcome', WelcomeEmail, { userId, email: committed }),
-            flowStep('crm', CrmSync, { email: committed }, { dependsOn: ['welcome'] }),
-          ],
-          { db },
-        ),
-      );
-      await waitFor(() => handler.sawEmail(committed), { message: 'the flow root to run' });
-      expect((await jobs.getJob(CrmSync, ids.crm!))?.id).toBe(ids.crm);
-
-      const rolledBack = nextEmail();
-      let rolledBackIds: Record<string, string> = {};
-      await expect(
-        harness.inTransaction(rolledBack, async (db, userId) => {
-          rolledBackIds = await jobs.flow(
+    if (options.scripts === 'rejected') {
+      it('rejects flow() (one multi-statement script) though its statements ran: the app must roll back', async () => {
+        const email = nextEmail();
+        const { table } = (await jobs.getQueue(WelcomeEmail))!;
+        const flowError = await harness
+          .inTransaction(email, async (db, userId) => {
+            const error = await jobs
+              .flow([flowStep('welcome', WelcomeEmail, { userId, email })], { db })
+              .then(() => null, (caught: unknown) => caught);
+            // The driver failed reading the script's results, after the server had run it.
+            const { rows } = await db.executeSql(
+              `SELECT count(*)::int AS n FROM "${schema}"."${table}" WHERE data->>'email' = $1`,
+              [email],
+            );
+            expect(rows[0].n).toBe(1);
+            throw error;
+          })
+          .then(() => null, (caught: unknown) => caught);
+        expect(flowError).toBeInstanceOf(Error);
+        expect(await jobs.findJobs(WelcomeEmail, { data: { email } })).toEqual([]);
+        expect(await userExists(email)).toBe(false);
+      });
+    } else {
+      it('flow in the transaction (one multi-statement script): its jobs commit with it, and none exists after a rollback', async () => {
+        const committed = nextEmail();
+        const ids = await harness.inTransaction(committed, (db, userId) =>
+          jobs.flow(
             [
-              flowStep('welcome', WelcomeEmail, { userId, email: rolledBack }),
-              flowStep('crm', CrmSync, { email: rolledBack }, { dependsOn: ['welcome'] }),
+              flowStep('welcome', WelcomeEmail, { userId, email: committed }),
+              flowStep('crm', CrmSync, { email: committed }, { dependsOn: ['welcome'] }),
             ],
             { db },
-          );
-          throw new Rollback('rolled back');
-        }),
-      ).rejects.toThrow('rolled back');
-      expect(await jobs.getJob(WelcomeEmail, rolledBackIds.welcome!)).toBeNull();
-      expect(await jobs.getJob(CrmSync, rolledBackIds.crm!)).toBeNull();
-      expect(await userExists(rolledBack)).toBe(false);
-    });
+          ),
+        );
+        await waitFor(() => handler.sawEmail(committed), { message: 'the flow root to run' });
+        expect((await jobs.getJob(CrmSync, ids.crm!))?.id).toBe(ids.crm);
+
+        const rolledBack = nextEmail();
+        let rolledBackIds: Record<string, string> = {};
+        await expect(
+          harness.inTransaction(rolledBack, async (db, userId) => {
+            rolledBackIds = await jobs.flow(
+              [
+                flowStep('welcome', WelcomeEmail, { userId, email: rolledBack }),
+                flowStep('crm', CrmSync, { email: rolledBack }, { dependsOn: ['welcome'] }),
+              ],
+              { db },
+            );
+            throw new Rollback('rolled back');
+          }),
+        ).rejects.toThrow('rolled back');
+        expect(await jobs.getJob(WelcomeEmail, rolledBackIds.welcome!)).toBeNull();
+        expect(await jobs.getJob(CrmSync, rolledBackIds.crm!)).toBeNull();
+        expect(await userExists(rolledBack)).toBe(false);
+      });
+    }
 
     if (options.outsideTransaction) {
       it('commits at once through the adapter outside any transaction', async () => {
@@ -232,11 +257,18 @@ export function describeTransactionalEnqueue(orm: string, options: TransactionSu
       });
     }
 
-    it(`returns ${options.scriptRows === 'all' ? "every statement's rows" : 'no rows'} for a parameterless multi-statement script`, async () => {
-      const rows = await harness.inTransaction(nextEmail(), async (db) =>
-        (await db.executeSql('SELECT 1 AS n; SELECT 2 AS n')).rows,
-      );
-      expect(rows).toEqual(options.scriptRows === 'all' ? [{ n: 1 }, { n: 2 }] : []);
-    });
+    const script = 'SELECT 1 AS n; SELECT 2 AS n';
+    if (options.scripts === 'rejected') {
+      it('rejects a parameterless multi-statement script', async () => {
+        await expect(
+          harness.inTransaction(nextEmail(), (db) => db.executeSql(script)),
+        ).rejects.toThrow(TypeError);
+      });
+    } else {
+      it(`returns ${options.scripts === 'all-rows' ? "every statement's rows" : 'no rows'} for a parameterless multi-statement script`, async () => {
+        const rows = await harness.inTransaction(nextEmail(), async (db) => (await db.executeSql(script)).rows);
+        expect(rows).toEqual(options.scripts === 'all-rows' ? [{ n: 1 }, { n: 2 }] : []);
+      });
+    }
   });
 }

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
 const result = spawnSync(process.execPath, [cli, 'generate', '--schema', join(here, 'schema.prisma')], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', 'pipe', 'pipe'],
+  encoding: 'utf8',
   env: {
     ...process.env,
     PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? join(here, 'no-schema-engine'),
@@ -22,6 +23,7 @@ const result = spawnSync(process.execPath, [cli, 'generate', '--schema', join(he
   },
 });
 if (result.status !== 0) {
+  process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
   console.error(`prisma generate failed (exit ${result.status ?? result.signal})`);
   process.exit(1);
 }
