@@ -1,0 +1,2 @@
+export * from './job-assertion.error.js';
+export * from './jobs-testing.error.js';

@@ -1,0 +1,156 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { MODULE_METADATA } from '@nestjs/common/constants.js';
+import { ModuleRef } from '@nestjs/core';
+import { JobsModule } from '../jobs.module.js';
+import { JobsService } from '../jobs.service.js';
+import { JobsOrchestrator } from '../jobs.orchestrator.js';
+import { JobsExplorer } from '../jobs.explorer.js';
+import { JobEventsBus } from '../job-events.bus.js';
+import { JOBS_MODULE_OPTIONS } from '../jobs.module-definition.js';
+import { PG_BOSS, PG_BOSS_HANDLE } from '../jobs.constants.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import { JobsTester } from './jobs.tester.js';
+import { TestingJobsService, unavailablePgBoss } from './testing-jobs.service.js';
+import { JobsTestingError } from './errors/jobs-testing.error.js';
+import { NOT_A_TESTING_MODULE } from './testing.messages.js';
+import type {
+  JobsTestingMode,
+  JobsTestingOptions,
+  OverrideJobsModuleOptions,
+} from './interfaces/jobs-testing-options.interface.js';
+
+type Token = Provider extends infer P ? (P extends { provide: infer T } ? T : never) : never;
+type Replacement = { useValue: unknown } | { useFactory: (...args: any[]) => unknown; inject: Token[] };
+
+/**
+ * The providers of `JobsModule` that touch the database, and what replaces them. Everything else
+ * (explorer, metadata accessor, events bus, job context...) stays the real thing. The tester takes
+ * the orchestrator's place, so it is built in `JobsModule`'s own context in both ways in.
+ */
+function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
+  const boss = unavailablePgBoss();
+  return new Map<Token, Replacement>([
+    [PG_BOSS_HANDLE, { useValue: { boss, owned: false } }],
+    [PG_BOSS, { useValue: boss }],
+    [
+      JobsOrchestrator,
+      {
+        useFactory: (options: JobsModuleOptions, explorer: JobsExplorer, bus: JobEventsBus, moduleRef: ModuleRef) =>
+          new JobsTester(mode, options ?? {}, explorer, bus, moduleRef),
+        inject: [JOBS_MODULE_OPTIONS, JobsExplorer, JobEventsBus, ModuleRef],
+      },
+    ],
+    [
+      JobsService,
+      {
+        useFactory: (tester: JobsTester, bus: JobEventsBus) => new TestingJobsService(tester, bus, boss),
+        inject: [JobsOrchestrator, JobEventsBus],
+      },
+    ],
+  ]);
+}
+
+const tokenOf = (provider: Provider): Token =>
+  (typeof provider === 'function' ? provider : (provider as { provide: Token }).provide) as Token;
+
+/**
+ * Drop-in replacement for `JobsModule` in unit tests: no database, no pg-boss, no timers. Handlers
+ * are discovered and their options resolved exactly as `JobsModule` does (a bad declaration fails
+ * `compile()`/`init()` the way it fails bootstrap), and jobs run through the real runner.
+ * `JobsService` is a {@link TestingJobsService}; get the {@link JobsTester} with
+ * {@link getJobsTester}. Global, like `JobsModule`.
+ *
+ * @example
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [JobsTestingModule.forRoot({ mode: 'manual', logger: false }), PaymentsModule],
+ * }).compile();
+ * await moduleRef.init();
+ * const tester = getJobsTester(moduleRef);
+ */
+@Module({})
+export class JobsTestingModule {
+  /**
+   * @param options `mode` (`manual` by default, or `inline`) and the `JobsModule` options that
+   *   shape jobs: `queueDefaults`, `workerDefaults`, `handlers`, `queues`, `logger`.
+   *
+   * @example
+   * JobsTestingModule.forRoot({ mode: 'inline', queueDefaults: { retryLimit: 0 } })
+   */
+  static forRoot(options: JobsTestingOptions = {}): DynamicModule {
+    const { mode = 'manual', ...moduleOptions } = options;
+    const replaced = replacements(mode);
+    // JobsModule's own provider list, so whatever it provides (now or in a later version) is here too.
+    const original = (Reflect.getMetadata(MODULE_METADATA.PROVIDERS, JobsModule) ?? []) as Provider[];
+    const providers: Provider[] = original.map((provider) => {
+      const token = tokenOf(provider);
+      const replacement = replaced.get(token);
+      return replacement ? ({ provide: token, ...replacement } as Provider) : provider;
+    });
+    providers.push({ provide: JOBS_MODULE_OPTIONS, useValue: moduleOptions });
+    return {
+      module: JobsTestingModule,
+      global: true,
+      imports: Reflect.getMetadata(MODULE_METADATA.IMPORTS, JobsModule) ?? [],
+      providers,
+      exports: Reflect.getMetadata(MODULE_METADATA.EXPORTS, JobsModule) ?? [],
+    };
+  }
+}
+
+/**
+ * The part of `@nestjs/testing`'s `TestingModuleBuilder` that `overrideJobsModule` uses, typed
+ * structurally so this package needs no dependency on `@nestjs/testing`.
+ */
+export interface ProviderOverridingBuilder<B> {
+  overrideProvider(token: any): {
+    useValue(value: any): B;
+    useFactory(options: { factory: (...args: any[]) => any; inject?: any[] }): B;
+  };
+}
+
+/**
+ * Swaps the real `JobsModule` (imported by the app's `AppModule` with `forRoot` or
+ * `forRootAsync`) for the testing implementation, in one call over a `TestingModuleBuilder`.
+ * Nest's `overrideModule` cannot match a dynamic module made by `forRoot`, so this overrides the
+ * module's database-facing providers instead (`PG_BOSS`, the orchestrator, `JobsService`): nothing
+ * connects, and the rest of `JobsModule` stays real. The app's own `JobsModule` options are kept
+ * unless `moduleOptions` replaces them. Returns the builder, for more overrides.
+ *
+ * @example
+ * const moduleRef = await overrideJobsModule(Test.createTestingModule({ imports: [AppModule] }), {
+ *   mode: 'manual',
+ * })
+ *   .overrideProvider(FakeMailGateway).useValue(mailer)
+ *   .compile();
+ * const tester = getJobsTester(moduleRef);
+ */
+export function overrideJobsModule<B extends ProviderOverridingBuilder<B>>(
+  builder: B,
+  { mode = 'manual', moduleOptions }: OverrideJobsModuleOptions = {},
+): B {
+  let result = builder;
+  for (const [token, replacement] of replacements(mode)) {
+    const override = result.overrideProvider(token);
+    result =
+      'useValue' in replacement
+        ? override.useValue(replacement.useValue)
+        : override.useFactory({ factory: replacement.useFactory, inject: replacement.inject });
+  }
+  if (moduleOptions) result = result.overrideProvider(JOBS_MODULE_OPTIONS).useValue(moduleOptions);
+  return result;
+}
+
+/**
+ * The {@link JobsTester} of a testing module built with {@link JobsTestingModule} or
+ * {@link overrideJobsModule}: pass the `TestingModule`, or the Nest application made from it.
+ * Throws a {@link JobsTestingError} when `JobsService` there is the real one.
+ *
+ * @example
+ * const tester = getJobsTester(moduleRef);
+ * tester.expectEnqueued(WelcomeEmail);
+ */
+export function getJobsTester(app: { get(token: any, options?: { strict: boolean }): any }): JobsTester {
+  const service: unknown = app.get(JobsService, { strict: false });
+  if (service instanceof TestingJobsService) return service.tester;
+  throw new JobsTestingError(NOT_A_TESTING_MODULE());
+}

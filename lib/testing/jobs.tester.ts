@@ -1,0 +1,827 @@
+import type { OnModuleInit } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
+import { PgBoss, type FindJobsOptions, type JobWithMetadata, type RedriveOptions } from 'pg-boss';
+import { JobRunner } from '../job.runner.js';
+import { JobsLogger } from '../jobs.logger.js';
+import type { JobsExplorer, DiscoveredListener } from '../jobs.explorer.js';
+import type { JobEventsBus } from '../job-events.bus.js';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
+import { INVALID_HANDLER_OPTION, NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
+import { pickQueueOptions, resolveHandlerOptions } from '../utils/resolve-handler-options.util.js';
+import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
+import { validatePayload } from '../utils/validate-payload.util.js';
+import { serializeError } from '../utils/serialize-error.util.js';
+import type { JobDefinition } from '../interfaces/job-definition.interface.js';
+import type { JobEvent } from '../interfaces/job-event.interface.js';
+import type { JobHandlerOptionsContext } from '../interfaces/job-handler-options.interface.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
+import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
+import type { FlowStep } from '../interfaces/flow-step.interface.js';
+import type {
+  ScheduleJobOptions,
+  SendJobOptions,
+  SendManyJobOptions,
+} from '../interfaces/send-options.interface.js';
+import { InMemoryJobsStore, isQueued, type StoredJob } from './in-memory-jobs.store.js';
+import { matchesPartial, show, type DeepPartial } from './match.util.js';
+import { JobAssertionError } from './errors/job-assertion.error.js';
+import { JobsTestingError } from './errors/jobs-testing.error.js';
+import {
+  DRAIN_LIMIT,
+  EXPECTED_ENQUEUED,
+  INLINE_DEPTH,
+  NO_HANDLER,
+  NOT_EXPECTED_ENQUEUED,
+} from './testing.messages.js';
+import type { JobsTestingMode } from './interfaces/jobs-testing-options.interface.js';
+import type {
+  DrainOptions,
+  DrainSummary,
+  PerformJobOptions,
+  TestJob,
+  TestSchedule,
+} from './interfaces/test-job.interface.js';
+
+type AnyDefinition = JobDefinition<any, any> | string;
+
+/** Filters of {@link JobsTester.expectEnqueued} besides the payload. */
+export interface EnqueuedExpectation {
+  /** Exactly this many matching jobs (default: at least one). */
+  count?: number;
+  priority?: number;
+  singletonKey?: string;
+  /** Matches the job's `startAfter` exactly. */
+  startAfter?: Date;
+}
+
+const DEFAULT_MAX_RUNS = 1000;
+const MAX_INLINE_DEPTH = 50;
+
+const nameOf = (definition: AnyDefinition) => (typeof definition === 'string' ? definition : definition.name);
+
+/**
+ * The test's handle on jobs when `JobsModule` is replaced by the testing module: what was enqueued,
+ * running it through the real handlers (`drain`, `performJob`), and assertions. Handlers are
+ * discovered by the real explorer, their options merged and validated by the real resolution,
+ * and every job runs through the real `JobRunner`: payload validation, batch results, events and
+ * `@OnJobEvent` listeners behave as in production. There is no database and no timer: retries run
+ * at once, delays are not waited for.
+ *
+ * Get it with {@link getJobsTester}.
+ *
+ * @example
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [JobsTestingModule.forRoot({ mode: 'manual' }), UsersModule],
+ * }).compile();
+ * const tester = getJobsTester(moduleRef);
+ *
+ * await moduleRef.get(UsersService).signUp('ada@example.com');
+ * tester.expectEnqueued(WelcomeEmail, { email: 'ada@example.com' });
+ * const summary = await tester.drain(WelcomeEmail);
+ * expect(summary.completed).toBe(1);
+ */
+export class JobsTester implements OnModuleInit {
+  private readonly store = new InMemoryJobsStore();
+  private readonly schedules = new Map<string, TestSchedule>();
+  private readonly runners = new Map<string, JobRunner>();
+  /** What each handler call returned or threw, by job id, for `performJob` and inline `send`. */
+  private readonly outcomes = new Map<string, { threw: boolean; value: unknown }>();
+  private readonly logger: JobsLogger | undefined;
+  private handlersPromise: Promise<Map<string, RegisteredHandler>> | undefined;
+  private handlers = new Map<string, RegisteredHandler>();
+  private inlineDepth = 0;
+  private cronParser: PgBoss | undefined;
+
+  /** @internal Built by `JobsTestingModule` / `overrideJobsModule`. */
+  constructor(
+    /** How `send` behaves: `manual` records, `inline` runs the handler at once. */
+    readonly mode: JobsTestingMode,
+    private readonly options: JobsModuleOptions,
+    private readonly explorer: JobsExplorer,
+    private readonly events: JobEventsBus,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.logger = JobsLogger.from(options.logger);
+  }
+
+  /** Discovers and resolves handlers at init, so a bad declaration fails the test as it fails bootstrap. */
+  async onModuleInit(): Promise<void> {
+    await this.ready();
+  }
+
+  /**
+   * The queues that have a handler in this module, sorted.
+   *
+   * @example
+   * expect(await tester.queues()).toContain('welcome-email');
+   */
+  async queues(): Promise<string[]> {
+    return [...(await this.ready()).keys()].sort();
+  }
+
+  // ── what was enqueued ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Jobs waiting in a queue (created, or failed and waiting for a retry), oldest first.
+   *
+   * @example
+   * const [job] = tester.enqueued(WelcomeEmail);
+   * expect(job!.data.email).toBe('ada@example.com');
+   */
+  enqueued<I>(definition: JobDefinition<I, any>): TestJob<I>[];
+  enqueued(name: string): TestJob<Record<string, unknown>>[];
+  enqueued(definition: AnyDefinition): TestJob<any>[] {
+    return this.store.byQueue(nameOf(definition)).filter(isQueued);
+  }
+
+  /**
+   * Every job recorded in a queue, whatever its state (completed, failed, cancelled...), oldest first.
+   *
+   * @example
+   * await tester.drain(WelcomeEmail);
+   * expect(tester.jobs(WelcomeEmail).map((j) => j.state)).toEqual(['completed']);
+   */
+  jobs<I>(definition: JobDefinition<I, any>): TestJob<I>[];
+  jobs(name: string): TestJob<Record<string, unknown>>[];
+  jobs(definition: AnyDefinition): TestJob<any>[] {
+    return this.store.byQueue(nameOf(definition));
+  }
+
+  /**
+   * Jobs of this definition that were moved to its dead-letter queue and wait there.
+   *
+   * @example
+   * await tester.drain(WelcomeEmail);
+   * expect(tester.deadLettered(WelcomeEmail)).toHaveLength(1);
+   */
+  deadLettered<I>(definition: JobDefinition<I, any>): TestJob<I>[];
+  deadLettered(name: string): TestJob<Record<string, unknown>>[];
+  deadLettered(definition: AnyDefinition): TestJob<any>[] {
+    const name = nameOf(definition);
+    return this.store.all().filter((job) => job.sourceName === name && isQueued(job));
+  }
+
+  /**
+   * Asserts that at least one job (or exactly `count`) waits in the definition's queue with a
+   * payload containing `data` (a deep partial match). Returns the first match. Throws a
+   * {@link JobAssertionError} listing what the queue holds otherwise.
+   *
+   * @example
+   * tester.expectEnqueued(CapturePayment, { orderId: 'o-1' }, { priority: 10, count: 1 });
+   */
+  expectEnqueued<I>(
+    definition: JobDefinition<I, any>,
+    data?: DeepPartial<NoInfer<I>>,
+    expectation?: EnqueuedExpectation,
+  ): TestJob<I>;
+  expectEnqueued(name: string, data?: object, expectation?: EnqueuedExpectation): TestJob<Record<string, unknown>>;
+  expectEnqueued(definition: AnyDefinition, data?: unknown, expectation: EnqueuedExpectation = {}): TestJob<any> {
+    const name = nameOf(definition);
+    const queued = this.enqueued(name);
+    const matching = queued.filter((job) => this.matches(job, data, expectation));
+    const { count } = expectation;
+    if (count === undefined ? matching.length > 0 : matching.length === count) {
+      if (matching[0]) return matching[0];
+    }
+    const wanted = describeWanted(data, expectation);
+    const found =
+      queued.length === 0
+        ? `but none is enqueued there${this.elsewhere(name)}.`
+        : `but ${count !== undefined ? `${matching.length} match${matching.length === 1 ? 'es' : ''}` : 'none matches'}; ` +
+          `the ${queued.length} enqueued there:\n${queued.map(describeJob).join('\n')}`;
+    throw new JobAssertionError(EXPECTED_ENQUEUED(name, wanted, found));
+  }
+
+  /**
+   * Asserts that no job with a payload containing `data` (any job, without `data`) waits in the
+   * queue. Throws a {@link JobAssertionError} listing the matches otherwise.
+   *
+   * @example
+   * await payments.requestCapture('o-1', 100);
+   * tester.expectNotEnqueued(WelcomeEmail);
+   */
+  expectNotEnqueued<I>(definition: JobDefinition<I, any>, data?: DeepPartial<NoInfer<I>>): void;
+  expectNotEnqueued(name: string, data?: object): void;
+  expectNotEnqueued(definition: AnyDefinition, data?: unknown): void {
+    const name = nameOf(definition);
+    const matching = this.enqueued(name).filter((job) => this.matches(job, data, {}));
+    if (matching.length === 0) return;
+    throw new JobAssertionError(
+      NOT_EXPECTED_ENQUEUED(name, describeWanted(data, {}), matching.map(describeJob).join('\n')),
+    );
+  }
+
+  /**
+   * Runtime schedules created with `JobsService.schedule` (not `@Recurring`), optionally of one queue.
+   *
+   * @example
+   * await digests.enable('u1');
+   * expect(tester.scheduled(Digest)[0]?.cron).toBe('0 8 * * *');
+   */
+  scheduled<I>(definition?: JobDefinition<I, any>): TestSchedule<I>[];
+  scheduled(name?: string): TestSchedule<Record<string, unknown>>[];
+  scheduled(definition?: AnyDefinition): TestSchedule<any>[] {
+    const all = [...this.schedules.values()];
+    return definition === undefined ? all : all.filter((s) => s.name === nameOf(definition));
+  }
+
+  /**
+   * Forgets every recorded job and schedule; handlers stay discovered. Call it in `beforeEach`
+   * when a module is shared by several tests.
+   *
+   * @example
+   * beforeEach(() => tester.clear());
+   */
+  clear(): void {
+    this.store.clear();
+    this.schedules.clear();
+    this.outcomes.clear();
+  }
+
+  // ── running jobs ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs the waiting jobs of one queue, several, or `'all'` queues that have a handler, through
+   * their real handlers until none is left: failed attempts are retried at once up to the job's
+   * resolved `retryLimit`, then the job fails and is copied to its dead-letter queue; jobs sent by
+   * handlers are drained too when their queue is drained; flow steps run after their dependencies
+   * completed. Higher priority first, then oldest. Delays (`startAfter`, retry backoff) are not
+   * waited for. Stops with a {@link JobsTestingError} after `maxRuns` handler calls (default 1000).
+   *
+   * @example
+   * const summary = await tester.drain(WelcomeEmail);
+   * expect(summary).toMatchObject({ completed: 0, retried: 3, failed: 1, deadLettered: 1 });
+   */
+  async drain(
+    target: AnyDefinition | readonly AnyDefinition[] | 'all' = 'all',
+    { maxRuns = DEFAULT_MAX_RUNS }: DrainOptions = {},
+  ): Promise<DrainSummary> {
+    const handlers = await this.ready();
+    let queues: Set<string> | undefined;
+    if (target !== 'all') {
+      queues = new Set((Array.isArray(target) ? target : [target as AnyDefinition]).map(nameOf));
+      for (const queue of queues) {
+        if (!handlers.has(queue)) throw new JobsTestingError(NO_HANDLER(queue, [...handlers.keys()]));
+      }
+    }
+    const summary: DrainSummary = { runs: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, pending: 0 };
+    const runsByQueue: Record<string, number> = {};
+    for (;;) {
+      const next = this.nextRun(queues);
+      if (!next) break;
+      if (summary.runs >= maxRuns) throw new JobsTestingError(DRAIN_LIMIT(maxRuns, runsByQueue));
+      summary.runs++;
+      runsByQueue[next.handler.queue] = (runsByQueue[next.handler.queue] ?? 0) + 1;
+      await this.run(next.handler, next.jobs, summary);
+    }
+    summary.pending = this.store
+      .all()
+      .filter((job) => isQueued(job) && handlers.has(job.name) && (!queues || queues.has(job.name))).length;
+    return summary;
+  }
+
+  /**
+   * Runs one job through its queue's real handler, without queueing it, and resolves with what the
+   * handler returned or rejects with what it threw (a `JobValidationError` for an invalid payload).
+   * The job is realistic: a uuid id, `attempt` 1, the queue's resolved `retryLimit`, a signal,
+   * `createdOn` now; `options` overrides them. Events are emitted and `@OnJobEvent` listeners
+   * called as in production. A batch handler receives a batch of this one job.
+   *
+   * @example
+   * const result = await tester.performJob(Thumbnail, { imageId: 'cat.jpg', size: 64 });
+   * expect(result.bytes).toBe(64 * 64 * 3);
+   * // the last attempt, with an aborted signal
+   * await expect(tester.performJob(CapturePayment, data, { attempt: 6, signal: AbortSignal.abort() })).rejects.toThrow();
+   */
+  async performJob<I, R = any>(definition: JobDefinition<I, any>, data: NoInfer<I>, options?: PerformJobOptions): Promise<R>;
+  async performJob<R = any>(name: string, data?: object | null, options?: PerformJobOptions): Promise<R>;
+  async performJob(definition: AnyDefinition, data?: unknown, options: PerformJobOptions = {}): Promise<unknown> {
+    return this.perform(definition, [data], options, false);
+  }
+
+  /**
+   * Runs a batch handler once with one job per payload and resolves with what it returned (for
+   * example per-job `BatchJobResult`s), or rejects with what it threw.
+   *
+   * @example
+   * await tester.performBatch(ImportRow, [row1, row2]);
+   * expect(store.productCount).toBe(2);
+   */
+  async performBatch<I, R = any>(
+    definition: JobDefinition<I, any>,
+    data: ReadonlyArray<NoInfer<I>>,
+    options?: Omit<PerformJobOptions, 'id'>,
+  ): Promise<R>;
+  async performBatch<R = any>(name: string, data: ReadonlyArray<object>, options?: Omit<PerformJobOptions, 'id'>): Promise<R>;
+  async performBatch(definition: AnyDefinition, data: ReadonlyArray<unknown>, options: PerformJobOptions = {}): Promise<unknown> {
+    return this.perform(definition, data, options, true);
+  }
+
+  // ── the JobsService side (called by TestingJobsService) ─────────────────────────────────────
+
+  /** @internal */
+  async send(definition: AnyDefinition, data: unknown, options: SendJobOptions): Promise<string | null> {
+    const def = await this.definition(definition);
+    await validatePayload(def, data);
+    const job = this.store.insert(def.name, data ?? null, options, this.queueOptions(def));
+    if (job && this.mode === 'inline') await this.runInline([job]);
+    return job?.id ?? null;
+  }
+
+  /** @internal */
+  async sendMany(
+    definition: AnyDefinition,
+    jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
+  ): Promise<string[]> {
+    const def = await this.definition(definition);
+    await Promise.all(jobs.map((job) => validatePayload(def, job.data)));
+    const queue = this.queueOptions(def);
+    const inserted = jobs
+      .map((job) => this.store.insert(def.name, job.data ?? null, job.options ?? {}, queue))
+      .filter((job): job is StoredJob => job !== null);
+    if (this.mode === 'inline') await this.runInline(inserted);
+    return inserted.map((job) => job.id);
+  }
+
+  /** @internal */
+  async flow(steps: ReadonlyArray<FlowStep<any>>): Promise<Record<string, string>> {
+    const defs = await Promise.all(
+      steps.map(async (step) => {
+        const def = await this.definition(step.definition);
+        await validatePayload(def, step.data);
+        return def;
+      }),
+    );
+    const ids: Record<string, string> = {};
+    const inserted: StoredJob[] = [];
+    steps.forEach((step, i) => {
+      const def = defs[i]!;
+      for (const ref of step.dependsOn ?? []) {
+        if (!steps.some((s) => s.ref === ref)) {
+          throw new JobsConfigurationError(`flow step "${step.ref}" depends on unknown step "${ref}"`);
+        }
+      }
+      const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, this.queueOptions(def));
+      if (job) {
+        ids[step.ref] = job.id;
+        inserted.push(job);
+      }
+    });
+    // Dependencies are known by ref until every step has an id.
+    steps.forEach((step) => {
+      const job = ids[step.ref] ? this.store.get(ids[step.ref]!) : undefined;
+      if (job) Object.assign(job, { dependsOn: (step.dependsOn ?? []).map((ref) => ids[ref]!) });
+    });
+    if (this.mode === 'inline') await this.runInline(inserted);
+    return ids;
+  }
+
+  /** @internal */
+  async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
+    const def = await this.definition(definition);
+    await validatePayload(def, data);
+    this.parseCron(cron, options.tz);
+    const key = options.key ?? '';
+    this.schedules.set(`${def.name}\u0000${key}`, { name: def.name, key, cron, data, tz: options.tz });
+  }
+
+  /** @internal */
+  unschedule(definition: AnyDefinition, key = ''): void {
+    this.schedules.delete(`${nameOf(definition)}\u0000${key}`);
+  }
+
+  /** @internal Queued or running jobs become `cancelled`; a running job's signal aborts. */
+  cancel(definition: AnyDefinition, ids: readonly string[]): void {
+    for (const job of this.jobsById(definition, ids)) {
+      if (job.state !== 'created' && job.state !== 'retry' && job.state !== 'active') continue;
+      job.state = 'cancelled';
+      job.completedOn = new Date();
+      this.runners.get(job.name)?.abort(job.id, new Error(`job ${job.id} was cancelled`));
+    }
+  }
+
+  /** @internal */
+  resume(definition: AnyDefinition, ids: readonly string[]): void {
+    for (const job of this.jobsById(definition, ids)) {
+      if (job.state === 'cancelled') Object.assign(job, { state: 'created', completedOn: null });
+    }
+  }
+
+  /** @internal */
+  retry(definition: AnyDefinition, ids: readonly string[]): void {
+    for (const job of this.jobsById(definition, ids)) {
+      if (job.state === 'failed') Object.assign(job, { state: 'retry', completedOn: null });
+    }
+  }
+
+  /** @internal */
+  findJobs(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
+    return this.store
+      .byQueue(nameOf(definition))
+      .filter(
+        (job) =>
+          (options.id === undefined || job.id === options.id) &&
+          (options.key === undefined || job.singletonKey === options.key) &&
+          (options.data === undefined || matchesPartial(job.data, options.data)) &&
+          (!options.queued || isQueued(job)),
+      )
+      .slice(0, options.limit ?? 1000)
+      .map((job) => this.store.toMetadata(job));
+  }
+
+  /** @internal */
+  getQueueCounts(definition: AnyDefinition): QueueCounts {
+    const name = nameOf(definition);
+    const count = (state: string) => this.store.byQueue(name).filter((job) => job.state === state).length;
+    const deadLetter = this.queueOptions({ name, options: {} }).deadLetter;
+    return {
+      queue: name,
+      queued: count('created') + count('retry'),
+      active: count('active'),
+      completed: count('completed'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+      dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
+    };
+  }
+
+  /** @internal */
+  getDeadLetters(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
+    return this.findJobs(this.deadLetterOf(nameOf(definition)), { ...options, queued: true });
+  }
+
+  /** @internal Moves dead-lettered jobs of this definition back to their queue as new jobs. */
+  async redrive(definition: AnyDefinition, options: RedriveOptions): Promise<number> {
+    const name = nameOf(definition);
+    const dlq = this.deadLetterOf(name);
+    const source = options.sourceName ?? name;
+    const moving = this.store
+      .byQueue(dlq)
+      .filter((job) => isQueued(job) && job.sourceName === source)
+      .filter((job) => options.data === undefined || matchesPartial(job.data, options.data))
+      .slice(0, options.limit ?? 1000);
+    const target = options.destination ?? source;
+    const def = await this.definition(target);
+    const moved: StoredJob[] = [];
+    for (const job of moving) {
+      const copy = this.store.insert(target, job.data, {}, this.queueOptions(def));
+      if (!copy) continue;
+      Object.assign(job, { state: 'completed', completedOn: new Date() });
+      moved.push(copy);
+    }
+    if (this.mode === 'inline') await this.runInline(moved);
+    return moved.length;
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  /** @internal Handlers by queue, discovered and resolved once. */
+  ready(): Promise<Map<string, RegisteredHandler>> {
+    this.handlersPromise ??= this.resolveHandlers().then((handlers) => {
+      this.handlers = handlers;
+      return handlers;
+    });
+    return this.handlersPromise;
+  }
+
+  // The same steps as JobsOrchestrator at init: explore, subscribe listeners, resolve each
+  // handler's options (factories, defaults, overrides), check cron expressions.
+  private async resolveHandlers(): Promise<Map<string, RegisteredHandler>> {
+    const explored = this.explorer.explore();
+    this.subscribeListeners(explored.listeners);
+    const moduleOptions = this.options;
+    validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
+    validateHandlerOptions((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, 'JobsModule workerDefaults');
+    for (const definition of moduleOptions.queues ?? []) {
+      validateHandlerOptions(
+        { ...pickQueueOptions(definition.options as Record<string, unknown>) } as Record<string, unknown>,
+        `JobsModule queues ("${definition.name}")`,
+      );
+    }
+    const context: JobHandlerOptionsContext = {
+      moduleOptions,
+      get: (token) => this.moduleRef.get(token as never, { strict: false }),
+    };
+    const handlers = new Map<string, RegisteredHandler>();
+    for (const item of explored.handlers) {
+      let declared = item.options;
+      if (typeof declared === 'function') {
+        try {
+          declared = await (declared as (ctx: JobHandlerOptionsContext) => unknown)(context);
+        } catch (error) {
+          throw new JobsConfigurationError(
+            INVALID_HANDLER_OPTION(item.owner, `its options factory threw: ${(error as Error).message}`),
+            { cause: error },
+          );
+        }
+      }
+      const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
+      if (handler.schedule) {
+        const { cron, tz } = handler.schedule;
+        try {
+          this.parseCron(cron, tz);
+        } catch (error) {
+          throw new JobsConfigurationError(
+            INVALID_HANDLER_OPTION(
+              `${handler.owner} (queue "${handler.queue}")`,
+              `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
+            ),
+          );
+        }
+      }
+      handlers.set(handler.queue, handler);
+    }
+    return handlers;
+  }
+
+  private subscribeListeners(listeners: DiscoveredListener[]): void {
+    for (const listener of listeners) {
+      this.events.events$.subscribe((event: JobEvent) => {
+        if (event.type !== listener.type || (listener.queue && listener.queue !== event.queue)) return;
+        Promise.resolve()
+          .then(() => listener.invoke(event))
+          .catch((error) =>
+            this.logger?.error(`@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}`),
+          );
+      });
+    }
+  }
+
+  // pg-boss parses cron in previewSchedule without a connection; an unstarted PgBoss opens none.
+  private parseCron(cron: string, tz: string | undefined): void {
+    this.cronParser ??= new PgBoss({ connectionString: 'postgres://nest-pg-jobs-testing.invalid/none' });
+    this.cronParser.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
+  }
+
+  private async definition(definition: AnyDefinition): Promise<JobDefinition<unknown, unknown>> {
+    if (typeof definition !== 'string') return definition;
+    assertQueueName(definition, 'JobsService');
+    const handlers = await this.ready();
+    return handlers.get(definition)?.definition ?? { name: definition, options: {} };
+  }
+
+  /** The queue's options as the module would create it: its handler's, or declared ones over defaults. */
+  private queueOptions(def: JobDefinition<unknown, unknown>): JobQueueOptions {
+    const handler = this.handlers.get(def.name);
+    if (handler) return handler.queueOptions;
+    const defaults = pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>);
+    const producer = this.options.queues?.find((q) => q.name === def.name);
+    const declared = producer ?? def;
+    if (Object.keys(declared.options).length === 0 && this.isDeadLetterQueue(def.name)) {
+      // Dead-letter queues are created from the defaults without a dead letter of their own.
+      const { deadLetter: _ignored, ...rest } = defaults;
+      return rest;
+    }
+    return { ...defaults, ...pickQueueOptions(declared.options as Record<string, unknown>) };
+  }
+
+  private isDeadLetterQueue(name: string): boolean {
+    return [...this.handlers.values()].some((h) => h.queueOptions.deadLetter === name);
+  }
+
+  private deadLetterOf(name: string): string {
+    const dlq = this.queueOptions({ name, options: {} }).deadLetter;
+    if (!dlq) throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
+    return dlq;
+  }
+
+  private jobsById(definition: AnyDefinition, ids: readonly string[]): StoredJob[] {
+    const name = nameOf(definition);
+    return ids.map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === name);
+  }
+
+  private runnable(job: StoredJob, handler: RegisteredHandler | undefined): handler is RegisteredHandler {
+    if (!handler || !isQueued(job)) return false;
+    const { minPriority, maxPriority } = handler.options;
+    if (minPriority !== undefined && job.priority < minPriority) return false;
+    if (maxPriority !== undefined && job.priority > maxPriority) return false;
+    return job.dependsOn.every((id) => this.store.get(id)?.state === 'completed');
+  }
+
+  /** The next handler call: the most urgent runnable job, with its batch neighbours for a batch handler. */
+  private nextRun(queues: Set<string> | undefined): { handler: RegisteredHandler; jobs: StoredJob[] } | undefined {
+    const runnable = this.store
+      .all()
+      .filter((job) => (!queues || queues.has(job.name)) && this.runnable(job, this.handlers.get(job.name)))
+      .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    const head = runnable[0];
+    if (!head) return undefined;
+    const handler = this.handlers.get(head.name)!;
+    const jobs =
+      handler.kind === 'batch'
+        ? runnable.filter((job) => job.name === head.name).slice(0, handler.options.batchSize ?? 1)
+        : [head];
+    return { handler, jobs };
+  }
+
+  /** Inline mode: one attempt of each job now, flow steps after their dependencies. */
+  private async runInline(jobs: StoredJob[]): Promise<void> {
+    if (this.inlineDepth >= MAX_INLINE_DEPTH) {
+      throw new JobsTestingError(INLINE_DEPTH(jobs[0]?.name ?? '?', this.inlineDepth));
+    }
+    this.inlineDepth++;
+    try {
+      const pending = [...jobs];
+      for (;;) {
+        const ready = pending.filter((job) => job.state === 'created' && this.runnable(job, this.handlers.get(job.name)));
+        const head = ready[0];
+        if (!head) return;
+        const handler = this.handlers.get(head.name)!;
+        const batch =
+          handler.kind === 'batch'
+            ? ready.filter((job) => job.name === head.name).slice(0, handler.options.batchSize ?? 1)
+            : [head];
+        for (const job of batch) pending.splice(pending.indexOf(job), 1);
+        const failures = await this.run(handler, batch);
+        const failed = batch.find((job) => job.state !== 'completed' && job.state !== 'cancelled');
+        if (failed) throw this.errorOf(failed, failures.get(failed.id));
+      }
+    } finally {
+      this.inlineDepth--;
+    }
+  }
+
+  /**
+   * One handler call through the real JobRunner, then settles each job as pg-boss does with the
+   * runner's per-job results. Returns the error of each failed job (as thrown, or as returned by a
+   * batch handler), from the runner's `failed` events.
+   */
+  private async run(
+    handler: RegisteredHandler,
+    jobs: StoredJob[],
+    summary?: DrainSummary,
+  ): Promise<Map<string, unknown>> {
+    const runner = this.runnerFor(handler);
+    const failures = new Map<string, unknown>();
+    const ids = new Set(jobs.map((job) => job.id));
+    const raws = jobs.map((job) => {
+      job.state = 'active';
+      job.startedOn = new Date();
+      return this.store.toRaw(job, new AbortController().signal);
+    });
+    const subscription = this.events.events$.subscribe((event) => {
+      if (event.type === 'failed' && ids.has(event.jobId)) failures.set(event.jobId, event.error);
+    });
+    let results;
+    try {
+      results = await runner.handle(raws);
+    } finally {
+      subscription.unsubscribe();
+      // A thrown error is reported as the handler threw it, not as serialized by the runner.
+      for (const id of ids) {
+        const outcome = this.outcomes.get(id);
+        if (outcome?.threw && failures.has(id)) failures.set(id, outcome.value);
+        this.outcomes.delete(id);
+      }
+    }
+    for (const result of results) {
+      const job = this.store.get(result.id);
+      // pg-boss ignores the result of a job cancelled while it ran.
+      if (!job || job.state === 'cancelled') continue;
+      job.output = (result.output as object | undefined) ?? null;
+      if (result.status === 'completed') {
+        Object.assign(job, { state: 'completed', completedOn: new Date() });
+        if (summary) summary.completed++;
+      } else if (result.status === 'failed' && job.retryCount < job.retryLimit) {
+        job.state = 'retry';
+        job.retryCount++;
+        if (summary) summary.retried++;
+      } else {
+        Object.assign(job, { state: 'failed', completedOn: new Date() });
+        if (summary) summary.failed++;
+        if (job.deadLetter) {
+          const dlq = { name: job.deadLetter, options: {} };
+          this.store.insert(job.deadLetter, job.data, {}, this.queueOptions(dlq), { source: job });
+          if (summary) summary.deadLettered++;
+        }
+      }
+    }
+    return failures;
+  }
+
+  private async perform(
+    definition: AnyDefinition,
+    data: ReadonlyArray<unknown>,
+    options: PerformJobOptions,
+    batch: boolean,
+  ): Promise<unknown> {
+    const handlers = await this.ready();
+    const name = nameOf(definition);
+    const handler = handlers.get(name);
+    if (!handler) throw new JobsTestingError(NO_HANDLER(name, [...handlers.keys()]));
+    if (batch && handler.kind !== 'batch') {
+      throw new JobsTestingError(`performBatch: ${handler.owner} (queue "${name}") is not a batch handler; use performJob.`);
+    }
+    // A scratch store builds realistic raw jobs without recording them in the test's queue.
+    const scratch = new InMemoryJobsStore();
+    const raws = data.map((payload, i) => {
+      const job = scratch.insert(
+        name,
+        payload ?? null,
+        {
+          ...(options.id !== undefined && i === 0 ? { id: options.id } : {}),
+          ...(options.priority !== undefined ? { priority: options.priority } : {}),
+          ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
+          ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
+        },
+        { ...handler.queueOptions, policy: 'standard' },
+      )!;
+      job.state = 'active';
+      job.retryCount = (options.attempt ?? 1) - 1;
+      if (options.createdOn) Object.assign(job, { createdOn: options.createdOn });
+      return scratch.toRaw(job, options.signal ?? new AbortController().signal);
+    });
+    const failures = new Map<string, unknown>();
+    const ids = new Set(raws.map((raw) => raw.id));
+    const subscription = this.events.events$.subscribe((event) => {
+      if (event.type === 'failed' && ids.has(event.jobId)) failures.set(event.jobId, event.error);
+    });
+    const first = raws[0]!.id;
+    try {
+      const results = await this.runnerFor(handler).handle(raws);
+      const outcome = this.outcomes.get(first);
+      if (outcome?.threw) throw outcome.value;
+      if (batch) return outcome?.value;
+      if (results[0]?.status === 'completed') return outcome?.value;
+      throw this.errorOf({ id: first, name, output: (results[0]?.output as object) ?? null }, failures.get(first));
+    } finally {
+      subscription.unsubscribe();
+      for (const id of ids) this.outcomes.delete(id);
+    }
+  }
+
+  /** What a failed job's caller sees: the handler's own error when it threw one. */
+  private errorOf(job: { id: string; name: string; output: object | null }, error: unknown): unknown {
+    if (error instanceof Error) return error;
+    const detail = error ?? job.output;
+    return new JobsTestingError(`Job ${job.name} ${job.id} failed: ${serializeError(detail).message}`, { cause: error });
+  }
+
+  private runnerFor(handler: RegisteredHandler): JobRunner {
+    let runner = this.runners.get(handler.queue);
+    if (!runner) {
+      // The handler's call is wrapped only to remember its return value or error for the caller.
+      const record = (arg: unknown, outcome: { threw: boolean; value: unknown }) => {
+        for (const job of (Array.isArray(arg) ? arg : [arg]) as { id: string }[]) this.outcomes.set(job.id, outcome);
+      };
+      runner = new JobRunner(
+        {
+          ...handler,
+          invoke: async (arg) => {
+            try {
+              const value = await handler.invoke(arg);
+              record(arg, { threw: false, value });
+              return value;
+            } catch (error) {
+              record(arg, { threw: true, value: error });
+              throw error;
+            }
+          },
+        },
+        this.events,
+        this.logger,
+      );
+      this.runners.set(handler.queue, runner);
+    }
+    return runner;
+  }
+
+  private matches(job: TestJob<unknown>, data: unknown, expectation: EnqueuedExpectation): boolean {
+    return (
+      (data === undefined || matchesPartial(job.data, data)) &&
+      (expectation.priority === undefined || job.priority === expectation.priority) &&
+      (expectation.singletonKey === undefined || job.singletonKey === expectation.singletonKey) &&
+      (expectation.startAfter === undefined || job.startAfter.getTime() === expectation.startAfter.getTime())
+    );
+  }
+
+  private elsewhere(name: string): string {
+    const counts = new Map<string, number>();
+    for (const job of this.store.all()) {
+      if (job.name !== name && isQueued(job)) counts.set(job.name, (counts.get(job.name) ?? 0) + 1);
+    }
+    if (counts.size === 0) return ' (nothing is enqueued in any queue)';
+    return ` (enqueued elsewhere: ${[...counts].map(([q, n]) => `"${q}" ×${n}`).join(', ')})`;
+  }
+}
+
+function describeWanted(data: unknown, expectation: EnqueuedExpectation): string {
+  const { count, ...rest } = expectation;
+  const parts: string[] = [];
+  if (data !== undefined) parts.push(`with data matching ${show(data)}`);
+  const filters = Object.entries(rest).filter(([, v]) => v !== undefined);
+  if (filters.length) parts.push(`with ${filters.map(([k, v]) => `${k} ${show(v)}`).join(', ')}`);
+  const times = count === undefined ? '' : ` exactly ${count} time${count === 1 ? '' : 's'}`;
+  return (parts.length ? ` ${parts.join(' ')}` : '') + times;
+}
+
+function describeJob(job: TestJob<unknown>, index: number): string {
+  const extra = [
+    job.priority ? `priority ${job.priority}` : '',
+    job.singletonKey ? `singletonKey ${show(job.singletonKey)}` : '',
+    job.state === 'retry' ? `retry ${job.retryCount} of ${job.retryLimit}` : '',
+  ].filter(Boolean);
+  return `  ${index + 1}. ${show(job.data)}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+}
