@@ -77,7 +77,7 @@ describe('testing kit database helpers', () => {
     await expect(waitForJob(app, Held, id, 'completed', { timeoutMs: 300 })).rejects.toThrow(
       `Timed out after 300 ms waiting for job ${id} of "kit-held" to be completed; last seen: active (retry 0 of 0)`,
     );
-    held.get('stuck')!.open();
+    held.get('stuck')!.open(undefined);
     await waitForJob(app, Held, id, 'completed');
     await app.close();
   });
@@ -118,7 +118,7 @@ describe('testing kit database helpers', () => {
     await expect(waitUntilIdle(app, Held, { timeoutMs: 300 })).rejects.toThrow(
       'Timed out after 300 ms waiting for "kit-held" to be idle; last counts: "kit-held" queued 0, active 1',
     );
-    held.get('busy')!.open();
+    held.get('busy')!.open(undefined);
     await waitUntilIdle(app, Held);
     await app.close();
   });
