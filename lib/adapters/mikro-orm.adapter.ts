@@ -7,6 +7,9 @@ type KyselyLike = Parameters<typeof fromKysely>[0];
 /**
  * The part of a MikroORM 7 `EntityManager` (`@mikro-orm/postgresql`) the adapter uses (structural:
  * this package does not import MikroORM, not even its types).
+ *
+ * @example
+ * await orm.em.transactional(async (em: MikroOrmEntityManagerLike) => { ... });
  */
 export interface MikroOrmEntityManagerLike {
   /** Inside `em.transactional()`, MikroORM 7's transaction: a Kysely `Transaction`. */

@@ -4,6 +4,9 @@ import { rowsOf, valuesOrUndefined } from './sql-result.util.js';
 /**
  * The part of a node-postgres `Client` or `PoolClient` the adapter uses. Structural, so this
  * package does not depend on `pg`'s types.
+ *
+ * @example
+ * const client: PgClientLike = await pool.connect(); // a pg.PoolClient fits
  */
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<unknown>;

@@ -4,6 +4,9 @@ import { rowsOf, valuesOrUndefined } from './sql-result.util.js';
 /**
  * The part of a TypeORM `QueryRunner` the adapter uses (structural: this package does not import
  * TypeORM, not even its types).
+ *
+ * @example
+ * const runner: TypeOrmQueryRunnerLike = dataSource.createQueryRunner();
  */
 export interface TypeOrmQueryRunnerLike {
   query(query: string, parameters?: unknown[], useStructuredResult?: true): Promise<{ records?: unknown[] }>;
@@ -12,7 +15,12 @@ export interface TypeOrmQueryRunnerLike {
   release(): Promise<void>;
 }
 
-/** The part of a TypeORM `EntityManager` the adapter uses. */
+/**
+ * The part of a TypeORM `EntityManager` the adapter uses.
+ *
+ * @example
+ * await dataSource.transaction(async (manager: TypeOrmEntityManagerLike) => { ... });
+ */
 export interface TypeOrmEntityManagerLike {
   readonly queryRunner?: TypeOrmQueryRunnerLike;
   readonly dataSource: { createQueryRunner(): TypeOrmQueryRunnerLike };
