@@ -1,6 +1,8 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { JobEvent } from './interfaces/job-event.interface.js';
+import type { DiscoveredListener } from './jobs.explorer.js';
+import type { JobsLogger } from './jobs.logger.js';
 
 /** Carries job lifecycle events from the runners to `JobsService.events$` and `@OnJobEvent` listeners. */
 @Injectable()
@@ -10,6 +12,21 @@ export class JobEventsBus implements OnApplicationShutdown {
 
   emit(event: JobEvent): void {
     this.subject.next(event);
+  }
+
+  /**
+   * Calls each `@OnJobEvent` listener for its events, after the emitting code has moved on; a
+   * listener that throws is logged and changes nothing for the job.
+   */
+  subscribeListeners(listeners: readonly DiscoveredListener[], logger: JobsLogger | undefined): void {
+    for (const listener of listeners) {
+      this.events$.subscribe((event) => {
+        if (event.type !== listener.type || (listener.queue && listener.queue !== event.queue)) return;
+        Promise.resolve()
+          .then(() => listener.invoke(event))
+          .catch((error) => logger?.error(`@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}`));
+      });
+    }
   }
 
   onApplicationShutdown(): void {

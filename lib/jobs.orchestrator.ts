@@ -14,21 +14,19 @@ import {
   DEFAULT_START_ATTEMPTS,
   PG_BOSS_HANDLE,
 } from './jobs.constants.js';
-import { JobsExplorer, type DiscoveredListener } from './jobs.explorer.js';
+import { JobsExplorer } from './jobs.explorer.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
-import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
-import { DATABASE_UNREACHABLE, INVALID_HANDLER_OPTION } from './jobs.messages.js';
-import { pickQueueOptions, resolveHandlerOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
+import { DATABASE_UNREACHABLE } from './jobs.messages.js';
+import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
+import { resolveHandlers } from './utils/resolve-handlers.util.js';
 import { validateHandlerOptions } from './utils/validate-options.util.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
-import type { JobHandlerOptionsContext } from './interfaces/job-handler-options.interface.js';
-import type { JobEvent } from './interfaces/job-event.interface.js';
 
 /**
  * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
@@ -91,8 +89,13 @@ export class JobsOrchestrator
   async onModuleInit(): Promise<void> {
     try {
       const explored = this.explorer.explore();
-      this.subscribeListeners(explored.listeners);
-      this.handlers = await this.resolveHandlers(explored.handlers);
+      this.events.subscribeListeners(explored.listeners, this.logger);
+      this.handlers = await resolveHandlers(
+        explored.handlers,
+        this.options,
+        (token) => this.moduleRef.get(token as never, { strict: false }),
+        (cron, tz) => this.boss.previewSchedule(cron, { tz, count: 1 }),
+      );
       await this.startBoss();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(
@@ -171,52 +174,6 @@ export class JobsOrchestrator
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
   }
 
-  private async resolveHandlers(discovered: Awaited<ReturnType<JobsExplorer['explore']>>['handlers']) {
-    const moduleOptions = this.options;
-    validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
-    validateHandlerOptions(
-      (moduleOptions.workerDefaults ?? {}) as Record<string, unknown>,
-      'JobsModule workerDefaults',
-    );
-    const context: JobHandlerOptionsContext = {
-      moduleOptions,
-      get: (token) => this.moduleRef.get(token as never, { strict: false }),
-    };
-    const handlers: RegisteredHandler[] = [];
-    for (const item of discovered) {
-      let declared = item.options;
-      if (typeof declared === 'function') {
-        try {
-          declared = await (declared as (ctx: JobHandlerOptionsContext) => unknown)(context);
-        } catch (error) {
-          throw new JobsConfigurationError(
-            INVALID_HANDLER_OPTION(item.owner, `its options factory threw: ${(error as Error).message}`),
-            { cause: error },
-          );
-        }
-      }
-      const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
-      if (handler.schedule) this.assertCron(handler);
-      handlers.push(handler);
-    }
-    return handlers;
-  }
-
-  // Checked before anything is written: previewSchedule parses exactly as the cron pass will.
-  private assertCron(handler: RegisteredHandler): void {
-    const { cron, tz } = handler.schedule!;
-    try {
-      this.boss.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
-    } catch (error) {
-      throw new JobsConfigurationError(
-        INVALID_HANDLER_OPTION(
-          `${handler.owner} (queue "${handler.queue}")`,
-          `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
-        ),
-      );
-    }
-  }
-
   private async startBoss(): Promise<void> {
     const attempts = this.options.startAttempts ?? DEFAULT_START_ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
@@ -249,19 +206,6 @@ export class JobsOrchestrator
       validateHandlerOptions(options as Record<string, unknown>, declaredBy);
       return { name: definition.name, options, declaredBy, managed: false };
     });
-  }
-
-  private subscribeListeners(listeners: DiscoveredListener[]): void {
-    for (const listener of listeners) {
-      this.events.events$.subscribe((event: JobEvent) => {
-        if (event.type !== listener.type || (listener.queue && listener.queue !== event.queue)) return;
-        Promise.resolve()
-          .then(() => listener.invoke(event))
-          .catch((error) =>
-            this.logger?.error(`@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}`),
-          );
-      });
-    }
   }
 }
 

@@ -3,17 +3,16 @@ import type { ModuleRef } from '@nestjs/core';
 import { PgBoss, type FindJobsOptions, type JobWithMetadata, type RedriveOptions } from 'pg-boss';
 import { JobRunner } from '../job.runner.js';
 import { JobsLogger } from '../jobs.logger.js';
-import type { JobsExplorer, DiscoveredListener } from '../jobs.explorer.js';
+import type { JobsExplorer } from '../jobs.explorer.js';
 import type { JobEventsBus } from '../job-events.bus.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION, NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
-import { pickQueueOptions, resolveHandlerOptions } from '../utils/resolve-handler-options.util.js';
+import { NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
+import { pickQueueOptions } from '../utils/resolve-handler-options.util.js';
+import { resolveHandlers } from '../utils/resolve-handlers.util.js';
 import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
 import { validatePayload } from '../utils/validate-payload.util.js';
 import { serializeError } from '../utils/serialize-error.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
-import type { JobEvent } from '../interfaces/job-event.interface.js';
-import type { JobHandlerOptionsContext } from '../interfaces/job-handler-options.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
@@ -479,7 +478,7 @@ export class JobsTester implements OnModuleInit {
 
   /** @internal Handlers by queue, discovered and resolved once. */
   ready(): Promise<Map<string, RegisteredHandler>> {
-    this.handlersPromise ??= this.resolveHandlers().then((handlers) => {
+    this.handlersPromise ??= this.discoverHandlers().then((handlers) => {
       this.handlers = handlers;
       return handlers;
     });
@@ -488,65 +487,22 @@ export class JobsTester implements OnModuleInit {
 
   // The same steps as JobsOrchestrator at init: explore, subscribe listeners, resolve each
   // handler's options (factories, defaults, overrides), check cron expressions.
-  private async resolveHandlers(): Promise<Map<string, RegisteredHandler>> {
+  private async discoverHandlers(): Promise<Map<string, RegisteredHandler>> {
     const explored = this.explorer.explore();
-    this.subscribeListeners(explored.listeners);
-    const moduleOptions = this.options;
-    validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
-    validateHandlerOptions((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, 'JobsModule workerDefaults');
-    for (const definition of moduleOptions.queues ?? []) {
+    this.events.subscribeListeners(explored.listeners, this.logger);
+    for (const definition of this.options.queues ?? []) {
       validateHandlerOptions(
         { ...pickQueueOptions(definition.options as Record<string, unknown>) } as Record<string, unknown>,
         `JobsModule queues ("${definition.name}")`,
       );
     }
-    const context: JobHandlerOptionsContext = {
-      moduleOptions,
-      get: (token) => this.moduleRef.get(token as never, { strict: false }),
-    };
-    const handlers = new Map<string, RegisteredHandler>();
-    for (const item of explored.handlers) {
-      let declared = item.options;
-      if (typeof declared === 'function') {
-        try {
-          declared = await (declared as (ctx: JobHandlerOptionsContext) => unknown)(context);
-        } catch (error) {
-          throw new JobsConfigurationError(
-            INVALID_HANDLER_OPTION(item.owner, `its options factory threw: ${(error as Error).message}`),
-            { cause: error },
-          );
-        }
-      }
-      const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
-      if (handler.schedule) {
-        const { cron, tz } = handler.schedule;
-        try {
-          this.parseCron(cron, tz);
-        } catch (error) {
-          throw new JobsConfigurationError(
-            INVALID_HANDLER_OPTION(
-              `${handler.owner} (queue "${handler.queue}")`,
-              `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
-            ),
-          );
-        }
-      }
-      handlers.set(handler.queue, handler);
-    }
-    return handlers;
-  }
-
-  private subscribeListeners(listeners: DiscoveredListener[]): void {
-    for (const listener of listeners) {
-      this.events.events$.subscribe((event: JobEvent) => {
-        if (event.type !== listener.type || (listener.queue && listener.queue !== event.queue)) return;
-        Promise.resolve()
-          .then(() => listener.invoke(event))
-          .catch((error) =>
-            this.logger?.error(`@OnJobEvent listener ${listener.owner} threw: ${(error as Error)?.message}`),
-          );
-      });
-    }
+    const handlers = await resolveHandlers(
+      explored.handlers,
+      this.options,
+      (token) => this.moduleRef.get(token as never, { strict: false }),
+      (cron, tz) => this.parseCron(cron, tz),
+    );
+    return new Map(handlers.map((handler) => [handler.queue, handler]));
   }
 
   // pg-boss parses cron in previewSchedule without a connection; an unstarted PgBoss opens none.
