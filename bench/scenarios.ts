@@ -1,0 +1,232 @@
+import { performance } from 'node:perf_hooks';
+import { percentile } from './support/stats.js';
+import type { BenchSystem, Payload } from './systems/system.interface.js';
+
+/** One measured figure of one run. */
+export interface Figure {
+  value: number;
+  unit: string;
+  /** Jobs (or samples) the figure is computed from. */
+  n: number;
+}
+
+/** What one run of one scenario reports: figures by metric name, and anything worth keeping. */
+export interface RunResult {
+  figures: Record<string, Figure>;
+  detail?: Record<string, unknown>;
+}
+
+export interface ScenarioParams {
+  /** burn-down: jobs pre-inserted; latency: samples; memory: jobs flowed through. */
+  n: number;
+  /** enqueue: sequential sends, concurrent sends, bulk-inserted jobs. */
+  single?: number;
+  concurrent?: number;
+  bulk?: number;
+  /** Wall-clock cap: a slower system stops early and reports the jobs it did. */
+  budgetMs: number;
+}
+
+/** Counts handler starts and lets a scenario wait for a count or for one job. */
+export class Tracker {
+  started = 0;
+  private waiters = new Map<number, (at: number) => void>();
+  private countWaiter: { target: number; resolve: () => void } | undefined;
+
+  onJob = (data: Payload): void => {
+    const at = performance.now();
+    this.started++;
+    this.waiters.get(data.i)?.(at);
+    if (this.countWaiter && this.started >= this.countWaiter.target) this.countWaiter.resolve();
+  };
+
+  nextStart(i: number, timeoutMs: number): Promise<number | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(i);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.set(i, (at) => {
+        clearTimeout(timer);
+        this.waiters.delete(i);
+        resolve(at);
+      });
+    });
+  }
+
+  reach(target: number, timeoutMs: number): Promise<boolean> {
+    if (this.started >= target) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.countWaiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          this.countWaiter = undefined;
+          resolve(true);
+        },
+      };
+    });
+  }
+}
+
+const CHUNK = 1_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function insert(system: BenchSystem, from: number, count: number): Promise<void> {
+  for (let i = from; i < from + count; i += CHUNK) {
+    const size = Math.min(CHUNK, from + count - i);
+    await system.sendMany(Array.from({ length: size }, (_, k) => ({ i: i + k })));
+  }
+}
+
+/** Waits until the store reports no job left, or the deadline passes. */
+async function drained(system: BenchSystem, deadline: number): Promise<boolean> {
+  while (performance.now() < deadline) {
+    if ((await system.remaining()) === 0) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
+/**
+ * 1. Burn-down: `n` jobs inserted in bulk before any worker runs; the clock starts when the workers
+ * are asked to start and stops when the store reports the queue empty (completions included).
+ */
+export async function burnDown(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+  await system.prepare();
+  await insert(system, 0, p.n);
+  const t0 = performance.now();
+  const deadline = t0 + p.budgetMs;
+  await system.startWorkers();
+  const all = await tracker.reach(p.n, p.budgetMs);
+  const empty = all && (await drained(system, deadline));
+  const elapsed = performance.now() - t0;
+  const done = empty ? p.n : tracker.started;
+  return {
+    figures: { 'burn-down': { value: (done / elapsed) * 1000, unit: 'jobs/s', n: done } },
+    detail: { seconds: elapsed / 1000, completedToEmpty: empty },
+  };
+}
+
+/**
+ * 2. Latency: one job at a time, timed from just before `send` to the moment its handler starts,
+ * sender and worker in the same process (one clock). 20 warm-up jobs are not counted.
+ */
+export async function latency(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+  await system.prepare();
+  await system.startWorkers();
+  const samples: number[] = [];
+  const deadline = performance.now() + p.budgetMs;
+  const perJobTimeout = 30_000;
+  for (let i = 0; i < p.n + 20 && performance.now() < deadline; i++) {
+    const started = tracker.nextStart(i, perJobTimeout);
+    const t = performance.now();
+    await system.send({ i });
+    const at = await started;
+    if (at === null) throw new Error(`latency: job ${i} did not start within ${perJobTimeout / 1000} s`);
+    if (i >= 20) samples.push(at - t);
+  }
+  const n = samples.length;
+  return {
+    figures: {
+      'latency-p50': { value: percentile(samples, 50), unit: 'ms', n },
+      'latency-p95': { value: percentile(samples, 95), unit: 'ms', n },
+      'latency-p99': { value: percentile(samples, 99), unit: 'ms', n },
+    },
+  };
+}
+
+/**
+ * 3. Enqueue rate with no worker running: sequential single sends, 64 concurrent senders (each
+ * send awaited, as request handlers of a busy app do), and bulk inserts of 1,000 jobs per call.
+ */
+export async function enqueue(system: BenchSystem, _tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+  await system.prepare();
+  const budget = p.budgetMs / 3;
+  let i = 0;
+
+  let t0 = performance.now();
+  let sent = 0;
+  while (sent < p.single! && performance.now() - t0 < budget) {
+    await system.send({ i: i++ });
+    sent++;
+  }
+  const single = { value: (sent / (performance.now() - t0)) * 1000, unit: 'jobs/s', n: sent };
+
+  t0 = performance.now();
+  let concurrentSent = 0;
+  let next = 0;
+  const sender = async () => {
+    while (next < p.concurrent! && performance.now() - t0 < budget) {
+      next++;
+      await system.send({ i: i++ });
+      concurrentSent++;
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, sender));
+  const concurrent = { value: (concurrentSent / (performance.now() - t0)) * 1000, unit: 'jobs/s', n: concurrentSent };
+
+  t0 = performance.now();
+  let bulkSent = 0;
+  while (bulkSent < p.bulk! && performance.now() - t0 < budget) {
+    const size = Math.min(CHUNK, p.bulk! - bulkSent);
+    await system.sendMany(Array.from({ length: size }, () => ({ i: i++ })));
+    bulkSent += size;
+  }
+  const bulk = { value: (bulkSent / (performance.now() - t0)) * 1000, unit: 'jobs/s', n: bulkSent };
+
+  return { figures: { 'enqueue-single': single, 'enqueue-concurrent-64': concurrent, 'enqueue-bulk': bulk } };
+}
+
+/**
+ * 5. Memory: `n` jobs flow through one worker instance, fed in bulk so the backlog stays between
+ * 5,000 and 20,000. RSS and heap (after a forced GC when --expose-gc is on) are sampled at every
+ * tenth of `n`; the figure is RSS growth from the 10% mark to the end.
+ */
+export async function memory(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+  await system.prepare();
+  await insert(system, 0, Math.min(20_000, p.n));
+  let inserted = Math.min(20_000, p.n);
+  await system.startWorkers();
+  const t0 = performance.now();
+  const samples: Array<{ processed: number; rssMb: number; heapMb: number; seconds: number }> = [];
+  const step = Math.max(1, Math.floor(p.n / 10));
+  let nextMark = step;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  while (tracker.started < p.n && performance.now() - t0 < p.budgetMs) {
+    if (inserted < p.n && inserted - tracker.started < 5_000) {
+      const count = Math.min(15_000, p.n - inserted);
+      await insert(system, inserted, count);
+      inserted += count;
+    } else {
+      await sleep(20);
+    }
+    if (tracker.started >= nextMark) {
+      gc?.();
+      const mem = process.memoryUsage();
+      samples.push({
+        processed: tracker.started,
+        rssMb: mem.rss / 2 ** 20,
+        heapMb: mem.heapUsed / 2 ** 20,
+        seconds: (performance.now() - t0) / 1000,
+      });
+      nextMark += step;
+    }
+  }
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const growth = first && last ? ((last.rssMb - first.rssMb) / first.rssMb) * 100 : NaN;
+  const heapGrowth = first && last ? ((last.heapMb - first.heapMb) / first.heapMb) * 100 : NaN;
+  return {
+    figures: {
+      'memory-rss-growth': { value: growth, unit: '%', n: tracker.started },
+      'memory-heap-growth': { value: heapGrowth, unit: '%', n: tracker.started },
+      'memory-rss-end': { value: last?.rssMb ?? NaN, unit: 'MiB', n: tracker.started },
+    },
+    detail: { samples },
+  };
+}
+
+export const SCENARIOS = { 'burn-down': burnDown, latency, enqueue, memory } as const;
+export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,0 +1,16 @@
+import pg from 'pg';
+
+/** A one-connection pool for the harness's own reads (remaining jobs), apart from the system's. */
+export function countQuery(databaseUrl: string, sql: string, params: unknown[] = []) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench-harness' });
+  return {
+    async count(): Promise<number> {
+      const { rows } = await pool.query<{ n: number }>(sql, params);
+      return Number(rows[0]?.n ?? 0);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Jobs of a pg-boss queue that are not done yet (created, retry, active). */
+export const PG_BOSS_REMAINING = `select count(*)::int as n from pgboss.job where name = $1 and state < 'completed'`;

@@ -1,0 +1,34 @@
+import { bullmqSystem } from './bullmq.system.js';
+import { graphileWorkerSystem } from './graphile-worker.system.js';
+import { nestPgJobsSystem } from './nest-pg-jobs.system.js';
+import { pgBossSystem } from './pg-boss.system.js';
+import type { BenchSystem, SystemContext } from './system.interface.js';
+import { wavezyncSystem } from './wavezync.system.js';
+
+export interface SystemEntry {
+  /** Row label in the tables. */
+  label: string;
+  /** Needs Redis rather than its own Postgres database. */
+  redis?: boolean;
+  create(ctx: SystemContext): Promise<BenchSystem>;
+}
+
+/** Every system, in table order. nest-pg-jobs (defaults) is the reference for the ratios. */
+export const SYSTEMS = {
+  'nest-pg-jobs': { label: 'nest-pg-jobs, @JobHandler(def) defaults', create: (ctx) => nestPgJobsSystem(ctx, false) },
+  'nest-pg-jobs-tuned': { label: 'nest-pg-jobs, batch 100 × 2 loops', create: (ctx) => nestPgJobsSystem(ctx, true) },
+  'pg-boss': { label: 'raw pg-boss, options of nest-pg-jobs defaults', create: (ctx) => pgBossSystem(ctx, false) },
+  'pg-boss-tuned': { label: 'raw pg-boss, options of nest-pg-jobs tuned', create: (ctx) => pgBossSystem(ctx, true) },
+  'graphile-worker': { label: 'graphile-worker 0.18, batching on', create: graphileWorkerSystem },
+  'bullmq-redis': { label: 'BullMQ 6 on Redis, concurrency 50', redis: true, create: (ctx) => bullmqSystem(ctx, 'redis') },
+  'bullmq-postgres': { label: 'BullMQ 6 on Postgres, concurrency 50', create: (ctx) => bullmqSystem(ctx, 'postgres') },
+  '@wavezync/nestjs-pgboss': { label: '@wavezync/nestjs-pgboss 5, batch 100 + burst', create: wavezyncSystem },
+} satisfies Record<string, SystemEntry>;
+
+export type SystemName = keyof typeof SYSTEMS;
+export const SYSTEM_NAMES = Object.keys(SYSTEMS) as SystemName[];
+/** The raw pg-boss rows each mirror one nest-pg-jobs row, for the overhead scenario. */
+export const OVERHEAD_PAIRS: ReadonlyArray<[SystemName, SystemName]> = [
+  ['nest-pg-jobs', 'pg-boss'],
+  ['nest-pg-jobs-tuned', 'pg-boss-tuned'],
+];

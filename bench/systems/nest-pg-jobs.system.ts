@@ -1,0 +1,147 @@
+import 'reflect-metadata';
+import { Injectable, Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { JobHandler, JobsModule, JobsService, PG_BOSS, defineJob, type Job } from '../../lib/index.js';
+import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
+import {
+  QUEUE,
+  type BenchSystem,
+  type Payload,
+  type ProbeResult,
+  type ProbedOptions,
+  type SystemContext,
+} from './system.interface.js';
+
+/** The "tuned" row: a batch handler, several loops. Everything else stays at the defaults. */
+export const TUNED_HANDLER_OPTIONS = { batchSize: 100, concurrency: 2 } as const;
+
+const BenchJob = defineJob<Payload>(QUEUE);
+let sink: (data: Payload) => void = () => undefined;
+
+@Injectable()
+class DefaultHandler {
+  // No options: the defaults are the product.
+  @JobHandler(BenchJob)
+  handle(job: Job<Payload>): void {
+    sink(job.data);
+  }
+}
+
+@Injectable()
+class TunedHandler {
+  @JobHandler(BenchJob, TUNED_HANDLER_OPTIONS)
+  handle(jobs: Job<Payload>[]): void {
+    for (const job of jobs) sink(job.data);
+  }
+}
+
+function benchApp(databaseUrl: string, handler: Type, workers: boolean): DynamicModule {
+  @Module({})
+  class BenchAppModule {}
+  return {
+    module: BenchAppModule,
+    imports: [JobsModule.forRoot({ connectionString: databaseUrl, workers, logger: false })],
+    providers: [handler],
+  };
+}
+
+async function createApp(databaseUrl: string, handler: Type, workers: boolean): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(benchApp(databaseUrl, handler, workers), { logger: false });
+  await app.init();
+  return app;
+}
+
+/** nest-pg-jobs as a user runs it: one app sends (workers off), one app works. */
+export async function nestPgJobsSystem(ctx: SystemContext, tuned: boolean): Promise<BenchSystem> {
+  const handler = tuned ? TunedHandler : DefaultHandler;
+  sink = ctx.onJob;
+  let producer: INestApplicationContext | undefined;
+  let jobs: JobsService | undefined;
+  let worker: INestApplicationContext | undefined;
+  const counter = countQuery(ctx.databaseUrl, PG_BOSS_REMAINING, [QUEUE]);
+  return {
+    settings: {
+      module: 'JobsModule.forRoot({ connectionString })',
+      handler: tuned ? `@JobHandler(def, ${JSON.stringify(TUNED_HANDLER_OPTIONS)})` : '@JobHandler(def)',
+      send: 'JobsService.send',
+      sendMany: 'JobsService.sendMany',
+      library: 'lib/ sources of the working tree',
+    },
+    async prepare() {
+      producer = await createApp(ctx.databaseUrl, handler, false);
+      jobs = producer.get(JobsService);
+    },
+    async send(data) {
+      await jobs!.send(BenchJob, data);
+    },
+    async sendMany(data) {
+      await jobs!.sendMany(BenchJob, data.map((d) => ({ data: d })));
+    },
+    async startWorkers() {
+      worker = await createApp(ctx.databaseUrl, handler, true);
+    },
+    remaining: () => counter.count(),
+    async close() {
+      await worker?.close();
+      await producer?.close();
+      await counter.close();
+    },
+  };
+}
+
+const serializable = (value: unknown) =>
+  value === null || ['string', 'number', 'boolean'].includes(typeof value) ||
+  (typeof value === 'object' && JSON.stringify(value) !== undefined && !(value instanceof Function));
+
+/**
+ * Boots nest-pg-jobs once (default and tuned handler) against a scratch database and records the
+ * pg-boss options it ends up using: `createQueue` and `work` arguments from PgBoss's prototype,
+ * and the constructor options that differ from a plain `new PgBoss({ connectionString })`. The raw
+ * pg-boss rows run with exactly these, so they follow whatever the library changes.
+ */
+export async function probeNestPgJobs(databaseUrl: string): Promise<ProbeResult> {
+  const proto = PgBoss.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = { work: proto.work!, createQueue: proto.createQueue!, updateQueue: proto.updateQueue! };
+  const result: Partial<ProbeResult> = {};
+  const baseline = configOf(new PgBoss({ connectionString: databaseUrl }));
+  for (const [key, handler] of [['default', DefaultHandler], ['tuned', TunedHandler]] as const) {
+    const seen: ProbedOptions = { constructorOptions: {}, queueOptions: {}, workOptions: null };
+    proto.work = function (this: unknown, ...args: unknown[]) {
+      if (args[0] === QUEUE && typeof args[1] === 'object') seen.workOptions = { ...(args[1] as object) };
+      return original.work.apply(this, args);
+    };
+    proto.createQueue = function (this: unknown, ...args: unknown[]) {
+      if (args[0] === QUEUE) seen.queueOptions = { ...((args[1] as object) ?? {}) };
+      return original.createQueue.apply(this, args);
+    };
+    proto.updateQueue = function (this: unknown, ...args: unknown[]) {
+      if (args[0] === QUEUE) Object.assign(seen.queueOptions, (args[1] as object) ?? {});
+      return original.updateQueue.apply(this, args);
+    };
+    const app = await createApp(databaseUrl, handler, true);
+    try {
+      const config = configOf(app.get<PgBoss>(PG_BOSS));
+      for (const [k, v] of Object.entries(config)) {
+        if (k === 'application_name' || k === 'connectionString' || !serializable(v)) continue;
+        if (JSON.stringify(v) !== JSON.stringify(baseline[k])) seen.constructorOptions[k] = v;
+      }
+    } finally {
+      await app.close();
+      Object.assign(proto, original);
+    }
+    // createQueue on an existing queue is never called again: start the next probe from scratch.
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query('drop schema if exists pgboss cascade');
+    await client.end();
+    result[key] = seen;
+  }
+  return result as ProbeResult;
+}
+
+/** The resolved constructor config of a PgBoss (its Db keeps it; getDb() is public). */
+function configOf(boss: PgBoss): Record<string, unknown> {
+  return ((boss.getDb() as unknown as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
+}

@@ -1,0 +1,48 @@
+/** What every job carries: a sequence number, enough to match a job to its send. */
+export interface Payload {
+  i: number;
+}
+
+/** The queue (or task identifier) every system uses. */
+export const QUEUE = 'bench';
+
+/** What a system adapter gets from the child process that runs it. */
+export interface SystemContext {
+  /** A database of its own for this run (empty, created by the harness). */
+  databaseUrl: string;
+  /** Redis for BullMQ on Redis (flushed by the harness before the run). */
+  redisUrl?: string;
+  /** Called at the moment a handler starts on a job, before any work. */
+  onJob(data: Payload): void;
+  /** The pg-boss options nest-pg-jobs was seen to use (for the raw pg-boss mirrors). */
+  probe?: ProbeResult;
+}
+
+/**
+ * One system under test. `prepare` creates schema and queue and an enqueue-side client; workers
+ * start only in `startWorkers`, so jobs can be pre-inserted for the burn-down.
+ */
+export interface BenchSystem {
+  /** The settings this row runs with, written to latest.json. */
+  readonly settings: Record<string, unknown>;
+  prepare(): Promise<void>;
+  send(data: Payload): Promise<void>;
+  sendMany(data: Payload[]): Promise<void>;
+  startWorkers(): Promise<void>;
+  /** Jobs not yet completed (queued, retrying or active), read from the store. */
+  remaining(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The pg-boss calls nest-pg-jobs made at bootstrap, recorded by patching PgBoss's prototype. */
+export interface ProbedOptions {
+  /** Constructor options that differ from `new PgBoss({ connectionString })`. */
+  constructorOptions: Record<string, unknown>;
+  queueOptions: Record<string, unknown>;
+  workOptions: Record<string, unknown> | null;
+}
+
+export interface ProbeResult {
+  default: ProbedOptions;
+  tuned: ProbedOptions;
+}
