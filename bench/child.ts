@@ -27,12 +27,16 @@ async function main(task: ChildTask): Promise<unknown> {
     ...(task.probe ? { probe: task.probe } : {}),
     onJob: tracker.onJob,
   });
+  let result;
   try {
-    const result = await SCENARIOS[task.scenario](system, tracker, task.params);
-    return { ...result, settings: system.settings };
-  } finally {
-    await system.close();
+    result = await SCENARIOS[task.scenario](system, tracker, task.params);
+  } catch (error) {
+    // The scenario's error is the one worth reporting, not a follow-up failure while closing.
+    await system.close().catch(() => undefined);
+    throw error;
   }
+  await system.close();
+  return { ...result, settings: system.settings };
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as ChildTask;

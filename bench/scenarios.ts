@@ -71,6 +71,7 @@ export class Tracker {
 }
 
 const CHUNK = 1_000;
+const WARM_UP = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function insert(system: BenchSystem, from: number, count: number): Promise<void> {
@@ -111,7 +112,7 @@ export async function burnDown(system: BenchSystem, tracker: Tracker, p: Scenari
 
 /**
  * 2. Latency: one job at a time, timed from just before `send` to the moment its handler starts,
- * sender and worker in the same process (one clock). 20 warm-up jobs are not counted.
+ * sender and worker in the same process (one clock). The first 5 jobs warm up and are not counted.
  */
 export async function latency(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
   await system.prepare();
@@ -119,14 +120,15 @@ export async function latency(system: BenchSystem, tracker: Tracker, p: Scenario
   const samples: number[] = [];
   const deadline = performance.now() + p.budgetMs;
   const perJobTimeout = 30_000;
-  for (let i = 0; i < p.n + 20 && performance.now() < deadline; i++) {
+  for (let i = 0; i < p.n + WARM_UP && performance.now() < deadline; i++) {
     const started = tracker.nextStart(i, perJobTimeout);
     const t = performance.now();
     await system.send({ i });
     const at = await started;
     if (at === null) throw new Error(`latency: job ${i} did not start within ${perJobTimeout / 1000} s`);
-    if (i >= 20) samples.push(at - t);
+    if (i >= WARM_UP) samples.push(at - t);
   }
+  if (samples.length === 0) throw new Error(`latency: no sample within the ${p.budgetMs / 1000} s budget`);
   const n = samples.length;
   return {
     figures: {
