@@ -19,14 +19,6 @@ export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
   private readonly running = new Map<string, AbortController>();
 
-  /**
-   * Wakes this queue's worker loops. pg-boss sleeps a full polling interval after every fetch that
-   * was not a full batch (always, at batch size 1), which caps a queue at one job per loop per
-   * interval. Called after each handled batch: a busy loop then fetches again at once, an idle
-   * one fetches once and, finding nothing, sleeps as before.
-   */
-  wake: () => void = () => undefined;
-
   constructor(
     private readonly handler: RegisteredHandler,
     private readonly events: JobEventsBus,
@@ -52,7 +44,6 @@ export class JobRunner {
     } finally {
       for (const job of valid) this.running.delete(job.id);
     }
-    this.wake();
     return results;
   };
 

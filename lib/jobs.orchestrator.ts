@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -132,14 +132,7 @@ export class JobsOrchestrator
     for (const handler of this.handlers) {
       const runner = new JobRunner(handler, this.events, this.logger);
       this.runners.set(handler.queue, runner);
-      await this.boss.work(handler.queue, toWorkOptions(handler), runner.handle as never);
-      const loops = this.boss
-        .getWipData()
-        .filter((w) => w.name === handler.queue)
-        .map((w) => w.id);
-      runner.wake = () => {
-        for (const id of loops) this.boss.notifyWorker(id);
-      };
+      await this.startLoops(handler, runner);
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
@@ -148,6 +141,30 @@ export class JobsOrchestrator
       );
     }
     this.workersStarted = true;
+  }
+
+  /**
+   * One pg-boss `work()` loop per concurrency slot, each with a callback of its own, so a loop that
+   * handled a full batch wakes only itself. pg-boss sleeps a full polling interval after a fetch that
+   * was not a full batch, and never bursts at batch size 1 (every fetch would count as full); waking
+   * the loop that just worked lets a busy queue drain continuously while an idle loop, whose next
+   * fetch comes back short, sleeps. Waking every loop of the queue instead cost up to `concurrency`
+   * empty fetches per job. Batch handlers use pg-boss's own `burstWhenBatchFull` for the same effect.
+   */
+  private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
+    const { localConcurrency = 1, ...options } = toWorkOptions(handler);
+    const batchSize = options.batchSize ?? 1;
+    for (let slot = 0; slot < localConcurrency; slot++) {
+      const loop: { id?: string } = {};
+      const handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+        try {
+          return await runner.handle(jobs);
+        } finally {
+          if (batchSize === 1 && loop.id !== undefined) this.boss.notifyWorker(loop.id);
+        }
+      };
+      loop.id = await this.boss.work(handler.queue, { ...options, localConcurrency: 1 }, handle as never);
+    }
   }
 
   /**

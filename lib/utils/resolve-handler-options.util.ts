@@ -114,6 +114,9 @@ export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
     includeMetadata: true,
     perJobResults: true,
   };
+  // A batch loop whose fetch came back full fetches again at once instead of sleeping a polling
+  // interval. pg-boss ignores this at batch size 1; the orchestrator wakes those loops itself.
+  if (work.batchSize! > 1) work.burstWhenBatchFull = true;
   if (options.minPriority !== undefined) work.minPriority = options.minPriority;
   if (options.maxPriority !== undefined) work.maxPriority = options.maxPriority;
   if (options.groupConcurrency !== undefined) work.groupConcurrency = options.groupConcurrency;

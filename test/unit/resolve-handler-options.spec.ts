@@ -48,6 +48,11 @@ describe('resolveHandlerOptions', () => {
     expect(toWorkOptions(handler)).toMatchObject({ batchSize: 20, localConcurrency: 1 });
   });
 
+  it('lets a batch handler fetch again at once after a full batch (pg-boss burstWhenBatchFull)', () => {
+    const handler = resolveHandlerOptions(discovered(), { batchSize: 20 }, {});
+    expect(toWorkOptions(handler).burstWhenBatchFull).toBe(true);
+  });
+
   it('keeps a single-job handler at batch size 1 with its concurrency as pg-boss local concurrency', () => {
     const handler = resolveHandlerOptions(discovered(), { concurrency: 6, maxPriority: 9 }, {});
     expect(toWorkOptions(handler)).toEqual({
