@@ -12,6 +12,7 @@ import type { Observable } from 'rxjs';
 import { PG_BOSS } from './jobs.constants.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
+import { SendCoalescer } from './send.coalescer.js';
 import { validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
@@ -40,11 +41,15 @@ const nameOf = (definition: AnyDefinition) =>
  */
 @Injectable()
 export class JobsService {
+  private readonly coalescer: SendCoalescer;
+
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
     private readonly orchestrator: JobsOrchestrator,
     private readonly bus: JobEventsBus,
-  ) {}
+  ) {
+    this.coalescer = new SendCoalescer(pgBoss);
+  }
 
   /** The underlying pg-boss instance, for anything this service does not wrap. */
   get boss(): PgBoss {
@@ -59,6 +64,8 @@ export class JobsService {
   /**
    * Sends one job. Resolves with its id, or `null` when a `singletonKey`, throttle or debounce
    * suppressed it. Rejects with `JobValidationError` for an invalid payload, writing nothing.
+   * Resolves once the job is committed. Concurrent sends to one queue (without `db`) share one
+   * INSERT and one commit; each caller still gets its own id, `null` or error.
    *
    * @example
    * await jobs.send(WelcomeEmail, { userId }, { priority: 10, startAfter: 30 });
@@ -69,7 +76,10 @@ export class JobsService {
     const def = this.definition(definition);
     await validatePayload(def, data);
     await this.orchestrator.ready;
-    return this.pgBoss.send(def.name, (data ?? null) as object | null, toSendOptions(options));
+    const payload = (data ?? null) as object | null;
+    // A send in the caller's transaction must stay a statement of that transaction.
+    if (options.db) return this.pgBoss.send(def.name, payload, toSendOptions(options));
+    return this.coalescer.send(def.name, payload, toSendOptions(options));
   }
 
   /**

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { PgBoss, SendOptions } from 'pg-boss';
+
+/** Most jobs one coalesced INSERT carries. */
+const MAX_BATCH = 500;
+
+/** The send options a coalesced INSERT carries exactly as `send` would; any other option sends alone. */
+const COALESCED_OPTIONS = new Set(['priority', 'singletonKey', 'singletonSeconds']);
+
+// SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the statement was rejected
+// and rolled back because of some row's values, so each caller is answered by a send of its own.
+const ROW_ERROR = /^2[23]/;
+
+interface Waiting {
+  id: string;
+  data: object | null;
+  options: SendOptions;
+  resolve(id: string | null): void;
+  reject(error: unknown): void;
+}
+
+interface QueueState {
+  busy: boolean;
+  waiting: Waiting[];
+}
+
+/**
+ * Lets concurrent `send`s to one queue share one INSERT and one commit. A send to an idle queue
+ * goes out at once, alone, through pg-boss's `send`; sends that arrive while a statement for that
+ * queue is in flight wait for it and then go out together through `insert`. Each caller resolves
+ * only after the statement that carries its job committed, with its own id, or `null` when the
+ * queue's policy, `singletonKey` or throttle suppressed its job (ids are assigned here, so the
+ * returned ids tell which rows were inserted).
+ *
+ * Only sends with plain options are coalesced (`priority`, `singletonKey`, throttle); a `db`
+ * (transactional) send, a debounce, `startAfter`, an explicit `id` or any other option goes alone
+ * through pg-boss's `send`, which validates it. When the shared statement is rejected because of a
+ * row's values, every caller is sent again alone, so only the caller at fault gets the error.
+ */
+export class SendCoalescer {
+  private readonly queues = new Map<string, QueueState>();
+
+  constructor(private readonly boss: PgBoss) {}
+
+  send(name: string, data: object | null, options: SendOptions): Promise<string | null> {
+    if (!coalescible(data, options)) return this.boss.send(name, data, options);
+    let state = this.queues.get(name);
+    if (!state) {
+      state = { busy: false, waiting: [] };
+      this.queues.set(name, state);
+    }
+    if (!state.busy) {
+      state.busy = true;
+      const sent = this.boss.send(name, data, options);
+      sent.then(
+        () => this.flush(name, state),
+        () => this.flush(name, state),
+      );
+      return sent;
+    }
+    return new Promise((resolve, reject) => {
+      state.waiting.push({ id: randomUUID(), data, options, resolve, reject });
+    });
+  }
+
+  /** Sends what waited behind the statement that just finished, or marks the queue idle. */
+  private flush(name: string, state: QueueState): void {
+    if (state.waiting.length === 0) {
+      state.busy = false;
+      return;
+    }
+    const batch = state.waiting.splice(0, MAX_BATCH);
+    void this.insert(name, batch).finally(() => this.flush(name, state));
+  }
+
+  private async insert(name: string, batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return this.alone(name, batch[0]!);
+    let inserted: string[] | null;
+    try {
+      inserted = await this.boss.insert(
+        name,
+        batch.map((w) => ({ ...w.options, id: w.id, data: w.data ?? undefined })),
+        { returnId: true },
+      );
+    } catch (error) {
+      if (rowError(error)) {
+        await Promise.all(batch.map((w) => this.alone(name, w)));
+      } else {
+        // The same for every row (no such queue, connection lost): each send would have failed so.
+        for (const w of batch) w.reject(error);
+      }
+      return;
+    }
+    const rows = new Set(inserted ?? []);
+    for (const w of batch) w.resolve(rows.has(w.id) ? w.id : null);
+  }
+
+  private alone(name: string, w: Waiting): Promise<void> {
+    return this.boss.send(name, w.data, w.options).then(w.resolve, w.reject);
+  }
+}
+
+function coalescible(data: object | null, options: SendOptions): boolean {
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !COALESCED_OPTIONS.has(key)) return false;
+  }
+  const { priority, singletonKey, singletonSeconds } = options;
+  // The checks pg-boss's send makes (and the columns' types): a value failing them sends alone and
+  // gets pg-boss's own error.
+  if (priority !== undefined && !isInt32(priority)) return false;
+  if (singletonKey !== undefined && singletonKey !== null && typeof singletonKey !== 'string') return false;
+  if (singletonSeconds !== undefined && !(isInt32(singletonSeconds) && singletonSeconds > 0)) return false;
+  return data === null || typeof data === 'object';
+}
+
+/** Whether a failed shared INSERT was rejected because of some row rather than for everyone. */
+function rowError(error: unknown): boolean {
+  // A payload JSON cannot carry (a BigInt, a cycle) fails the serialization before the statement runs.
+  if (error instanceof TypeError) return true;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && ROW_ERROR.test(code)) return true;
+  // pg-boss's own check, before the statement: a key_strict_fifo queue needs a key on every job.
+  return typeof message === 'string' && message.includes('require a singletonKey');
+}
+
+function isInt32(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647;
+}

@@ -1,0 +1,156 @@
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import pg from 'pg';
+import { z } from 'zod';
+import { defineJob, fromPg, JobHandler, JobsService, JobValidationError, type Job } from '../../lib/index.js';
+import { createApp, databaseUrl, gate, schemasDroppedAfterAll, sql, waitFor } from '../support/e2e.js';
+
+const Plain = defineJob<{ n: number }>('plain');
+const Validated = defineJob('validated', { schema: z.object({ n: z.number().int().min(0) }) });
+const Short = defineJob<{ n: number }>('short', { policy: 'short' });
+const Throttled = defineJob<{ n: number }>('throttled');
+
+describe('concurrent sends share one INSERT', () => {
+  const schema = schemasDroppedAfterAll();
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+  let s: string;
+
+  beforeAll(async () => {
+    s = schema('coalesce');
+    app = await createApp(s, { jobs: { workers: false, queues: [Plain, Validated, Short, Throttled] } });
+    jobs = app.get(JobsService);
+  });
+  afterAll(() => app.close());
+
+  const stored = async (queue: string) =>
+    sql<{ id: string; n: number }>(`SELECT id, (data->>'n')::int AS n FROM "${s}".job WHERE name = $1`, [queue]);
+
+  it('gives each concurrent caller its own id for its own job, in fewer statements than sends', async () => {
+    const insert = jest.spyOn(jobs.boss, 'insert');
+    const send = jest.spyOn(jobs.boss, 'send');
+    try {
+      const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => jobs.send(Plain, { n })));
+      expect(new Set(ids).size).toBe(50);
+      expect(ids).not.toContain(null);
+      const rows = await stored('plain');
+      expect(new Map(rows.map((r) => [r.id, r.n]))).toEqual(new Map(ids.map((id, n) => [id!, n])));
+      expect(insert.mock.calls.some(([, batch]) => batch.length > 1)).toBe(true);
+      expect(insert.mock.calls.length + send.mock.calls.length).toBeLessThan(50);
+    } finally {
+      insert.mockRestore();
+      send.mockRestore();
+    }
+  });
+
+  it('rejects only the caller whose payload fails its schema', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, n) => jobs.send(Validated, { n: n === 4 ? -1 : n })),
+    );
+    expect(results[4]).toMatchObject({ status: 'rejected', reason: expect.any(JobValidationError) });
+    const sent = results.filter((r, n) => n !== 4);
+    expect(sent.every((r) => r.status === 'fulfilled' && typeof r.value === 'string')).toBe(true);
+    expect((await stored('validated')).map((r) => r.n).sort()).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+  });
+
+  it('rejects only the caller whose payload PostgreSQL refuses, even inside a shared INSERT', async () => {
+    const insert = jest.spyOn(jobs.boss, 'insert');
+    try {
+      // jsonb cannot hold \u0000: the shared statement fails, and each caller is sent again alone.
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, n) => jobs.send(Plain, n === 5 ? ({ n, bad: '\u0000' } as never) : { n: 100 + n })),
+      );
+      expect(insert.mock.calls.some(([, batch]) => batch.some((job) => (job.data as { n: number }).n === 5))).toBe(true);
+      expect(results[5]).toMatchObject({ status: 'rejected' });
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7);
+      const ns = (await stored('plain')).map((r) => r.n).filter((n) => n >= 100);
+      expect(ns.sort()).toEqual([100, 101, 102, 103, 104, 106, 107]);
+    } finally {
+      insert.mockRestore();
+    }
+  });
+
+  it('gives one caller the id and the others null when a singletonKey dedupes them', async () => {
+    const ids = await Promise.all([
+      ...Array.from({ length: 6 }, (_, n) => jobs.send(Short, { n }, { singletonKey: 'order-1' })),
+      ...Array.from({ length: 6 }, (_, n) => jobs.send(Short, { n: 10 + n }, { singletonKey: 'order-2' })),
+    ]);
+    const first = ids.slice(0, 6).filter((id) => id !== null);
+    const second = ids.slice(6).filter((id) => id !== null);
+    expect(first).toHaveLength(1);
+    expect(second).toHaveLength(1);
+    expect((await stored('short')).map((r) => r.id).sort()).toEqual([first[0], second[0]].sort());
+  });
+
+  it('gives one caller the id and the others null within one throttle slot', async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => jobs.send(Throttled, { n }, { throttle: { seconds: 3600, key: 'user-1' } })),
+    );
+    const sent = ids.filter((id) => id !== null);
+    expect(sent).toHaveLength(1);
+    expect((await stored('throttled')).map((r) => r.id)).toEqual(sent);
+  });
+
+  it('keeps a { db } send inside its own transaction, out of any shared INSERT', async () => {
+    const insert = jest.spyOn(jobs.boss, 'insert');
+    const client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const results = await Promise.all([
+        ...Array.from({ length: 5 }, (_, n) => jobs.send(Plain, { n: 200 + n })),
+        jobs.send(Plain, { n: 299 }, { db: fromPg(client) }),
+        ...Array.from({ length: 5 }, (_, n) => jobs.send(Plain, { n: 205 + n })),
+      ]);
+      await client.query('ROLLBACK');
+      expect(results).not.toContain(null);
+      const batched = insert.mock.calls.flatMap(([, batch]) => batch.map((job) => (job.data as { n: number }).n));
+      expect(batched).not.toContain(299);
+      const ns = (await stored('plain')).map((r) => r.n).filter((n) => n >= 200);
+      expect(ns.sort()).toEqual([200, 201, 202, 203, 204, 205, 206, 207, 208, 209]);
+    } finally {
+      insert.mockRestore();
+      await client.end();
+    }
+  });
+});
+
+const Slow = defineJob<{ n: number }>('slow', { retryLimit: 0 });
+
+@Injectable()
+class SlowJobs {
+  readonly release = gate();
+  readonly started: number[] = [];
+
+  @JobHandler(Slow, { concurrency: 2 })
+  async run(job: Job<{ n: number }>) {
+    this.started.push(job.data.n);
+    await this.release.promise;
+  }
+}
+
+describe('fetching', () => {
+  const schema = schemasDroppedAfterAll();
+
+  it('holds no more jobs than its concurrency while its handler is slow', async () => {
+    const s = schema('slow');
+    const app = await createApp(s, { providers: [SlowJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(SlowJobs);
+    await jobs.sendMany(Slow, Array.from({ length: 20 }, (_, n) => ({ data: { n } })));
+    await waitFor(() => handler.started.length === 2, { message: 'two jobs started' });
+    // Wake every loop of the queue: a loop with a free slot would fetch now; both are busy.
+    const after = Date.now();
+    await jobs.send(Slow, { n: 99 });
+    const loops = jobs.boss.getWipData().filter((w) => w.name === 'slow');
+    expect(loops).toHaveLength(2);
+    expect(loops.every((w) => (w.lastFetchedOn ?? 0) < after)).toBe(true);
+    const [active] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${s}".job WHERE name = 'slow' AND state = 'active'`,
+    );
+    expect(active!.n).toBe(2);
+    handler.release.open();
+    await waitFor(() => handler.started.length === 21, { message: 'all jobs ran' });
+    await app.close();
+  });
+});
