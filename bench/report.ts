@@ -48,8 +48,8 @@ function table(report: BenchReport, metrics: string[], headers: string[]): strin
   for (const s of rows(report)) {
     const figs = metrics.map((m) => report.results[s]![m]);
     if (figs.every((f) => !f)) continue;
-    const n = figs.find((f) => f)?.n ?? 0;
-    out.push(`| ${report.systems[s]?.label ?? s} | ${metrics.map((m, i) => `${cell(figs[i])} | ${ratio(report, s, m)}`).join(' | ')} | ${n.toLocaleString('en-US')} |`);
+    const ns = [...new Set(figs.map((f) => (f ? f.n.toLocaleString('en-US') : '–')))];
+    out.push(`| ${report.systems[s]?.label ?? s} | ${metrics.map((m, i) => `${cell(figs[i])} | ${ratio(report, s, m)}`).join(' | ')} | ${ns.join(' / ')} |`);
   }
   return out.join('\n');
 }
@@ -148,6 +148,7 @@ mean anything.
 npm run bench                      # everything, full sizes, 3 repetitions: writes bench/results/latest.json and this page
 npm run bench -- --quick           # small N, 1 repetition, < 2 min: writes bench/results/quick.tmp.json (git-ignored), prints the tables
 npm run bench -- --only=nest-pg-jobs,pg-boss --scenario=burn-down,latency --reps=1
+npm run bench -- --report          # re-render this page from bench/results/latest.json
 \`\`\`
 
 The harness compiles \`bench/\` together with the library's \`lib/\` sources (no \`npm run build\` needed), starts its own

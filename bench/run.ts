@@ -1,7 +1,7 @@
 // `npm run bench`: every system, every scenario, side by side in one run on this machine.
 // See docs/benchmarks.md for what each scenario measures; `--help` for the flags.
 import { fork } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,7 @@ function parseArgs(argv: string[]): Args {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (argv.includes('--help')) {
     console.log(`npm run bench -- [--quick] [--only=system,...] [--scenario=${SCENARIO_ORDER.join(',')}] [--reps=N] [--n=N]
+npm run bench -- --report   (re-render docs/benchmarks.md from bench/results/latest.json)
 systems: ${SYSTEM_NAMES.join(', ')}`);
     process.exit(0);
   }
@@ -99,6 +100,13 @@ export interface MetricResult extends Figure {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--report')) {
+    // Re-renders docs/benchmarks.md and the charts from the committed latest.json, measuring nothing.
+    const report = JSON.parse(await readFile(join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as BenchReport;
+    await writeReport(report, { write: true });
+    console.log('bench: rendered docs/benchmarks.md from bench/results/latest.json');
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const mode = args.quick ? 'quick' : 'full';
   const params = structuredClone(PARAMS[mode]);
