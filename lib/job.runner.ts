@@ -25,8 +25,14 @@ export class JobRunner {
     private readonly logger: JobsLogger | undefined,
   ) {}
 
-  /** The pg-boss work handler. */
-  readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+  /**
+   * The pg-boss work handler. `sequential` runs the jobs of a single-job handler one after another
+   * (the batch one slot fetched) instead of all at once.
+   */
+  readonly handle = async (
+    jobs: JobWithMetadata<object>[],
+    { sequential = false }: { sequential?: boolean } = {},
+  ): Promise<JobResult[]> => {
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
     const prepared = await Promise.all(jobs.map((raw) => this.prepare(raw)));
     const results: JobResult[] = [];
@@ -38,6 +44,16 @@ export class JobRunner {
     try {
       if (valid.length > 0 && this.handler.kind === 'batch') {
         results.push(...(await this.runBatch(valid, raws)));
+      } else if (sequential) {
+        for (const job of valid) {
+          // Aborted before its turn: pg-boss already failed it (the batch ran past its expiry, or
+          // shutdown ran out of time) or it was cancelled. Running it now would only run it twice.
+          if (job.signal.aborted) {
+            results.push({ id: job.id, status: 'failed', output: serializeError(job.signal.reason) });
+          } else {
+            results.push(await this.runOne(job, raws));
+          }
+        }
       } else {
         results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws)))));
       }

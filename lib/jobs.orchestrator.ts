@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -18,6 +18,7 @@ import { JobsExplorer } from './jobs.explorer.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
+import { WorkerSlot } from './worker.slot.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
 import { DATABASE_UNREACHABLE } from './jobs.messages.js';
@@ -40,6 +41,7 @@ export class JobsOrchestrator
 {
   private readonly logger: JobsLogger | undefined;
   private readonly runners = new Map<string, JobRunner>();
+  private readonly slots = new Map<string, WorkerSlot[]>();
   private handlers: RegisteredHandler[] = [];
   private workersStarted = false;
   private readonly readyDeferred = deferred();
@@ -144,26 +146,25 @@ export class JobsOrchestrator
   }
 
   /**
-   * One pg-boss `work()` loop per concurrency slot, each with a callback of its own, so a loop that
-   * handled a full batch wakes only itself. pg-boss sleeps a full polling interval after a fetch that
-   * was not a full batch, and never bursts at batch size 1 (every fetch would count as full); waking
-   * the loop that just worked lets a busy queue drain continuously while an idle loop, whose next
-   * fetch comes back short, sleeps. Waking every loop of the queue instead cost up to `concurrency`
-   * empty fetches per job. Batch handlers use pg-boss's own `burstWhenBatchFull` for the same effect.
+   * One {@link WorkerSlot} (one pg-boss `work()` loop) per concurrency slot. Slots of a single-job
+   * handler adapt their batch size to how quick the handler is, except where fetching several jobs
+   * at once would change what a fetch may take: group limits (checked per fetch, and pg-boss's
+   * local group tracking is reset when a loop stops) and policies that limit active jobs per key.
    */
   private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
     const { localConcurrency = 1, ...options } = toWorkOptions(handler);
-    const batchSize = options.batchSize ?? 1;
-    for (let slot = 0; slot < localConcurrency; slot++) {
-      const loop: { id?: string } = {};
-      const handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
-        try {
-          return await runner.handle(jobs);
-        } finally {
-          if (batchSize === 1 && loop.id !== undefined) this.boss.notifyWorker(loop.id);
-        }
-      };
-      loop.id = await this.boss.work(handler.queue, { ...options, localConcurrency: 1 }, handle as never);
+    const adaptive =
+      handler.kind === 'single' &&
+      options.batchSize === 1 &&
+      handler.options.groupConcurrency === undefined &&
+      handler.options.localGroupConcurrency === undefined &&
+      [undefined, 'standard', 'short'].includes(handler.queueOptions.policy);
+    const slots: WorkerSlot[] = [];
+    this.slots.set(handler.queue, slots);
+    for (let i = 0; i < localConcurrency; i++) {
+      const slot = new WorkerSlot(this.boss, handler.queue, options, runner, adaptive);
+      slots.push(slot);
+      await slot.start();
     }
   }
 
@@ -174,6 +175,8 @@ export class JobsOrchestrator
    */
   async onModuleDestroy(): Promise<void> {
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    // A slot changing its batch size stops its loop and starts another: no new loop after this.
+    await Promise.all([...this.slots.values()].flat().map((slot) => slot.stop()));
     if (this.handle.owned) {
       // close: false keeps the pool open so handlers still running, and other providers' shutdown
       // hooks, can send jobs; the pool is closed in onApplicationShutdown.

@@ -1,9 +1,9 @@
-import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { z } from 'zod';
-import { defineJob, fromPg, JobHandler, JobsService, JobValidationError, type Job } from '../../lib/index.js';
-import { createApp, databaseUrl, gate, schemasDroppedAfterAll, sql, waitFor } from '../support/e2e.js';
+import { defineJob, fromPg, JobsService, JobValidationError } from '../../lib/index.js';
+import { createApp, databaseUrl, schemasDroppedAfterAll, sql } from '../support/e2e.js';
 
 const Plain = defineJob<{ n: number }>('plain');
 const Validated = defineJob('validated', { schema: z.object({ n: z.number().int().min(0) }) });
@@ -112,45 +112,5 @@ describe('concurrent sends share one INSERT', () => {
       insert.mockRestore();
       await client.end();
     }
-  });
-});
-
-const Slow = defineJob<{ n: number }>('slow', { retryLimit: 0 });
-
-@Injectable()
-class SlowJobs {
-  readonly release = gate();
-  readonly started: number[] = [];
-
-  @JobHandler(Slow, { concurrency: 2 })
-  async run(job: Job<{ n: number }>) {
-    this.started.push(job.data.n);
-    await this.release.promise;
-  }
-}
-
-describe('fetching', () => {
-  const schema = schemasDroppedAfterAll();
-
-  it('holds no more jobs than its concurrency while its handler is slow', async () => {
-    const s = schema('slow');
-    const app = await createApp(s, { providers: [SlowJobs] });
-    const jobs = app.get(JobsService);
-    const handler = app.get(SlowJobs);
-    await jobs.sendMany(Slow, Array.from({ length: 20 }, (_, n) => ({ data: { n } })));
-    await waitFor(() => handler.started.length === 2, { message: 'two jobs started' });
-    // Wake every loop of the queue: a loop with a free slot would fetch now; both are busy.
-    const after = Date.now();
-    await jobs.send(Slow, { n: 99 });
-    const loops = jobs.boss.getWipData().filter((w) => w.name === 'slow');
-    expect(loops).toHaveLength(2);
-    expect(loops.every((w) => (w.lastFetchedOn ?? 0) < after)).toBe(true);
-    const [active] = await sql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "${s}".job WHERE name = 'slow' AND state = 'active'`,
-    );
-    expect(active!.n).toBe(2);
-    handler.release.open();
-    await waitFor(() => handler.started.length === 21, { message: 'all jobs ran' });
-    await app.close();
   });
 });

@@ -1,0 +1,118 @@
+import { performance } from 'node:perf_hooks';
+import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
+import type { JobRunner } from './job.runner.js';
+
+/**
+ * How long, in ms, a fetched job may wait behind the jobs fetched with it. A slot that adapts its
+ * batch size fetches as many jobs as its handler finishes in about this time.
+ */
+export const ADAPTIVE_BATCH_TARGET_MS = 20;
+/** The most jobs an adapting slot fetches at once. */
+export const ADAPTIVE_BATCH_MAX = 100;
+
+/**
+ * The batch size an adapting slot should fetch next: as many jobs as the handler ran in
+ * {@link ADAPTIVE_BATCH_TARGET_MS}, judged on the last batch. It grows only after a full fetch (there
+ * is a backlog to take), shrinks after any batch that ran long, and moves only when the new size
+ * is at least double or at most half the current one, so a steady queue keeps its size.
+ */
+export function nextBatchSize(current: number, fetched: number, elapsedMs: number): number {
+  const perJob = Math.max(elapsedMs, 0.001) / Math.max(fetched, 1);
+  const fits = Math.floor(ADAPTIVE_BATCH_TARGET_MS / perJob);
+  const target = Math.min(ADAPTIVE_BATCH_MAX, Math.max(1, fits));
+  if (target >= current * 2 && fetched >= current) return target;
+  if (target * 2 <= current) return target;
+  return current;
+}
+
+/**
+ * One concurrency slot of a handler: one pg-boss `work()` loop whose jobs run one after another.
+ *
+ * pg-boss sleeps a full polling interval after a fetch that was not a full batch and never bursts
+ * at batch size 1, so a slot at batch size 1 wakes its own loop after each job (waking every loop
+ * of the queue would cost up to `concurrency` empty fetches per job). Larger batches use pg-boss's
+ * `burstWhenBatchFull`.
+ *
+ * An adapting slot starts at batch size 1 and fetches more jobs at once while its handler is quick
+ * (see {@link nextBatchSize}): each fetch and each completion is a commit, and one commit for many
+ * short jobs is what makes a busy queue fast. A handler that turns slow brings it back to 1 after
+ * that batch, so jobs do not wait behind it. pg-boss fixes the batch size per `work()` call, so a
+ * resize stops this loop (after its batch settled) and starts a new one.
+ */
+export class WorkerSlot {
+  private batchSize: number;
+  private loopId: string | undefined;
+  private resizing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly queue: string,
+    private readonly options: WorkOptions,
+    private readonly runner: JobRunner,
+    private readonly adaptive: boolean,
+  ) {
+    this.batchSize = options.batchSize ?? 1;
+  }
+
+  /** The batch size this slot fetches now. */
+  get currentBatchSize(): number {
+    return this.batchSize;
+  }
+
+  async start(): Promise<void> {
+    this.loopId = await this.boss.work(this.queue, this.workOptions(), this.handle as never);
+  }
+
+  /** Stops adapting and waits for a resize in flight, so no loop starts after this resolves. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.resizing;
+  }
+
+  private workOptions(): WorkOptions {
+    return {
+      ...this.options,
+      localConcurrency: 1,
+      batchSize: this.batchSize,
+      ...(this.batchSize > 1 ? { burstWhenBatchFull: true } : {}),
+    };
+  }
+
+  private readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+    const started = performance.now();
+    try {
+      // pg-boss's fetch picks jobs by priority, then age, but UPDATE … RETURNING hands them back in
+      // no particular order: run them in the order they were picked.
+      if (jobs.length > 1) jobs.sort(byFetchOrder);
+      return await this.runner.handle(jobs, { sequential: true });
+    } finally {
+      const next = this.adaptive
+        ? nextBatchSize(this.batchSize, jobs.length, performance.now() - started)
+        : this.batchSize;
+      if (next !== this.batchSize && !this.resizing && !this.stopped) {
+        this.resizing = this.resize(next);
+      } else if (this.batchSize === 1 && this.loopId !== undefined) {
+        this.boss.notifyWorker(this.loopId);
+      }
+    }
+  };
+
+  // Not awaited by the handler: the old loop stops only once this batch has been settled.
+  private async resize(next: number): Promise<void> {
+    try {
+      await this.boss.offWork(this.queue, { id: this.loopId, wait: true });
+      if (this.stopped) return;
+      this.batchSize = next;
+      await this.start();
+    } catch {
+      // pg-boss stopped meanwhile (work() refuses a stopped instance): nothing left to run.
+    } finally {
+      this.resizing = undefined;
+    }
+  }
+}
+
+function byFetchOrder(a: JobWithMetadata<object>, b: JobWithMetadata<object>): number {
+  return b.priority - a.priority || a.createdOn.getTime() - b.createdOn.getTime();
+}
