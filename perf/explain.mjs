@@ -2,7 +2,7 @@
 // (batch 1, with metadata, as the default handler) and its per-job-results completion, on a queue
 // holding N created jobs; then the same fetch + complete loop timed with synchronous_commit on and
 // off, to show how much of a job's cost is the commit's WAL flush.
-//   npm run build && node perf/explain.mjs [--jobs 20000]
+//   npm run build && node perf/explain.mjs [--jobs 20000] [--batch 1]
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -11,8 +11,9 @@ import { PgBoss } from 'pg-boss';
 import * as plans from 'pg-boss/dist/plans.js';
 import { startPostgres } from '../scripts/embedded-postgres.js';
 
-const { values: args } = parseArgs({ options: { jobs: { type: 'string', default: '20000' } } });
+const { values: args } = parseArgs({ options: { jobs: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1' } } });
 const N = Number(args.jobs);
+const B = Number(args.batch);
 const pgServer = await startPostgres({ fast: false });
 const boss = new PgBoss({ connectionString: pgServer.url, schedule: false, supervise: false });
 boss.on('error', () => undefined);
@@ -24,7 +25,7 @@ try {
     await boss.insert(queue, Array.from({ length: Math.min(5000, N - done) }, (_, i) => ({ data: { i: done + i } })));
   }
   const { table, policy } = await boss.getQueue(queue);
-  const fetch = plans.fetchNextJob({ schema: 'pgboss', table, name: queue, policy, limit: 1, includeMetadata: true, priority: true, orderByCreatedOn: true });
+  const fetch = plans.fetchNextJob({ schema: 'pgboss', table, name: queue, policy, limit: B, includeMetadata: true, priority: true, orderByCreatedOn: true });
   const complete = plans.completeJobsWithOutputs('pgboss', table);
   const client = new pg.Client({ connectionString: pgServer.url });
   await client.connect();
@@ -34,19 +35,20 @@ try {
     await client.query('ROLLBACK');
     console.log(`--- ${label}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
   };
-  await explain('fetch (batch 1, includeMetadata)', fetch.text, fetch.values);
-  const [job] = (await client.query(fetch.text, fetch.values)).rows;
-  await explain('complete (perJobResults)', complete, [queue, JSON.stringify([{ id: job.id, retry_count: job.retryCount, output: null }])]);
+  await explain(`fetch (batch ${B}, includeMetadata)`, fetch.text, fetch.values);
+  const items = (rows) => JSON.stringify(rows.map((j) => ({ id: j.id, retry_count: j.retryCount, output: null })));
+  const fetched = (await client.query(fetch.text, fetch.values)).rows;
+  await explain(`complete (perJobResults, ${fetched.length} jobs)`, complete, [queue, items(fetched)]);
   for (const mode of ['on', 'off']) {
     await client.query(`SET synchronous_commit = ${mode}`);
-    const loops = 500;
+    const loops = Math.max(20, Math.floor(500 / B));
     const t0 = performance.now();
     for (let i = 0; i < loops; i++) {
-      const [j] = (await client.query(fetch.text, fetch.values)).rows;
-      await client.query(complete, [queue, JSON.stringify([{ id: j.id, retry_count: j.retryCount, output: null }])]);
+      const rows = (await client.query(fetch.text, fetch.values)).rows;
+      await client.query(complete, [queue, items(rows)]);
     }
-    const ms = (performance.now() - t0) / loops;
-    console.log(`fetch + complete, one job at a time, synchronous_commit ${mode}: ${ms.toFixed(2)} ms/job (${(1000 / ms).toFixed(0)} jobs/s)`);
+    const ms = (performance.now() - t0) / (loops * B);
+    console.log(`fetch + complete, ${B} job(s) at a time, synchronous_commit ${mode}: ${ms.toFixed(3)} ms/job (${(1000 / ms).toFixed(0)} jobs/s)`);
   }
   await client.end();
 } finally {

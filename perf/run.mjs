@@ -36,10 +36,11 @@ const ONLY = new Set(args.only.split(','));
 let onStart = () => undefined;
 
 /** Work options nest-pg-jobs gives pg-boss for a handler (see lib/utils/resolve-handler-options.util.ts). */
-function rawWorkOptions(concurrency) {
+function rawWorkOptions(concurrency, batchSize = 1) {
   return {
     localConcurrency: concurrency,
-    batchSize: 1,
+    batchSize,
+    ...(batchSize > 1 ? { burstWhenBatchFull: true } : {}),
     pollingIntervalSeconds: 1,
     notifyPollingIntervalSeconds: 1,
     includeMetadata: true,
@@ -56,8 +57,8 @@ function nestSystem(label, handlerOptions) {
     async start(url, queue, { workers }) {
       const Def = defineJob(queue);
       class NoopJobs {
-        handle(job) {
-          onStart(job.data);
+        handle(jobOrBatch) {
+          for (const job of [].concat(jobOrBatch)) onStart(job.data);
         }
       }
       Reflect.decorate([JobHandler(Def, handlerOptions)], NoopJobs.prototype, 'handle',
@@ -79,7 +80,7 @@ function nestSystem(label, handlerOptions) {
 }
 
 /** Raw pg-boss with the work() options and wake-ups nest-pg-jobs uses (the overhead reference). */
-function rawSystem(label, concurrency) {
+function rawSystem(label, concurrency, batchSize = 1) {
   return {
     label,
     async start(url, queue, { workers }) {
@@ -89,7 +90,7 @@ function rawSystem(label, concurrency) {
       await boss.createQueue(queue, { notify: true });
       if (workers) {
         // One work() call per slot, each waking only its own loop after a job (lib/jobs.orchestrator.ts).
-        const { localConcurrency, ...options } = rawWorkOptions(concurrency);
+        const { localConcurrency, ...options } = rawWorkOptions(concurrency, batchSize);
         for (let slot = 0; slot < localConcurrency; slot++) {
           const loop = {};
           loop.id = await boss.work(queue, { ...options, localConcurrency: 1 }, async (jobs) => {
@@ -97,7 +98,7 @@ function rawSystem(label, concurrency) {
               onStart(job.data);
               return { id: job.id, status: 'completed' };
             });
-            if (loop.id) boss.notifyWorker(loop.id);
+            if (loop.id && batchSize === 1) boss.notifyWorker(loop.id);
             return results;
           });
         }
@@ -112,9 +113,11 @@ function rawSystem(label, concurrency) {
 
 const ALL_SYSTEMS = {
   'nest-default': nestSystem('nest-pg-jobs, default options', undefined),
-  'raw-default': rawSystem('raw pg-boss, same work() as default', 1),
+  'raw-default': rawSystem('raw pg-boss, batch 1 per loop (the module before adaptive batches)', 1),
   'nest-c20': nestSystem('nest-pg-jobs, concurrency 20', { concurrency: 20 }),
   'raw-c20': rawSystem('raw pg-boss, same work() as concurrency 20', 20),
+  'nest-b100': nestSystem('nest-pg-jobs, batch handler, batchSize 100', { batchSize: 100 }),
+  'raw-b100': rawSystem('raw pg-boss, same work() as batchSize 100', 1, 100),
 };
 const systemKeys = args.systems ? args.systems.split(',') : Object.keys(ALL_SYSTEMS);
 
