@@ -160,7 +160,7 @@ Each job is a no-op: the handler only records that it started.
 - **2. Latency**: ${p.latency.n.toLocaleString('en-US')} sequential sends, each timed from just before \`send\` to the start of its handler (sender and worker in one process, after 5 warm-up jobs). A run stops early after ${p.latency.budgetMs / 1000} s (n shows how many samples).
 - **3. Enqueue**: no worker running; ${p.enqueue.single!.toLocaleString('en-US')} sequential sends, ${p.enqueue.concurrent!.toLocaleString('en-US')} sends from 64 concurrent senders, ${p.enqueue.bulk!.toLocaleString('en-US')} jobs in bulk calls of 1,000.
 - **4. Overhead**: nest-pg-jobs against raw pg-boss run with the pg-boss options nest-pg-jobs was seen to use (recorded from its \`createQueue\`/\`work\` calls and constructor config at the start of the run), as time per job: raw rate ÷ nest rate (latency: nest ÷ raw); 1.05 means 5% slower.
-- **5. Memory**: ${p.memory.n.toLocaleString('en-US')} jobs flow through one instance (fed in bulk, backlog kept at 5k–20k); RSS after a forced GC at every tenth; growth from the 10% mark to the end.
+- **5. Memory**: ${p.memory.n.toLocaleString('en-US')} jobs flow through one instance (fed in bulk, backlog kept at 5k–20k); RSS after a forced GC every 2 s; growth from the 10% mark of the jobs done to the end.
 - **6. Scaling** (1, 2, 4 worker processes on one database): not implemented yet.
 
 Settings of each row:
