@@ -5,7 +5,7 @@ import type { JobEventType } from './interfaces/job-event.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventsBus } from './job-events.bus.js';
 import type { JobsLogger } from './jobs.logger.js';
-import { validatePayload } from './utils/validate-payload.util.js';
+import { checkPayloadShape, validatePayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
 import { jobContextStorage } from './context/job-context.storage.js';
 
@@ -17,7 +17,7 @@ import { jobContextStorage } from './context/job-context.storage.js';
  */
 export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, LocalAbort>();
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -34,7 +34,10 @@ export class JobRunner {
     { sequential = false }: { sequential?: boolean } = {},
   ): Promise<JobResult[]> => {
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
-    const prepared = await Promise.all(jobs.map((raw) => this.prepare(raw)));
+    // Without a schema the check is synchronous: no promise per job on the hot path.
+    const prepared = this.handler.definition.schema
+      ? await Promise.all(jobs.map((raw) => this.prepare(raw)))
+      : jobs.map((raw) => this.prepareChecked(raw));
     const results: JobResult[] = [];
     const valid: Job<unknown>[] = [];
     for (const item of prepared) {
@@ -48,8 +51,9 @@ export class JobRunner {
         for (const job of valid) {
           // Aborted before its turn: pg-boss already failed it (the batch ran past its expiry, or
           // shutdown ran out of time) or it was cancelled. Running it now would only run it twice.
-          if (job.signal.aborted) {
-            results.push({ id: job.id, status: 'failed', output: serializeError(job.signal.reason) });
+          const reason = this.abortedBeforeStart(job, raws);
+          if (reason !== undefined) {
+            results.push({ id: job.id, status: 'failed', output: serializeError(reason) });
           } else {
             results.push(await this.runOne(job, raws));
           }
@@ -65,23 +69,40 @@ export class JobRunner {
 
   /** Aborts the signal of a job running here; true when it was running. */
   abort(jobId: string, reason: unknown): boolean {
-    const controller = this.running.get(jobId);
-    controller?.abort(reason);
-    return controller !== undefined;
+    const local = this.running.get(jobId);
+    if (!local) return false;
+    (local.controller ??= new AbortController()).abort(reason);
+    return true;
   }
 
-  private async prepare(
-    raw: JobWithMetadata<object>,
-  ): Promise<{ job: Job<unknown> } | { raw: JobWithMetadata<object>; invalid: unknown }> {
-    let data: unknown;
+  private abortedBeforeStart(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): unknown {
+    const rawSignal = raws.get(job.id)?.signal;
+    if (rawSignal?.aborted) return rawSignal.reason ?? new Error('aborted');
+    const local = this.running.get(job.id)?.controller?.signal;
+    return local?.aborted ? (local.reason ?? new Error('aborted')) : undefined;
+  }
+
+  private async prepare(raw: JobWithMetadata<object>): Promise<Prepared> {
     try {
-      data = await validatePayload(this.handler.definition, raw.data);
+      return this.build(raw, await validatePayload(this.handler.definition, raw.data));
     } catch (error) {
       return { raw, invalid: error };
     }
-    const local = new AbortController();
+  }
+
+  private prepareChecked(raw: JobWithMetadata<object>): Prepared {
+    try {
+      checkPayloadShape(this.handler.definition, raw.data);
+    } catch (error) {
+      return { raw, invalid: error };
+    }
+    return this.build(raw, raw.data);
+  }
+
+  private build(raw: JobWithMetadata<object>, data: unknown): Prepared {
+    const local: LocalAbort = {};
     this.running.set(raw.id, local);
-    const job: Job<unknown> = {
+    const job = {
       id: raw.id,
       name: raw.name,
       data,
@@ -91,8 +112,14 @@ export class JobRunner {
       createdOn: raw.createdOn,
       singletonKey: raw.singletonKey ?? null,
       expireInSeconds: raw.expireInSeconds,
-      signal: AbortSignal.any([raw.signal, local.signal]),
-    };
+    } as Job<unknown>;
+    // Built on first read: AbortSignal.any and a controller per job cost more than a no-op
+    // handler (CPU profile of perf/run.mjs), and most handlers never read the signal.
+    Object.defineProperty(job, 'signal', {
+      enumerable: true,
+      configurable: true,
+      get: () => (local.signal ??= AbortSignal.any([raw.signal, (local.controller ??= new AbortController()).signal])),
+    });
     return { job };
   }
 
@@ -191,3 +218,11 @@ function toOutput(value: unknown): object | undefined {
   if (typeof value === 'object') return value;
   return { value };
 }
+
+/** The local half of a running job's signal, created only when read or aborted. */
+interface LocalAbort {
+  controller?: AbortController;
+  signal?: AbortSignal;
+}
+
+type Prepared = { job: Job<unknown> } | { raw: JobWithMetadata<object>; invalid: unknown };
