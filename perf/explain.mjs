@@ -50,6 +50,8 @@ try {
     const ms = (performance.now() - t0) / (loops * B);
     console.log(`fetch + complete, ${B} job(s) at a time, synchronous_commit ${mode}: ${ms.toFixed(3)} ms/job (${(1000 / ms).toFixed(0)} jobs/s)`);
   }
+  const [{ done }] = (await client.query(`SELECT count(*)::int AS done FROM pgboss.${table} WHERE name = $1 AND state = 'completed'`, [queue])).rows;
+  await explain(`fetch again, with ${done} completed jobs in the table`, fetch.text, fetch.values);
   await client.end();
 } finally {
   await boss.stop({ graceful: false }).catch(() => undefined);
