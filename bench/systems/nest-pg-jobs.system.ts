@@ -107,9 +107,12 @@ export async function probeNestPgJobs(databaseUrl: string): Promise<ProbeResult>
   const result: Partial<ProbeResult> = {};
   const baseline = configOf(new PgBoss({ connectionString: databaseUrl }));
   for (const [key, handler] of [['default', DefaultHandler], ['tuned', TunedHandler]] as const) {
-    const seen: ProbedOptions = { constructorOptions: {}, queueOptions: {}, workOptions: null };
+    const seen: ProbedOptions = { constructorOptions: {}, queueOptions: {}, workOptions: null, workCalls: 0 };
     proto.work = function (this: unknown, ...args: unknown[]) {
-      if (args[0] === QUEUE && typeof args[1] === 'object') seen.workOptions = { ...(args[1] as object) };
+      if (args[0] === QUEUE && typeof args[1] === 'object') {
+        seen.workOptions = { ...(args[1] as object) };
+        seen.workCalls += 1;
+      }
       return original.work.apply(this, args);
     };
     proto.createQueue = function (this: unknown, ...args: unknown[]) {

@@ -3,10 +3,12 @@ import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './system.interface.js';
 
 /**
- * Raw pg-boss with the options nest-pg-jobs was seen to use (probed at the start of the run), and
- * the one public-API step the module adds to them: `notifyWorker` on the queue's loops after each
- * batch, so a loop refetches at once instead of sleeping a polling interval (docs/architecture.md,
- * "Batch size 1 never bursts"). Without it, batch size 1 caps a loop at one job per interval.
+ * Raw pg-boss with the options nest-pg-jobs was seen to use (probed at the start of the run): the
+ * same constructor and `createQueue` options, and as many `work()` loops as the module started
+ * (one per concurrency slot) with the options of its first fetch. Like the module's slots, a loop
+ * at batch size 1 wakes itself after each batch (`notifyWorker`), so it refetches at once instead
+ * of sleeping a polling interval. What is not mirrored: the module's adaptive batch size, which
+ * changes at run time; so the tuned rows (a fixed batch on both sides) are the overhead comparison.
  */
 export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<BenchSystem> {
   const probed = ctx.probe?.[tuned ? 'tuned' : 'default'];
@@ -23,7 +25,8 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
       constructor: probed.constructorOptions,
       createQueue: probed.queueOptions,
       work: workOptions,
-      wakeAfterBatch: 'notifyWorker(loop ids)',
+      loops: probed.workCalls,
+      wakeAfterBatch: 'notifyWorker(own loop) at batch size 1',
       sendMany: 'insert(name, jobs, { returnId: true })',
     },
     async prepare() {
@@ -42,13 +45,16 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
       worker = new PgBoss(constructorOptions);
       worker.on('error', () => undefined);
       await worker.start();
-      let loops: string[] = [];
-      await worker.work<Payload>(QUEUE, workOptions as never, (async (jobs: JobWithMetadata<Payload>[]) => {
-        for (const job of jobs) ctx.onJob(job.data);
-        for (const id of loops) worker!.notifyWorker(id);
-        return perJob ? jobs.map((job) => ({ id: job.id, status: 'completed' as const })) : undefined;
-      }) as never);
-      loops = worker.getWipData().filter((w) => w.name === QUEUE).map((w) => w.id);
+      const batchOfOne = (workOptions.batchSize ?? 1) === 1;
+      for (let i = 0; i < Math.max(1, probed.workCalls); i++) {
+        // The first fetch may run before work() resolves with the loop's id.
+        const loop: { id?: string } = {};
+        loop.id = await worker.work<Payload>(QUEUE, workOptions as never, (async (jobs: JobWithMetadata<Payload>[]) => {
+          for (const job of jobs) ctx.onJob(job.data);
+          if (batchOfOne && loop.id) worker!.notifyWorker(loop.id);
+          return perJob ? jobs.map((job) => ({ id: job.id, status: 'completed' as const })) : undefined;
+        }) as never);
+      }
     },
     remaining: () => counter.count(),
     async close() {

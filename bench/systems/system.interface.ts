@@ -40,6 +40,8 @@ export interface ProbedOptions {
   constructorOptions: Record<string, unknown>;
   queueOptions: Record<string, unknown>;
   workOptions: Record<string, unknown> | null;
+  /** How many `work()` loops the module started for the queue (one per concurrency slot). */
+  workCalls: number;
 }
 
 export interface ProbeResult {
