@@ -27,12 +27,9 @@ import type {
 } from './interfaces/send-options.interface.js';
 import type { QueueCounts } from './interfaces/queue-counts.interface.js';
 import type { FlowStep } from './interfaces/flow-step.interface.js';
+import { queueNameOf as nameOf, type AnyDefinition } from './utils/queue-name.util.js';
 
 type Definition<I> = JobDefinition<I, any>;
-type AnyDefinition = JobDefinition<any, any> | string;
-
-const nameOf = (definition: AnyDefinition) =>
-  typeof definition === 'string' ? definition : definition.name;
 
 /**
  * The runtime API: send jobs, schedule, cancel, retry, inspect queues and dead letters. Inject it

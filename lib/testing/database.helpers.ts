@@ -3,11 +3,11 @@ import { JobsService } from '../jobs.service.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
 import { JobAssertionError } from './errors/job-assertion.error.js';
+import { queueNameOf as queueName, type AnyDefinition } from '../utils/queue-name.util.js';
 import { matchesPartial, show, type DeepPartial } from './match.util.js';
 import { EXPECTED_ENQUEUED, JOB_ENDED_ELSEWHERE, WAIT_TIMEOUT } from './testing.messages.js';
 import type { TestJobState } from './interfaces/test-job.interface.js';
 
-type AnyDefinition = JobDefinition<any, any> | string;
 /** A Nest application, application context or `TestingModule`: anything `JobsService` can be got from. */
 export type JobsApp = { get(token: any, options?: { strict: boolean }): any };
 
@@ -28,8 +28,6 @@ export interface WaitOptions {
 }
 
 const FINAL: ReadonlySet<string> = new Set(['completed', 'cancelled', 'failed']);
-const queueName = (definition: AnyDefinition) => (typeof definition === 'string' ? definition : definition.name);
-const nameOfQueue = queueName;
 
 /**
  * Re-runs `check` when `trigger` fires and on a slow backstop, until it settles the promise.
@@ -149,7 +147,7 @@ export async function waitUntilIdle(
 ): Promise<QueueCounts[]> {
   const jobs = app.get(JobsService, { strict: false }) as JobsService;
   const list = (Array.isArray(definitions) ? definitions : [definitions]) as AnyDefinition[];
-  const names = new Set(list.map(nameOfQueue));
+  const names = new Set(list.map(queueName));
   return watch<QueueCounts[]>(
     app,
     (event) => names.has(event.queue),

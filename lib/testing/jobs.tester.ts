@@ -9,6 +9,7 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
 import { pickQueueOptions } from '../utils/resolve-handler-options.util.js';
 import { resolveHandlers } from '../utils/resolve-handlers.util.js';
+import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
 import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
 import { validatePayload } from '../utils/validate-payload.util.js';
 import { serializeError } from '../utils/serialize-error.util.js';
@@ -43,7 +44,6 @@ import type {
   TestSchedule,
 } from './interfaces/test-job.interface.js';
 
-type AnyDefinition = JobDefinition<any, any> | string;
 
 /** Filters of {@link JobsTester.expectEnqueued} besides the payload. */
 export interface EnqueuedExpectation {
@@ -58,7 +58,6 @@ export interface EnqueuedExpectation {
 const DEFAULT_MAX_RUNS = 1000;
 const MAX_INLINE_DEPTH = 50;
 
-const nameOf = (definition: AnyDefinition) => (typeof definition === 'string' ? definition : definition.name);
 
 /**
  * The test's handle on jobs when `JobsModule` is replaced by the testing module: what was enqueued,

@@ -14,9 +14,9 @@ import type {
 import { JobsTestingError } from './errors/jobs-testing.error.js';
 import { NEEDS_DATABASE } from './testing.messages.js';
 import type { JobsTester } from './jobs.tester.js';
+import type { AnyDefinition } from '../utils/queue-name.util.js';
 
 type Definition<I> = JobDefinition<I, any>;
-type AnyDefinition = JobDefinition<any, any> | string;
 
 // Everything a PgBoss answers to, so each use names itself in the error.
 const PG_BOSS_MEMBERS: ReadonlySet<string> = new Set(
