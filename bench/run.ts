@@ -1,20 +1,21 @@
 // `npm run bench`: every system, every scenario, side by side in one run on this machine.
 // See docs/benchmarks.md for what each scenario measures; `--help` for the flags.
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildTask } from './child.js';
 import { writeReport } from './report.js';
-import type { Figure, ScenarioName, ScenarioParams } from './scenarios.js';
+import { SCALING_PROCESSES, type Figure, type ScenarioName, type ScenarioParams } from './scenarios.js';
 import { startDatabase, startRedis } from './services.js';
 import { REPO_ROOT, importEmbeddedPostgres } from './support/paths.js';
 import { median, round } from './support/stats.js';
 import { OVERHEAD_PAIRS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
 import type { ProbeResult } from './systems/system.interface.js';
 
-const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'latency', 'enqueue', 'memory'];
+const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'latency', 'enqueue', 'memory', 'scaling'];
 
 /**
  * Full mode: the issue's sizes, with wall-clock budgets that keep a full run near 25 minutes on a
@@ -27,19 +28,33 @@ const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
     latency: { n: 1_000, budgetMs: 30_000 },
     enqueue: { n: 0, single: 2_000, concurrent: 10_000, bulk: 50_000, budgetMs: 60_000 },
     memory: { n: 1_000_000, budgetMs: 240_000 },
+    scaling: { n: 100_000, budgetMs: 45_000 },
   },
   quick: {
     'burn-down': { n: 2_000, budgetMs: 20_000 },
     latency: { n: 200, budgetMs: 6_000 },
     enqueue: { n: 0, single: 200, concurrent: 500, bulk: 2_000, budgetMs: 9_000 },
     memory: { n: 20_000, budgetMs: 20_000 },
+    scaling: { n: 2_000, budgetMs: 15_000 },
   },
 };
 /** Memory runs once, for these systems unless --only names others. */
 const MEMORY_SYSTEMS: SystemName[] = ['nest-pg-jobs'];
+/**
+ * Scaling runs for these systems unless --only names others (docs/benchmarks.md says why the
+ * others are left out): the product's defaults, its raw pg-boss mirror with a fixed batch, the
+ * fastest Postgres peer and BullMQ on Redis. Quick mode keeps CI under two minutes.
+ */
+const SCALING_SYSTEMS: Record<'full' | 'quick', SystemName[]> = {
+  full: ['nest-pg-jobs', 'pg-boss-tuned', 'graphile-worker', 'bullmq-redis'],
+  quick: ['nest-pg-jobs'],
+};
 
 interface Args {
   quick: boolean;
+  merge: boolean;
+  /** --only was given (otherwise memory and scaling run for their default systems). */
+  onlyGiven: boolean;
   only: SystemName[];
   scenarios: ScenarioName[];
   reps: number;
@@ -49,19 +64,30 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (argv.includes('--help')) {
-    console.log(`npm run bench -- [--quick] [--only=system,...] [--scenario=${SCENARIO_ORDER.join(',')}] [--reps=N] [--n=N]
+    console.log(`npm run bench -- [--quick] [--only=system,...] [--scenario=${SCENARIO_ORDER.join(',')}] [--reps=N] [--n=N] [--merge]
+  --n=N     jobs of the burn-down and scaling scenarios
+  --merge   (full mode) merge this run's figures into bench/results/latest.json, replacing only the
+            metrics it measured, and re-render docs/benchmarks.md; without it a full run replaces both
 npm run bench -- --report   (re-render docs/benchmarks.md from bench/results/latest.json)
 systems: ${SYSTEM_NAMES.join(', ')}`);
     process.exit(0);
   }
+  const known = ['--quick', '--merge', '--help', '--report'];
+  for (const a of argv) {
+    if (!known.includes(a) && !['only', 'scenario', 'reps', 'n'].some((k) => a.startsWith(`--${k}=`))) {
+      throw new Error(`bench: unknown argument "${a}" (--help lists them)`);
+    }
+  }
   const quick = argv.includes('--quick');
+  const merge = argv.includes('--merge');
+  if (quick && merge) throw new Error('bench: --merge is for full-mode runs (quick results never go into latest.json)');
   const only = (get('only')?.split(',') ?? SYSTEM_NAMES) as SystemName[];
   for (const s of only) if (!(s in SYSTEMS)) throw new Error(`bench: unknown system "${s}" (${SYSTEM_NAMES.join(', ')})`);
   const scenarios = (get('scenario')?.split(',') ?? SCENARIO_ORDER) as ScenarioName[];
   for (const s of scenarios) if (!SCENARIO_ORDER.includes(s)) throw new Error(`bench: unknown scenario "${s}"`);
   const reps = Number(get('reps') ?? (quick ? 1 : 3));
   const n = get('n') !== undefined ? Number(get('n')) : undefined;
-  return { quick, only, scenarios, reps, ...(n !== undefined ? { n } : {}) };
+  return { quick, merge, onlyGiven: get('only') !== undefined, only, scenarios, reps, ...(n !== undefined ? { n } : {}) };
 }
 
 const childPath = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -97,12 +123,151 @@ export interface MetricResult extends Figure {
   repetitions: number[];
   min: number;
   max: number;
+  /** Id of the run (in `runs`) that measured it: ratios mean something only within one run. */
+  run?: string;
+}
+
+/** One `npm run bench` that produced figures still in latest.json (a --merge run adds one). */
+export interface RunRecord {
+  /** The run's start, ISO; metrics point at it through `run`. */
+  id: string;
+  finishedAt: string;
+  command: string;
+  mode: string;
+  durationSeconds: number;
+  repetitions: number;
+  /** What the run measured: scenario → systems with at least one figure. */
+  scenarios: Partial<Record<ScenarioName, string[]>>;
+  machine: string;
+  errors: number;
+}
+
+export type BenchReport = {
+  command: string;
+  mode: string;
+  generatedAt: string;
+  durationSeconds: number;
+  machine: Record<string, unknown> & { cpus: Array<{ model: string }>; cpuCount: number; memoryBytes: number };
+  params: Record<ScenarioName, ScenarioParams>;
+  repetitions: number;
+  systems: Record<string, { label: string; settings: unknown }>;
+  results: Record<string, Record<string, MetricResult>>;
+  overhead: Record<string, Record<string, number>>;
+  /** Scaling: jobs/s with k processes ÷ jobs/s with 1, by system and k. */
+  scaling?: Record<string, Record<string, number>>;
+  details?: Record<string, unknown>;
+  runs?: RunRecord[];
+  errors: string[];
+};
+
+const LATEST = join(REPO_ROOT, 'bench', 'results', 'latest.json');
+
+/** Ratios between figures of one run only: overhead pairs and scaling speed-ups. */
+function derive(results: BenchReport['results']): Pick<BenchReport, 'overhead' | 'scaling'> {
+  // 4. Overhead: time per job of nest-pg-jobs over raw pg-boss with the same options (> 1 = slower).
+  const overhead: Record<string, Record<string, number>> = {};
+  for (const [nest, boss] of OVERHEAD_PAIRS) {
+    const a = results[nest];
+    const b = results[boss];
+    if (!a || !b) continue;
+    const pair: Record<string, number> = {};
+    for (const [metric, fig] of Object.entries(a)) {
+      const other = b[metric];
+      if (!other || fig.scenario === 'memory' || fig.scenario === 'scaling' || other.run !== fig.run) continue;
+      pair[metric] = round(fig.unit === 'jobs/s' ? other.value / fig.value : fig.value / other.value, 3);
+    }
+    if (Object.keys(pair).length) overhead[`${nest} / ${boss}`] = pair;
+  }
+  // 6. Scaling: speed-up of k processes over one.
+  const scaling: Record<string, Record<string, number>> = {};
+  for (const [system, metrics] of Object.entries(results)) {
+    const one = metrics['scaling-1'];
+    if (!one) continue;
+    for (const k of SCALING_PROCESSES.slice(1)) {
+      const fig = metrics[`scaling-${k}`];
+      if (fig && fig.run === one.run) (scaling[system] ??= {})[String(k)] = round(fig.value / one.value, 3);
+    }
+  }
+  return { overhead, scaling };
+}
+
+const machineSummary = (m: BenchReport['machine']) =>
+  `${m.cpuCount} × ${m.cpus[0]?.model ?? 'unknown CPU'}, Node ${String(m.node)}, PostgreSQL ${String(m.postgres)}, Redis ${String(m.redis ?? '–')}`;
+
+/** The run that wrote a latest.json from before `runs` existed, so its figures keep their origin. */
+function legacyRun(report: BenchReport): RunRecord {
+  const scenarios: RunRecord['scenarios'] = {};
+  for (const [system, metrics] of Object.entries(report.results)) {
+    for (const fig of Object.values(metrics)) {
+      const list = (scenarios[fig.scenario] ??= []);
+      if (!list.includes(system)) list.push(system);
+    }
+  }
+  return {
+    id: report.generatedAt,
+    finishedAt: report.generatedAt,
+    command: report.command,
+    mode: report.mode,
+    durationSeconds: report.durationSeconds,
+    repetitions: report.repetitions,
+    scenarios,
+    machine: machineSummary(report.machine),
+    errors: report.errors.length,
+  };
+}
+
+/**
+ * --merge: this run's figures replace the same system × metric in the committed report, everything
+ * else stays (with the run that measured it). Settings, parameters and details of what this run
+ * measured are replaced too; errors of the system × scenario pairs it ran again are dropped.
+ */
+function merge(old: BenchReport, fresh: BenchReport, attempted: Array<[string, ScenarioName]>): BenchReport {
+  const runs = old.runs?.length ? [...old.runs] : [legacyRun(old)];
+  const results: BenchReport['results'] = {};
+  for (const [system, metrics] of Object.entries(old.results)) {
+    for (const [metric, fig] of Object.entries(metrics)) (results[system] ??= {})[metric] = { ...fig, run: fig.run ?? runs[0]!.id };
+  }
+  const details: Record<string, unknown> = {};
+  const measured = new Set<string>();
+  for (const [system, metrics] of Object.entries(fresh.results)) {
+    for (const [metric, fig] of Object.entries(metrics)) {
+      (results[system] ??= {})[metric] = fig;
+      measured.add(`${system}/${metric}`);
+    }
+  }
+  // Details are keyed system/scenario-or-metric/rep (a system's name may hold a slash).
+  const rerun = (system: string, what: string) =>
+    attempted.some(([s, scenario]) => s === system && (what === scenario || what.startsWith(`${scenario}-`)));
+  for (const [key, value] of Object.entries(old.details ?? {})) {
+    const parts = key.split('/');
+    if (!rerun(parts.slice(0, -2).join('/'), parts.at(-2) ?? '')) details[key] = value;
+  }
+  Object.assign(details, fresh.details);
+  const probed = attempted.some(([s]) => s.startsWith('pg-boss'));
+  const errors = old.errors.filter(
+    (e) => !attempted.some(([s, scenario]) => e.startsWith(`${s} · ${scenario}`)) && !(probed && e.startsWith('probe:')),
+  );
+  errors.push(...fresh.errors);
+  const systems = { ...old.systems, ...fresh.systems };
+  const params = { ...old.params };
+  for (const scenario of new Set(attempted.map(([, sc]) => sc))) params[scenario] = fresh.params[scenario];
+  const used = new Set(Object.values(results).flatMap((m) => Object.values(m).map((f) => f.run)));
+  return {
+    ...fresh,
+    params,
+    systems,
+    results,
+    ...derive(results),
+    details,
+    runs: [...runs, ...fresh.runs!].filter((r) => used.has(r.id)),
+    errors,
+  };
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--report')) {
     // Re-renders docs/benchmarks.md and the charts from the committed latest.json, measuring nothing.
-    const report = JSON.parse(await readFile(join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8')) as BenchReport;
+    const report = JSON.parse(await readFile(LATEST, 'utf8')) as BenchReport;
     await writeReport(report, { write: true });
     console.log('bench: rendered docs/benchmarks.md from bench/results/latest.json');
     return;
@@ -110,14 +275,25 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const mode = args.quick ? 'quick' : 'full';
   const params = structuredClone(PARAMS[mode]);
-  if (args.n !== undefined) params['burn-down'].n = args.n;
+  if (args.n !== undefined) {
+    params['burn-down'].n = args.n;
+    params.scaling.n = args.n;
+  }
+  const startedAt = new Date().toISOString();
   const started = Date.now();
   const log = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+  const systemsOf = (scenario: ScenarioName): SystemName[] => {
+    if (args.onlyGiven) return args.only;
+    if (scenario === 'memory') return MEMORY_SYSTEMS;
+    if (scenario === 'scaling') return SCALING_SYSTEMS[mode];
+    return args.only;
+  };
+  const used = [...new Set(args.scenarios.flatMap(systemsOf))];
 
-  log(`bench (${mode}): systems ${args.only.join(', ')}; scenarios ${args.scenarios.join(', ')}; ${args.reps} repetition(s)`);
+  log(`bench (${mode}${args.merge ? ', merge' : ''}): systems ${args.only.join(', ')}; scenarios ${args.scenarios.join(', ')}; ${args.reps} repetition(s)`);
   const db = await startDatabase();
   log(`PostgreSQL ${db.version} (${Object.entries(db.settings).map(([k, v]) => `${k}=${v}`).join(', ')})`);
-  const needsRedis = args.only.some((s) => (SYSTEMS[s] as { redis?: boolean }).redis);
+  const needsRedis = used.some((s) => (SYSTEMS[s] as { redis?: boolean }).redis);
   const { freePort } = await importEmbeddedPostgres();
   const redis = needsRedis ? await startRedis(freePort) : null;
   if (needsRedis) log(redis ? `Redis ${redis.version} at ${redis.url}` : 'Redis unavailable: BullMQ on Redis is skipped');
@@ -126,9 +302,10 @@ async function main(): Promise<void> {
   const raw: Record<string, Record<string, { scenario: ScenarioName; unit: string; values: number[]; n: number[] }>> = {};
   const settings: Record<string, unknown> = {};
   const details: Record<string, unknown> = {};
+  const attempted: Array<[string, ScenarioName]> = [];
   try {
     let probe: ProbeResult | undefined;
-    if (args.only.some((s) => s.startsWith('pg-boss'))) {
+    if (used.some((s) => s.startsWith('pg-boss'))) {
       const scratch = await db.createDatabase();
       try {
         probe = await runChild({ kind: 'probe', databaseUrl: scratch.url }, 120_000);
@@ -144,44 +321,50 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= args.reps; rep++) {
       for (const scenario of args.scenarios) {
         if (scenario === 'memory' && rep > 1) continue;
-        const systems = scenario === 'memory' && args.only === SYSTEM_NAMES ? MEMORY_SYSTEMS : args.only;
-        for (const system of systems) {
+        for (const system of systemsOf(scenario)) {
           const entry = SYSTEMS[system] as { redis?: boolean; label: string };
           if (entry.redis && !redis) continue;
-          const p = params[scenario];
-          const database = await db.createDatabase();
-          if (entry.redis) await redis!.flush();
-          const label = `${system} · ${scenario} · rep ${rep}/${args.reps}`;
-          try {
-            const result = await runChild(
-              {
-                kind: 'run',
-                system,
-                scenario,
-                params: p,
-                databaseUrl: database.url,
-                ...(redis ? { redisUrl: redis.url } : {}),
-                ...(probe ? { probe } : {}),
-              },
-              p.budgetMs * 2 + 120_000,
-              scenario === 'memory' ? ['--expose-gc'] : [],
-            );
-            settings[system] = result.settings;
-            if (result.detail) details[`${system}/${scenario}/${rep}`] = result.detail;
-            const summary: string[] = [];
-            for (const [metric, figure] of Object.entries(result.figures as Record<string, Figure>)) {
-              const slot = ((raw[system] ??= {})[metric] ??= { scenario, unit: figure.unit, values: [], n: [] });
-              slot.values.push(figure.value);
-              slot.n.push(figure.n);
-              summary.push(`${metric} ${round(figure.value, 3)} ${figure.unit} (n=${figure.n})`);
+          if (rep === 1) attempted.push([system, scenario]);
+          // Scaling: one run per process count, each on a fresh database.
+          const variants: ScenarioParams[] =
+            scenario === 'scaling' ? SCALING_PROCESSES.map((processes) => ({ ...params.scaling, processes })) : [params[scenario]];
+          for (const p of variants) {
+            const database = await db.createDatabase();
+            if (entry.redis) await redis!.flush();
+            const what = p.processes ? `scaling ×${p.processes}` : scenario;
+            const label = `${system} · ${what} · rep ${rep}/${args.reps}`;
+            try {
+              const result = await runChild(
+                {
+                  kind: 'run',
+                  system,
+                  scenario,
+                  params: p,
+                  databaseUrl: database.url,
+                  ...(redis ? { redisUrl: redis.url } : {}),
+                  ...(probe ? { probe } : {}),
+                },
+                p.budgetMs * 2 + 120_000,
+                scenario === 'memory' ? ['--expose-gc'] : [],
+              );
+              settings[system] = result.settings;
+              if (result.detail) details[`${system}/${p.processes ? `scaling-${p.processes}` : scenario}/${rep}`] = result.detail;
+              const summary: string[] = [];
+              for (const [metric, figure] of Object.entries(result.figures as Record<string, Figure>)) {
+                const slot = ((raw[system] ??= {})[metric] ??= { scenario, unit: figure.unit, values: [], n: [] });
+                slot.values.push(figure.value);
+                slot.n.push(figure.n);
+                summary.push(`${metric} ${round(figure.value, 3)} ${figure.unit} (n=${figure.n})`);
+              }
+              if (p.processes) summary.push(`jobs per process ${(result.detail.perProcess as number[]).join('/')}`);
+              log(`${label}: ${summary.join('; ')}`);
+            } catch (error) {
+              const message = `${label}: ${(error as Error).message.split('\n').slice(0, 3).join(' | ')}`;
+              errors.push(message);
+              log(`FAILED ${message}`);
+            } finally {
+              await database.drop().catch(() => undefined);
             }
-            log(`${label}: ${summary.join('; ')}`);
-          } catch (error) {
-            const message = `${label}: ${(error as Error).message.split('\n').slice(0, 3).join(' | ')}`;
-            errors.push(message);
-            log(`FAILED ${message}`);
-          } finally {
-            await database.drop().catch(() => undefined);
           }
         }
       }
@@ -192,6 +375,7 @@ async function main(): Promise<void> {
   }
 
   const results: Record<string, Record<string, MetricResult>> = {};
+  const measured: RunRecord['scenarios'] = {};
   for (const [system, metrics] of Object.entries(raw)) {
     for (const [metric, slot] of Object.entries(metrics)) {
       (results[system] ??= {})[metric] = {
@@ -202,54 +386,54 @@ async function main(): Promise<void> {
         repetitions: slot.values.map((v) => round(v)),
         min: round(Math.min(...slot.values)),
         max: round(Math.max(...slot.values)),
+        run: startedAt,
       };
+      const list = (measured[slot.scenario] ??= []);
+      if (!list.includes(system)) list.push(system);
     }
-  }
-  // 4. Overhead: time per job of nest-pg-jobs over raw pg-boss with the same options (> 1 = slower).
-  const overhead: Record<string, Record<string, number>> = {};
-  for (const [nest, boss] of OVERHEAD_PAIRS) {
-    const a = results[nest];
-    const b = results[boss];
-    if (!a || !b) continue;
-    const pair: Record<string, number> = {};
-    for (const [metric, fig] of Object.entries(a)) {
-      const other = b[metric];
-      if (!other || fig.scenario === 'memory') continue;
-      pair[metric] = round(fig.unit === 'jobs/s' ? other.value / fig.value : fig.value / other.value, 3);
-    }
-    overhead[`${nest} / ${boss}`] = pair;
   }
 
   const cpus = os.cpus();
-  const report = {
-    generatedAt: new Date().toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  const machine = {
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpuCount: cpus.length,
+    cpus: cpus.map(({ model, speed }) => ({ model, speed })),
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    postgres: db.version,
+    postgresSettings: db.settings,
+    redis: redis?.version ?? null,
+  };
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const durationSeconds = Math.round((Date.now() - started) / 1000);
+  const finishedAt = new Date().toISOString();
+  let report: BenchReport = {
+    generatedAt: finishedAt,
+    command,
     mode,
-    durationSeconds: Math.round((Date.now() - started) / 1000),
-    machine: {
-      platform: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpuCount: cpus.length,
-      cpus: cpus.map(({ model, speed }) => ({ model, speed })),
-      memoryBytes: os.totalmem(),
-      node: process.version,
-      postgres: db.version,
-      postgresSettings: db.settings,
-      redis: redis?.version ?? null,
-    },
+    durationSeconds,
+    machine,
     params,
     repetitions: args.reps,
     systems: Object.fromEntries(
       Object.keys(results).map((s) => [s, { label: SYSTEMS[s as SystemName].label, settings: settings[s] }]),
     ),
     results,
-    overhead,
+    ...derive(results),
     details,
+    runs: [
+      { id: startedAt, finishedAt, command, mode, durationSeconds, repetitions: args.reps, scenarios: measured, machine: machineSummary(machine), errors: errors.length },
+    ],
     errors,
   };
   const dir = join(REPO_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
+  if (args.merge && existsSync(LATEST)) {
+    report = merge(JSON.parse(await readFile(LATEST, 'utf8')) as BenchReport, report, attempted);
+    log(`merged into ${LATEST}: ${report.runs!.length} run(s) behind its figures`);
+  }
   // Quick runs (CI) go to an ignored file, so they never overwrite the committed full results.
-  const jsonPath = join(dir, args.quick ? 'quick.tmp.json' : 'latest.json');
+  const jsonPath = args.quick ? join(dir, 'quick.tmp.json') : LATEST;
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${jsonPath}`);
   const markdown = await writeReport(report, { write: !args.quick });
@@ -260,20 +444,6 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   }
 }
-
-export type BenchReport = {
-  command: string;
-  mode: string;
-  generatedAt: string;
-  durationSeconds: number;
-  machine: Record<string, unknown> & { cpus: Array<{ model: string }>; cpuCount: number; memoryBytes: number };
-  params: Record<ScenarioName, ScenarioParams>;
-  repetitions: number;
-  systems: Record<string, { label: string; settings: unknown }>;
-  results: Record<string, Record<string, MetricResult>>;
-  overhead: Record<string, Record<string, number>>;
-  errors: string[];
-};
 
 main().catch((error) => {
   console.error(error);

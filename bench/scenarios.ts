@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { percentile } from './support/stats.js';
+import type { WorkerPool } from './support/worker-pool.js';
 import type { BenchSystem, Payload } from './systems/system.interface.js';
 
 /** One measured figure of one run. */
@@ -23,8 +24,16 @@ export interface ScenarioParams {
   single?: number;
   concurrent?: number;
   bulk?: number;
+  /** scaling: worker processes of this run (run.ts makes one run per count, each on a fresh database). */
+  processes?: number;
   /** Wall-clock cap: a slower system stops early and reports the jobs it did. */
   budgetMs: number;
+}
+
+/** What the child process offers a scenario beyond the system: worker processes of its own. */
+export interface ScenarioContext {
+  /** Forks `count` processes that each create the system and wait for the start signal. */
+  forkWorkers(count: number): Promise<WorkerPool>;
 }
 
 /** Counts handler starts and lets a scenario wait for a count or for one job. */
@@ -235,5 +244,52 @@ export async function memory(system: BenchSystem, tracker: Tracker, p: ScenarioP
   };
 }
 
-export const SCENARIOS = { 'burn-down': burnDown, latency, enqueue, memory } as const;
+/** Worker processes of the scaling scenario: run.ts makes one run (and one fresh database) per count. */
+export const SCALING_PROCESSES = [1, 2, 4] as const;
+
+/**
+ * 6. Scaling: the burn-down of scenario 1 with the workers in `processes` processes of their own,
+ * each its own app or worker instance with the system's normal settings, on one database. This
+ * process only enqueues: it inserts `n` jobs, forks the worker processes and waits until each has
+ * booted (imports, clients; no worker started), then the clock runs from the start signal, sent to
+ * all at once, until the store reports the queue empty. Each process reports the jobs it handled.
+ */
+export async function scaling(
+  system: BenchSystem,
+  _tracker: Tracker,
+  p: ScenarioParams,
+  ctx: ScenarioContext,
+): Promise<RunResult> {
+  const processes = p.processes ?? 1;
+  await system.prepare();
+  const i0 = performance.now();
+  await insert(system, 0, p.n);
+  const insertSeconds = (performance.now() - i0) / 1000;
+  const pool = await ctx.forkWorkers(processes);
+  let perProcess: number[];
+  let elapsed: number;
+  let empty: boolean;
+  try {
+    const t0 = performance.now();
+    const deadline = t0 + p.budgetMs;
+    pool.start();
+    const all = await pool.reach(p.n, p.budgetMs);
+    empty = all && (await drained(system, deadline));
+    elapsed = performance.now() - t0;
+    perProcess = pool.perProcess();
+  } catch (error) {
+    pool.kill();
+    throw error;
+  }
+  // Final counts (a job may have started between the last progress report and the stop).
+  const final = await pool.stop();
+  const handled = final.reduce((a, b) => a + b, 0);
+  const done = empty ? p.n : perProcess.reduce((a, b) => a + b, 0);
+  return {
+    figures: { [`scaling-${processes}`]: { value: (done / elapsed) * 1000, unit: 'jobs/s', n: done } },
+    detail: { processes, seconds: elapsed / 1000, completedToEmpty: empty, insertSeconds, perProcess: final, handled },
+  };
+}
+
+export const SCENARIOS = { 'burn-down': burnDown, latency, enqueue, memory, scaling } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
