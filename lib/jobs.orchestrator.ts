@@ -206,7 +206,9 @@ export class JobsOrchestrator
         if (attempt >= attempts || (error as Error).name === 'AssertionError') {
           throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
         }
-        const delayMs = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+        // Capped at 8 s: the wait is also how long the app stays down after the database is back
+        // (a 20 s outage with a 30 s cap meant ~11 s more; docs/reliability.md, scenario 6).
+        const delayMs = Math.min(1000 * 2 ** (attempt - 1), START_RETRY_MAX_DELAY_MS);
         this.logger?.warn(
           `Database not reachable (${message}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`,
         );
@@ -228,6 +230,9 @@ export class JobsOrchestrator
     });
   }
 }
+
+/** The longest wait between two attempts to start pg-boss. */
+const START_RETRY_MAX_DELAY_MS = 8_000;
 
 function deferred() {
   let resolve!: () => void;
