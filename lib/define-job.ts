@@ -1,7 +1,10 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { DefineJobOptions, JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
-import { assertQueueName } from './utils/validate-options.util.js';
+import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
+import { INVALID_HANDLER_OPTION } from './jobs.messages.js';
+import { assertQueueName, validateHandlerOptions } from './utils/validate-options.util.js';
+import { QUEUE_KEYS } from './utils/resolve-handler-options.util.js';
 
 /**
  * Defines a typed job: a queue name, its queue options and, optionally, a payload schema. Share the
@@ -26,8 +29,27 @@ export function defineJob(
   name: string,
   options: DefineJobOptions<StandardSchemaV1 | undefined> = {},
 ): JobDefinition<unknown> {
-  assertQueueName(name, `defineJob('${name}')`);
+  assertQueueName(name, `defineJob(${JSON.stringify(name)})`);
+  const owner = `defineJob('${name}')`;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new JobsConfigurationError(INVALID_HANDLER_OPTION(owner, 'the options must be an object'));
+  }
   const { schema, ...queueOptions } = options;
+  // Checked here rather than at bootstrap, so the mistake points at the definition. Worker options
+  // (concurrency...) belong on @JobHandler, not on the definition.
+  const known: readonly string[] = QUEUE_KEYS;
+  const unknown = Object.keys(queueOptions).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, `unknown option "${unknown}" (known: schema, ${QUEUE_KEYS.join(', ')})`),
+    );
+  }
+  validateHandlerOptions(queueOptions as Record<string, unknown>, owner);
+  if (queueOptions.deadLetter === name) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, `deadLetter cannot be the queue itself; use e.g. "${name}.dead"`),
+    );
+  }
   if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
     throw new TypeError(
       `defineJob('${name}'): "schema" must implement Standard Schema v1 (zod >= 3.24, valibot >= 1, arktype >= 2)`,

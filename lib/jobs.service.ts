@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type {
   FindJobsOptions,
   FlowJob,
@@ -9,14 +9,25 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { PG_BOSS } from './jobs.constants.js';
+import { PG_BOSS, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { SendCoalescer } from './send.coalescer.js';
-import { validatePayload } from './utils/validate-payload.util.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
+import { isJobId, validateSendOptions } from './utils/validate-send-options.util.js';
+import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
-import { NO_DEAD_LETTER_QUEUE, UNKNOWN_QUEUE } from './jobs.messages.js';
+import { JobValidationError } from './errors/job-validation.error.js';
+import {
+  INVALID_JOB_ID,
+  INVALID_SCHEDULE,
+  INVALID_SEND_OPTION,
+  NO_DEAD_LETTER_QUEUE,
+  UNKNOWN_QUEUE,
+} from './jobs.messages.js';
+import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type {
@@ -27,7 +38,7 @@ import type {
 } from './interfaces/send-options.interface.js';
 import type { QueueCounts } from './interfaces/queue-counts.interface.js';
 import type { FlowStep } from './interfaces/flow-step.interface.js';
-import { queueNameOf as nameOf, type AnyDefinition } from './utils/queue-name.util.js';
+import type { AnyDefinition } from './utils/queue-name.util.js';
 
 type Definition<I> = JobDefinition<I, any>;
 
@@ -39,13 +50,16 @@ type Definition<I> = JobDefinition<I, any>;
 @Injectable()
 export class JobsService {
   private readonly coalescer: SendCoalescer;
+  private readonly maxPayloadBytes: number;
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
     private readonly orchestrator: JobsOrchestrator,
     private readonly bus: JobEventsBus,
+    @Optional() @Inject(JOBS_MODULE_OPTIONS) options?: JobsModuleOptions,
   ) {
     this.coalescer = new SendCoalescer(pgBoss);
+    this.maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   }
 
   /** The underlying pg-boss instance, for anything this service does not wrap. */
@@ -70,13 +84,16 @@ export class JobsService {
   async send<I>(definition: Definition<I>, data: NoInfer<I>, options?: SendJobOptions): Promise<string | null>;
   async send(name: string, data?: object | null, options?: SendJobOptions): Promise<string | null>;
   async send(definition: AnyDefinition, data?: unknown, options: SendJobOptions = {}): Promise<string | null> {
-    const def = this.definition(definition);
-    await validatePayload(def, data);
+    const def = this.definition(definition, 'send');
+    validateSendOptions('send', def.name, options);
+    await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
     const payload = (data ?? null) as object | null;
     // A send in the caller's transaction must stay a statement of that transaction.
-    if (options.db) return this.pgBoss.send(def.name, payload, toSendOptions(options));
-    return this.coalescer.send(def.name, payload, toSendOptions(options));
+    const sent = options.db
+      ? this.pgBoss.send(def.name, payload, toSendOptions(options))
+      : this.coalescer.send(def.name, payload, toSendOptions(options));
+    return sent.catch((error: unknown) => rethrow(error, def.name, 'send'));
   }
 
   /**
@@ -97,17 +114,38 @@ export class JobsService {
   async sendMany(
     definition: AnyDefinition,
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
-    { db }: TransactionOptions = {},
+    options: TransactionOptions = {},
   ): Promise<string[]> {
-    const def = this.definition(definition);
-    await Promise.all(jobs.map((job) => validatePayload(def, job.data)));
+    const def = this.definition(definition, 'sendMany');
+    if (!Array.isArray(jobs)) {
+      throw new JobValidationError(
+        INVALID_SEND_OPTION('sendMany', def.name, 'jobs must be an array of { data, options? }'),
+        def.name,
+      );
+    }
+    validateSendOptions('transaction', def.name, options);
+    jobs.forEach((job, i) => {
+      if (typeof job !== 'object' || job === null) {
+        throw new JobValidationError(
+          INVALID_SEND_OPTION('sendMany', def.name, `jobs[${i}] must be { data, options? }`),
+          def.name,
+        );
+      }
+      validateSendOptions('sendMany', def.name, job.options, `jobs[${i}]`);
+    });
+    await Promise.all(
+      jobs.map((job, i) => validatePayload(def, job.data, { maxBytes: this.maxPayloadBytes, label: `sendMany jobs[${i}]` })),
+    );
     await this.orchestrator.ready;
     if (jobs.length === 0) return [];
-    const ids = await this.pgBoss.insert(
-      def.name,
-      jobs.map((job) => ({ ...toSendOptions(job.options ?? {}), data: (job.data ?? undefined) as object })),
-      { returnId: true, ...(db ? { db } : {}) },
-    );
+    const { db } = options;
+    const ids = await this.pgBoss
+      .insert(
+        def.name,
+        jobs.map((job) => ({ ...toSendOptions(job.options ?? {}), data: (job.data ?? undefined) as object })),
+        { returnId: true, ...(db ? { db } : {}) },
+      )
+      .catch((error: unknown) => rethrow(error, def.name, 'sendMany'));
     return ids ?? [];
   }
 
@@ -120,11 +158,24 @@ export class JobsService {
    * A step whose dependency fails (after its retries) or is cancelled keeps waiting: pg-boss never
    * starts it and never fails it. Retry or redrive the failed step to let the flow go on.
    */
-  async flow(steps: ReadonlyArray<FlowStep<any>>, { db }: TransactionOptions = {}): Promise<Record<string, string>> {
+  async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
+    if (!Array.isArray(steps) || steps.some((step) => typeof step !== 'object' || step === null)) {
+      throw new JobValidationError(
+        INVALID_SEND_OPTION('flow', '(flow)', 'steps must be an array of flowStep(ref, Definition, data, options)'),
+        '',
+      );
+    }
+    const defs = steps.map((step, i) => {
+      const def = this.definition(step.definition, 'flow');
+      validateSendOptions('flow', def.name, step.options, `step "${String(step.ref ?? i)}"`);
+      return def;
+    });
+    validateSendOptions('transaction', defs[0]?.name ?? '(flow)', options);
+    const { db } = options;
     const jobs: FlowJob[] = await Promise.all(
-      steps.map(async (step) => {
-        const def = this.definition(step.definition);
-        await validatePayload(def, step.data);
+      steps.map(async (step, i) => {
+        const def = defs[i]!;
+        await validatePayload(def, step.data, { maxBytes: this.maxPayloadBytes, label: `flow step "${step.ref}"` });
         return {
           ref: step.ref,
           name: def.name,
@@ -135,7 +186,9 @@ export class JobsService {
       }),
     );
     await this.orchestrator.ready;
-    return this.pgBoss.flow(jobs, db ? { db } : {});
+    return this.pgBoss
+      .flow(jobs, db ? { db } : {})
+      .catch((error: unknown) => rethrow(error, jobs.map((job) => job.name).join(', '), 'flow'));
   }
 
   /**
@@ -145,21 +198,35 @@ export class JobsService {
   async schedule<I>(definition: Definition<I>, cron: string, data?: NoInfer<I>, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: string, cron: string, data?: object, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: AnyDefinition, cron: string, data?: unknown, options: ScheduleJobOptions = {}): Promise<void> {
-    const def = this.definition(definition);
-    await validatePayload(def, data);
-    await this.orchestrator.ready;
+    const def = this.definition(definition, 'schedule');
+    validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
-    await this.pgBoss.schedule(def.name, cron, (data ?? null) as object | null, {
-      ...toSendOptions(send),
-      ...(tz ? { tz } : {}),
-      ...(key ? { key } : {}),
-    });
+    if (key === RECURRING_SCHEDULE_KEY) {
+      throw new JobValidationError(
+        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules, which bootstrap removes when no decorator declares them; choose another key`),
+        def.name,
+      );
+    }
+    this.assertCron(def.name, cron, tz);
+    await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
+    await this.orchestrator.ready;
+    // pg-boss reports a missing queue here only as a foreign-key violation from the database.
+    if (!(await this.pgBoss.getQueue(def.name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(def.name));
+    await this.pgBoss
+      .schedule(def.name, cron, (data ?? null) as object | null, {
+        ...toSendOptions(send),
+        ...(tz ? { tz } : {}),
+        ...(key ? { key } : {}),
+      })
+      .catch((error: unknown) => rethrow(error, def.name, 'schedule'));
   }
 
   /** Removes a runtime schedule (the one with `key`, or the queue's default schedule). */
   async unschedule(definition: AnyDefinition, key?: string): Promise<void> {
+    const name = this.queueName(definition, 'unschedule');
+    if (key !== undefined) validateSendOptions('schedule', name, { key });
     await this.orchestrator.ready;
-    await this.pgBoss.unschedule(nameOf(definition), key);
+    await this.pgBoss.unschedule(name, key);
   }
 
   /**
@@ -167,9 +234,9 @@ export class JobsService {
    * instances it is aborted at their next heartbeat when the queue has `heartbeatSeconds`.
    */
   async cancel(definition: AnyDefinition, ids: string | string[]): Promise<void> {
+    const name = this.queueName(definition, 'cancel');
+    const list = jobIds('cancel', name, ids);
     await this.orchestrator.ready;
-    const name = nameOf(definition);
-    const list = Array.isArray(ids) ? ids : [ids];
     await this.pgBoss.cancel(name, list);
     const runner = this.orchestrator.runner(name);
     for (const id of list) runner?.abort(id, new Error(`job ${id} was cancelled`));
@@ -177,38 +244,47 @@ export class JobsService {
 
   /** Puts cancelled jobs back in the queue. */
   async resume(definition: AnyDefinition, ids: string | string[]): Promise<void> {
+    const name = this.queueName(definition, 'resume');
+    const list = jobIds('resume', name, ids);
     await this.orchestrator.ready;
-    await this.pgBoss.resume(nameOf(definition), ids);
+    await this.pgBoss.resume(name, list);
   }
 
   /** Retries failed jobs now. */
   async retry(definition: AnyDefinition, ids: string | string[]): Promise<void> {
+    const name = this.queueName(definition, 'retry');
+    const list = jobIds('retry', name, ids);
     await this.orchestrator.ready;
-    await this.pgBoss.retry(nameOf(definition), ids);
+    await this.pgBoss.retry(name, list);
   }
 
-  /** One job by id, with its state and output, or `null`. */
+  /** One job by id, with its state and output, or `null`. Rejects an id that is not a uuid. */
   async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobWithMetadata<O> | null> {
+    const name = this.queueName(definition, 'getJob');
+    jobIds('getJob', name, id);
     const [job] = await this.findJobs<O>(definition, { id });
     return job ?? null;
   }
 
   /** Jobs by id, singleton key or payload match (pg-boss `findJobs`). */
   async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
+    const name = this.queueName(definition, 'findJobs');
+    if (options?.id !== undefined) jobIds('findJobs', name, options.id);
     await this.orchestrator.ready;
-    return this.pgBoss.findJobs<O>(nameOf(definition), options);
+    return this.pgBoss.findJobs<O>(name, options);
   }
 
   /** The queue with its options and pg-boss's cached counts. */
   async getQueue(definition: AnyDefinition): Promise<QueueResult | null> {
+    const name = this.queueName(definition, 'getQueue');
     await this.orchestrator.ready;
-    return this.pgBoss.getQueue(nameOf(definition));
+    return this.pgBoss.getQueue(name);
   }
 
   /** Exact job counts per state for a queue, counted now, plus its dead-letter backlog. */
   async getQueueCounts(definition: AnyDefinition): Promise<QueueCounts> {
+    const name = this.queueName(definition, 'getQueueCounts');
     await this.orchestrator.ready;
-    const name = nameOf(definition);
     const queue = await this.pgBoss.getQueue(name);
     if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
     const counts = await this.countByState(queue);
@@ -231,7 +307,7 @@ export class JobsService {
     definition: JobDefinition<any, O> | string,
     options: Omit<FindJobsOptions, 'queued'> = {},
   ): Promise<JobWithMetadata<O>[]> {
-    const dlq = await this.deadLetterOf(nameOf(definition));
+    const dlq = await this.deadLetterOf(this.queueName(definition, 'getDeadLetters'));
     return this.pgBoss.findJobs<O>(dlq, { ...options, queued: true });
   }
 
@@ -240,7 +316,7 @@ export class JobsService {
    * `limit`). Resolves with the number moved.
    */
   async redrive(definition: AnyDefinition, options: RedriveOptions = {}): Promise<number> {
-    const name = nameOf(definition);
+    const name = this.queueName(definition, 'redrive');
     const dlq = await this.deadLetterOf(name);
     return this.pgBoss.redrive(dlq, { sourceName: name, ...options });
   }
@@ -256,31 +332,84 @@ export class JobsService {
   }
 
   // The job table lives in the queue's own partition or the shared one; pg-boss reports which.
+  // Identifiers are quoted; the schema is written as pg-boss writes it (see schemaIdentifier).
   private async countByState(queue: QueueResult): Promise<Record<string, number>> {
     const schema = this.orchestrator.schema;
     const { rows } = await this.pgBoss
       .getDb()
       .executeSql(
-        `SELECT state, count(*)::int AS n FROM ${quoteIdent(schema)}.${quoteIdent(queue.table)} WHERE name = $1 GROUP BY state`,
+        `SELECT state, count(*)::int AS n FROM ${schemaIdentifier(schema)}.${quoteIdent(queue.table)} WHERE name = $1 GROUP BY state`,
         [queue.name],
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
   }
 
-  private definition(definition: AnyDefinition): JobDefinition<unknown, unknown> {
+  /** Refuses a cron expression or time zone pg-boss would refuse, before anything is written. */
+  private assertCron(queue: string, cron: unknown, tz: string | undefined): void {
+    if (typeof cron !== 'string' || cron.trim() === '') {
+      throw new JobValidationError(INVALID_SCHEDULE(queue, `cron must be a non-empty string, got ${JSON.stringify(cron) ?? String(cron)}`), queue);
+    }
+    try {
+      // Parses exactly as pg-boss's cron pass will, without touching the database.
+      this.pgBoss.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
+    } catch (error) {
+      throw new JobValidationError(
+        INVALID_SCHEDULE(
+          queue,
+          `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
+        ),
+        queue,
+      );
+    }
+  }
+
+  private queueName(definition: AnyDefinition, method: string): string {
+    return this.definition(definition, method).name;
+  }
+
+  private definition(definition: AnyDefinition, method: string): JobDefinition<unknown, unknown> {
+    const owner = `JobsService.${method}`;
     if (typeof definition === 'string') {
-      assertQueueName(definition, 'JobsService');
+      assertQueueName(definition, owner);
       return this.orchestrator.registeredHandlers.find((h) => h.queue === definition)?.definition ?? {
         name: definition,
         options: {},
       };
     }
+    if (typeof definition !== 'object' || definition === null) {
+      throw new JobsConfigurationError(
+        `${owner} takes a job definition (defineJob('name', ...)) or a queue name, got ${definition === null ? 'null' : typeof definition}.`,
+      );
+    }
+    // A hand-made { name } object skips defineJob's check; its name still reaches pg-boss.
+    assertQueueName(definition.name, owner);
     return definition;
   }
 }
 
-function quoteIdent(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
+function jobIds(method: string, queue: string, ids: unknown): string[] {
+  const list = Array.isArray(ids) ? ids : [ids];
+  for (const id of list) {
+    if (!isJobId(id)) throw new JobValidationError(INVALID_JOB_ID(method, queue, id), queue);
+  }
+  return list as string[];
+}
+
+/**
+ * Gives pg-boss's errors for bad input a name and a queue: a missing queue becomes a
+ * `JobsConfigurationError` saying how to declare it, and pg-boss's bare assertions (options it
+ * refuses) a `JobValidationError` naming the call and the queue. Anything else passes unchanged.
+ */
+function rethrow(error: unknown, queue: string, method: string): never {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') {
+    const missing = /^Queue (.+) does not exist$/.exec(message);
+    if (missing) throw new JobsConfigurationError(UNKNOWN_QUEUE(missing[1]!), { cause: error });
+    if ((error as Error).name === 'AssertionError') {
+      throw new JobValidationError(INVALID_SEND_OPTION(method, queue, message), queue);
+    }
+  }
+  throw error;
 }
 
 function toSendOptions(options: SendJobOptions): SendOptions {

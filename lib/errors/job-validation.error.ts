@@ -1,9 +1,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
 /**
- * Thrown by `JobsService.send` when a payload fails the definition's schema (or is not a JSON
- * object); nothing reaches the database. A stored job that fails validation at receive is moved
- * to the dead-letter queue with this error as its output, without using its retries.
+ * Thrown by `JobsService` (`send`, `sendMany`, `flow`, `schedule`, and the calls that take job ids)
+ * when what it was asked to write is invalid: a payload that fails the definition's schema, is not
+ * a JSON object, holds values JSON cannot carry (BigInt, cycles, functions...) or exceeds
+ * `maxPayloadBytes`; invalid send options (`priority: NaN`, `startAfter: -1`...); an invalid cron
+ * expression or time zone; an id that is not a uuid. Nothing reaches the database. A stored job
+ * that fails validation at receive is moved to the dead-letter queue with this error as its
+ * output, without using its retries.
  */
 export class JobValidationError extends Error {
   override readonly name: string = 'JobValidationError';
@@ -11,7 +15,10 @@ export class JobValidationError extends Error {
     message: string,
     /** Queue name of the job. */
     readonly queue: string,
-    /** The schema's issues, empty when the payload was not an object. */
+    /**
+     * The schema's issues; for a payload JSON cannot carry, one issue with the path of the value;
+     * empty for other problems (not an object, invalid options).
+     */
     readonly issues: ReadonlyArray<StandardSchemaV1.Issue> = [],
   ) {
     super(message);

@@ -18,7 +18,11 @@ export interface JobsModuleOptions {
    * or closes it: the owner does.
    */
   boss?: PgBoss;
-  /** Schema that holds pg-boss's tables (default `pgboss`). */
+  /**
+   * Schema that holds pg-boss's tables (default `pgboss`). A bare name (letters, digits and `_`,
+   * not starting with a digit) is folded to lower case by PostgreSQL; pass it quoted (`'"MyJobs"'`)
+   * to keep its case. At most 50 bytes. Anything else is refused at bootstrap.
+   */
   schema?: string;
   /** Queue options applied to every queue unless its definition or handler says otherwise. */
   queueDefaults?: JobQueueOptions;
@@ -52,6 +56,14 @@ export interface JobsModuleOptions {
   shutdownTimeoutMs?: number;
   /** Attempts to reach the database at bootstrap, with backoff 1 s, 2 s, 4 s... (default 5). */
   startAttempts?: number;
+  /**
+   * Largest payload `send`, `sendMany` (per job), `flow` (per step) and `schedule` accept, in bytes
+   * of its JSON (default 1 MiB, 1 048 576). A larger one is refused with a `JobValidationError`
+   * before anything is written. pg-boss stores the payload as `jsonb` in the job row and every
+   * fetch reads whole rows, so large payloads slow every worker of the queue: store big data
+   * elsewhere and send its key.
+   */
+  maxPayloadBytes?: number;
   /** Logger for the module's structured logs; `false` silences them. Default: Nest's `Logger`. */
   logger?: LoggerService | false;
 }

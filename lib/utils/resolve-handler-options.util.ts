@@ -11,7 +11,8 @@ import type {
 } from '../interfaces/registered-handler.interface.js';
 import { validateHandlerOptions } from './validate-options.util.js';
 
-const QUEUE_KEYS = [
+/** The options stored on a pg-boss queue, as `defineJob` and `queueDefaults` take them. */
+export const QUEUE_KEYS = [
   'retryLimit',
   'retryDelay',
   'retryBackoff',

@@ -2,6 +2,7 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
 import { resolveHandlerOptions } from './resolve-handler-options.util.js';
 import { validateHandlerOptions } from './validate-options.util.js';
+import { checkPayloadJson } from './validate-payload.util.js';
 import type { DiscoveredHandler, RegisteredHandler } from '../interfaces/registered-handler.interface.js';
 import type { JobHandlerOptionsContext } from '../interfaces/job-handler-options.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
@@ -35,10 +36,25 @@ export async function resolveHandlers(
       }
     }
     const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
-    if (handler.schedule) assertCron(handler, parseCron);
+    if (handler.schedule) {
+      assertCron(handler, parseCron);
+      assertScheduleData(handler, moduleOptions);
+    }
     handlers.push(handler);
   }
   return handlers;
+}
+
+// The payload of every tick is stored like a sent one: the same JSON and size checks, at bootstrap.
+function assertScheduleData(handler: RegisteredHandler, moduleOptions: JobsModuleOptions): void {
+  try {
+    checkPayloadJson(handler.definition, handler.schedule!.data, { maxBytes: moduleOptions.maxPayloadBytes });
+  } catch (error) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(`${handler.owner} (queue "${handler.queue}")`, `data: ${(error as Error).message}`),
+      { cause: error },
+    );
+  }
 }
 
 // Checked before anything is written: previewSchedule parses exactly as the cron pass will.

@@ -1,6 +1,6 @@
 import { policies } from 'pg-boss';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
+import { INVALID_HANDLER_OPTION, INVALID_QUEUE_NAME, show } from '../jobs.messages.js';
 import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
 
 // pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
@@ -10,13 +10,13 @@ const QUEUE_NAME = /^[\w.\-/]+$/;
 /** Throws a `JobsConfigurationError` naming `owner` when `name` is not a valid pg-boss queue name. */
 export function assertQueueName(name: unknown, owner: string): asserts name is string {
   if (typeof name !== 'string' || !QUEUE_NAME.test(name)) {
-    throw new JobsConfigurationError(
-      INVALID_HANDLER_OPTION(
-        owner,
-        `queue name ${JSON.stringify(name)} may only contain letters, digits, "_", "-", "." and "/"`,
-      ),
-    );
+    throw new JobsConfigurationError(INVALID_QUEUE_NAME(owner, name));
   }
+}
+
+/** Whether `name` is a valid pg-boss queue name (also the rule for schedule keys). */
+export function isQueueName(name: unknown): name is string {
+  return typeof name === 'string' && QUEUE_NAME.test(name);
 }
 
 type Rule = (value: unknown, all: JobHandlerOptions) => string | undefined;
@@ -83,6 +83,15 @@ const RULES: Record<string, Rule> = {
   data: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object'),
 };
 
+/**
+ * The problem with one option value under the rules `@JobHandler` options follow ("must be an
+ * integer >= 0"), or `undefined` when it is valid. `all` holds the other options given with it,
+ * for rules that depend on them (retryDelayMax needs retryBackoff).
+ */
+export function optionProblem(key: string, value: unknown, all: Record<string, unknown>): string | undefined {
+  return RULES[key]?.(value, all as JobHandlerOptions);
+}
+
 /** Keys of {@link RULES} that only `@Recurring` accepts. */
 const RECURRING_ONLY = new Set(['tz', 'data']);
 
@@ -107,7 +116,7 @@ export function validateHandlerOptions(
     const problem = rule(value, options as JobHandlerOptions);
     if (problem) {
       throw new JobsConfigurationError(
-        INVALID_HANDLER_OPTION(owner, `${key} ${problem}, got ${JSON.stringify(value)}`),
+        INVALID_HANDLER_OPTION(owner, `${key} ${problem}, got ${show(value)}`),
       );
     }
   }

@@ -1,0 +1,491 @@
+// Bad input at every public entry point: each case must fail with a named error that says what to
+// change, and leave pg-boss's tables exactly as they were.
+import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import {
+  defineJob,
+  flowStep,
+  JobHandler,
+  JobsConfigurationError,
+  JobsModule,
+  JobsService,
+  JobValidationError,
+  Recurring,
+  RECURRING_SCHEDULE_KEY,
+  type Job,
+  type JobEvent,
+} from '../../lib/index.js';
+import { createApp, databaseUrl, dropSchema, schemasDroppedAfterAll, sql, track, uniqueSchema, waitFor } from '../support/e2e.js';
+
+const Plain = defineJob<Record<string, unknown>>('plain');
+const Validated = defineJob('validated', { schema: z.object({ n: z.number().int() }) });
+const Other = defineJob<Record<string, unknown>>('other');
+// Declared nowhere: no handler, not in `queues`, so its queue never exists.
+const Undeclared = defineJob<Record<string, unknown>>('undeclared');
+
+const ONE_MIB = 1024 * 1024;
+const A_UUID = '0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d';
+
+@Injectable()
+class Handlers {
+  @JobHandler(Plain)
+  async plain() {}
+
+  @JobHandler(Validated)
+  async validated() {}
+
+  @JobHandler(Other)
+  async other() {}
+}
+
+type Call = (jobs: JobsService) => Promise<unknown>;
+type Case = [label: string, call: Call, error: new (...args: any[]) => Error, message: RegExp];
+
+const circular = () => {
+  const node: Record<string, unknown> = { name: 'root', child: {} };
+  (node.child as Record<string, unknown>).parent = node;
+  return node;
+};
+
+describe('bad input: nothing is written and the error says what to change', () => {
+  const schema = uniqueSchema('bad_input');
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+
+  const counts = async () => {
+    const [row] = await sql<{ jobs: number; schedules: number; queues: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs,
+              (SELECT count(*)::int FROM ${schema}.schedule) AS schedules,
+              (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+    );
+    return row!;
+  };
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Handlers] });
+    jobs = app.get(JobsService);
+    // One valid job, so "unchanged" is not trivially "empty".
+    await jobs.send(Plain, { seed: true }, { startAfter: 3600 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  const sendCases: Case[] = [
+    // queue names and definitions
+    ['an SQL-looking queue name', (j) => j.send('jobs"; drop table x;--', {}), JobsConfigurationError, /^Invalid options for JobsService\.send: queue name "jobs\\"; drop table x;--" may only contain letters, digits/],
+    ['a queue name with a space', (j) => j.send('welcome email', {}), JobsConfigurationError, /queue name "welcome email" may only contain/],
+    ['an empty queue name', (j) => j.send('', {}), JobsConfigurationError, /queue name "" may only contain/],
+    ['a hand-made definition with an SQL-looking name', (j) => j.send({ name: "x'; delete from job;--", options: {} } as never, {}), JobsConfigurationError, /queue name "x'; delete from job;--"/],
+    ['null in place of a definition', (j) => j.send(null as never, {}), JobsConfigurationError, /JobsService\.send takes a job definition \(defineJob\('name', \.\.\.\)\) or a queue name, got null/],
+    ['a definition no queue exists for', (j) => j.send(Undeclared, {}), JobsConfigurationError, /^Queue "undeclared" does not exist\. Declare a handler for it \(@JobHandler\), or list its definition in JobsModule's queues option/],
+    ['a queue name no queue exists for, on the shared-INSERT path', (j) => j.send('undeclared', {}, { priority: 1 }), JobsConfigurationError, /Queue "undeclared" does not exist/],
+    // payloads JSON cannot carry
+    ['a BigInt deep in the payload', (j) => j.send(Plain, { order: { lines: [{ cents: 10n }] } }), JobValidationError, /^Invalid payload for job "plain": payload\.order\.lines\[0\]\.cents is a BigInt, which JSON cannot represent; send it as a string/],
+    ['a circular payload', (j) => j.send(Plain, circular()), JobValidationError, /payload\.child\.parent refers back to payload \(a circular reference\)/],
+    ['a function in the payload', (j) => j.send(Plain, { callback: () => 1 }), JobValidationError, /payload\.callback is a function, which JSON drops/],
+    ['a symbol in the payload', (j) => j.send(Plain, { tag: Symbol('x') }), JobValidationError, /payload\.tag is a symbol/],
+    ['NaN in the payload', (j) => j.send(Plain, { ratio: Number.NaN }), JobValidationError, /payload\.ratio is NaN, which JSON stores as null/],
+    ['Infinity in the payload', (j) => j.send(Plain, { limit: Infinity }), JobValidationError, /payload\.limit is Infinity/],
+    ['a Map in the payload', (j) => j.send(Plain, { byId: new Map([[1, 'a']]) }), JobValidationError, /payload\.byId is a Map, which JSON stores as \{\}/],
+    ['a Set in the payload', (j) => j.send(Plain, { ids: new Set([1]) }), JobValidationError, /payload\.ids is a Set/],
+    ['a key that is not an identifier', (j) => j.send(Plain, { 'user id': 1n }), JobValidationError, /payload\["user id"\] is a BigInt/],
+    ['a BigInt as the payload', (j) => j.send(Plain, 10n as never), JobValidationError, /pg-boss stores an object \(or nothing\), got bigint/],
+    ['a function as the payload', (j) => j.send(Plain, (() => 1) as never), JobValidationError, /got function/],
+    ['a symbol as the payload', (j) => j.send(Plain, Symbol('x') as never), JobValidationError, /got symbol/],
+    ['a payload over 1 MiB of JSON (the default limit)', (j) => j.send(Plain, { blob: 'x'.repeat(ONE_MIB) }), JobValidationError, /^Payload of job "plain" is 1048587 bytes of JSON, over the 1048576-byte limit\. .*store large data elsewhere .* or raise JobsModule's maxPayloadBytes/],
+    ['a multi-byte payload over the limit in bytes, not characters', (j) => j.send(Plain, { text: 'é'.repeat(ONE_MIB / 2 + 1) }), JobValidationError, /is 1048589 bytes of JSON/],
+    // send options
+    ['priority NaN', (j) => j.send(Plain, {}, { priority: Number.NaN }), JobValidationError, /^Invalid options for JobsService\.send of job "plain": priority must be an integer between -2147483648 and 2147483647, got NaN\. Nothing was sent\.$/],
+    ['priority Infinity', (j) => j.send(Plain, {}, { priority: Infinity }), JobValidationError, /priority must be an integer .*, got Infinity/],
+    ['a fractional priority', (j) => j.send(Plain, {}, { priority: 1.5 }), JobValidationError, /priority must be an integer/],
+    ['a priority beyond the int column', (j) => j.send(Plain, {}, { priority: 2 ** 40 }), JobValidationError, /priority must be an integer between/],
+    ['a priority given as a string', (j) => j.send(Plain, {}, { priority: '5' as never }), JobValidationError, /priority must be an integer .*, got "5"/],
+    ['a negative delay', (j) => j.send(Plain, {}, { startAfter: -5 }), JobValidationError, /startAfter must be seconds from now \(a finite number >= 0\), a valid Date or an ISO 8601 date string, got -5/],
+    ['a NaN delay', (j) => j.send(Plain, {}, { startAfter: Number.NaN }), JobValidationError, /startAfter must be .*, got NaN/],
+    ['an infinite delay (pg-boss would store a job that never runs)', (j) => j.send(Plain, {}, { startAfter: Infinity }), JobValidationError, /startAfter must be .*, got Infinity/],
+    ['an invalid Date', (j) => j.send(Plain, {}, { startAfter: new Date('not a date') }), JobValidationError, /startAfter must be .*, got an invalid Date/],
+    ['a startAfter string that is no date', (j) => j.send(Plain, {}, { startAfter: 'tomorrow' }), JobValidationError, /startAfter must be .*, got "tomorrow"/],
+    ['a startAfter on a day that does not exist', (j) => j.send(Plain, {}, { startAfter: '2026-02-30T10:00:00Z' }), JobValidationError, /startAfter must be/],
+    ['a negative retryLimit', (j) => j.send(Plain, {}, { retryLimit: -1 }), JobValidationError, /retryLimit must be an integer >= 0, got -1/],
+    ['a NaN retryLimit', (j) => j.send(Plain, {}, { retryLimit: Number.NaN }), JobValidationError, /retryLimit must be an integer >= 0, got NaN/],
+    ['an infinite retryLimit', (j) => j.send(Plain, {}, { retryLimit: Infinity }), JobValidationError, /retryLimit must be an integer >= 0, got Infinity/],
+    ['a negative retryDelay', (j) => j.send(Plain, {}, { retryDelay: -1 }), JobValidationError, /retryDelay must be an integer >= 0/],
+    ['retryDelayMax without retryBackoff', (j) => j.send(Plain, {}, { retryDelayMax: 10 }), JobValidationError, /retryDelayMax only applies with retryBackoff: true/],
+    ['expireInSeconds 0', (j) => j.send(Plain, {}, { expireInSeconds: 0 }), JobValidationError, /expireInSeconds must be a number >= 1, got 0/],
+    ['expireInSeconds NaN', (j) => j.send(Plain, {}, { expireInSeconds: Number.NaN }), JobValidationError, /expireInSeconds must be a number >= 1, got NaN/],
+    ['expireInSeconds over 24 hours', (j) => j.send(Plain, {}, { expireInSeconds: 86_401 }), JobValidationError, /expireInSeconds cannot exceed 86400/],
+    ['an id that is not a uuid', (j) => j.send(Plain, {}, { id: "1'; drop table job;--" }), JobValidationError, /id must be a uuid/],
+    ['an empty singletonKey', (j) => j.send(Plain, {}, { singletonKey: '' }), JobValidationError, /singletonKey must be a non-empty string/],
+    ['a throttle of 0 seconds', (j) => j.send(Plain, {}, { throttle: { seconds: 0 } }), JobValidationError, /throttle seconds must be an integer >= 1/],
+    ['a throttle of NaN seconds', (j) => j.send(Plain, {}, { throttle: { seconds: Number.NaN } }), JobValidationError, /throttle seconds must be an integer >= 1/],
+    ['throttle and debounce together', (j) => j.send(Plain, {}, { throttle: { seconds: 5 }, debounce: { seconds: 5 } }), JobValidationError, /throttle cannot be combined with debounce/],
+    ['an SQL-looking deadLetter', (j) => j.send(Plain, {}, { deadLetter: 'x"; drop table x;--' }), JobValidationError, /deadLetter must be a queue name/],
+    ['a group without id', (j) => j.send(Plain, {}, { group: { id: '' } }), JobValidationError, /group id must be a non-empty string/],
+    ['a db that is no adapter', (j) => j.send(Plain, {}, { db: {} as never }), JobValidationError, /db must be a transaction adapter/],
+    ['a misspelt option', (j) => j.send(Plain, {}, { priorty: 1 } as never), JobValidationError, /unknown option "priorty" \(known: id, priority, startAfter/],
+    ['options that are not an object', (j) => j.send(Plain, {}, null as never), JobValidationError, /options must be an object, got null/],
+    ['a payload failing the schema', (j) => j.send(Validated, { n: 1.5 }), JobValidationError, /^Invalid payload for job "validated": n: /],
+  ];
+
+  const manyCases: Case[] = [
+    ['sendMany: jobs that are not an array', (j) => j.sendMany(Plain, {} as never), JobValidationError, /jobs must be an array of \{ data, options\? \}/],
+    ['sendMany: a BigInt in the third job (no job is written)', (j) => j.sendMany(Plain, [{ data: { n: 1 } }, { data: { n: 2 } }, { data: { n: 3n } }]), JobValidationError, /^Invalid payload for job "plain" \(sendMany jobs\[2\]\): payload\.n is a BigInt/],
+    ['sendMany: one job over the size limit', (j) => j.sendMany(Plain, [{ data: { n: 1 } }, { data: { blob: 'x'.repeat(ONE_MIB) } }]), JobValidationError, /^Payload of job "plain" \(sendMany jobs\[1\]\) is \d+ bytes/],
+    ['sendMany: a NaN priority on one job', (j) => j.sendMany(Plain, [{ data: {} }, { data: {}, options: { priority: Number.NaN } }]), JobValidationError, /^Invalid options for JobsService\.sendMany \(jobs\[1\]\) of job "plain": priority must be an integer/],
+    ['sendMany: throttle is not a per-job option', (j) => j.sendMany(Plain, [{ data: {}, options: { throttle: { seconds: 1 } } as never }]), JobValidationError, /unknown option "throttle"/],
+    ['sendMany: an unknown call option', (j) => j.sendMany(Plain, [{ data: {} }], { dbb: 1 } as never), JobValidationError, /unknown option "dbb" \(known: db\)/],
+    ['sendMany: an SQL-looking queue name', (j) => j.sendMany('a;drop', [{ data: {} }]), JobsConfigurationError, /queue name "a;drop"/],
+    ['sendMany: a queue that does not exist', (j) => j.sendMany(Undeclared, [{ data: {} }]), JobsConfigurationError, /Queue "undeclared" does not exist/],
+    ['flow: a circular payload in one step', (j) => j.flow([flowStep('a', Plain, circular()), flowStep('b', Other, {}, { dependsOn: ['a'] })]), JobValidationError, /^Invalid payload for job "plain" \(flow step "a"\): payload\.child\.parent refers back/],
+    ['flow: a negative delay in one step', (j) => j.flow([flowStep('a', Plain, {}, { startAfter: -1 }), flowStep('b', Other, {}, { dependsOn: ['a'] })]), JobValidationError, /^Invalid options for JobsService\.flow \(step "a"\) of job "plain": startAfter must be/],
+    ['flow: a dependency cycle', (j) => j.flow([flowStep('a', Plain, {}, { dependsOn: ['b'] }), flowStep('b', Other, {}, { dependsOn: ['a'] })]), JobValidationError, /flow contains a dependency cycle/],
+    ['flow: a step of a queue that does not exist', (j) => j.flow([flowStep('a', Plain, {}), flowStep('b', Undeclared, {}, { dependsOn: ['a'] })]), JobsConfigurationError, /Queue "undeclared" does not exist/],
+  ];
+
+  const scheduleCases: Case[] = [
+    ['schedule: a cron string that is not cron', (j) => j.schedule(Plain, 'every day'), JobValidationError, /^Invalid schedule for job "plain": cron "every day" is invalid: .*Nothing was scheduled\.$/],
+    ['schedule: a minute out of range', (j) => j.schedule(Plain, '61 * * * *'), JobValidationError, /cron "61 \* \* \* \*" is invalid/],
+    ['schedule: an empty cron', (j) => j.schedule(Plain, ''), JobValidationError, /cron must be a non-empty string/],
+    ['schedule: a cron that is not a string', (j) => j.schedule(Plain, 5 as never), JobValidationError, /cron must be a non-empty string, got 5/],
+    ['schedule: an unknown time zone', (j) => j.schedule(Plain, '0 3 * * *', {}, { tz: 'Mars/Olympus' }), JobValidationError, /cron "0 3 \* \* \*" with tz "Mars\/Olympus" is invalid: Unknown or unsupported time zone/],
+    ['schedule: an empty time zone', (j) => j.schedule(Plain, '0 3 * * *', {}, { tz: '' }), JobValidationError, /tz must be an IANA time zone name/],
+    ['schedule: an SQL-looking key', (j) => j.schedule(Plain, '0 3 * * *', {}, { key: "k'; drop table schedule;--" }), JobValidationError, /key may only contain letters/],
+    ['schedule: the key @Recurring owns', (j) => j.schedule(Plain, '0 3 * * *', {}, { key: RECURRING_SCHEDULE_KEY }), JobValidationError, /key "nest-pg-jobs\.recurring" is reserved for @Recurring/],
+    ['schedule: a BigInt in the data', (j) => j.schedule(Plain, '0 3 * * *', { n: 1n }), JobValidationError, /payload\.n is a BigInt/],
+    ['schedule: data over the size limit', (j) => j.schedule(Plain, '0 3 * * *', { blob: 'x'.repeat(ONE_MIB) }), JobValidationError, /over the 1048576-byte limit/],
+    ['schedule: a negative priority option that is NaN', (j) => j.schedule(Plain, '0 3 * * *', {}, { priority: Number.NaN }), JobValidationError, /priority must be an integer/],
+    ['schedule: a queue that does not exist', (j) => j.schedule(Undeclared, '0 3 * * *'), JobsConfigurationError, /Queue "undeclared" does not exist/],
+    ['unschedule: an SQL-looking key', (j) => j.unschedule(Plain, 'a"; drop'), JobValidationError, /key may only contain/],
+    ['unschedule: an SQL-looking queue name', (j) => j.unschedule('x; drop table schedule'), JobsConfigurationError, /queue name "x; drop table schedule"/],
+  ];
+
+  const idCases: Case[] = [
+    ['cancel: an id that is not a uuid', (j) => j.cancel(Plain, "1' or '1'='1"), JobValidationError, /^JobsService\.cancel on "plain": job id "1' or '1'='1" is not a uuid/],
+    ['cancel: one bad id among good ones', (j) => j.cancel(Plain, [A_UUID, 'nope']), JobValidationError, /job id "nope" is not a uuid/],
+    ['cancel: a number as id', (j) => j.cancel(Plain, 42 as never), JobValidationError, /job id 42 is not a uuid/],
+    ['resume: an id that is not a uuid', (j) => j.resume(Plain, 'x'), JobValidationError, /JobsService\.resume on "plain": job id "x"/],
+    ['retry: an id that is not a uuid', (j) => j.retry(Plain, 'x'), JobValidationError, /JobsService\.retry on "plain"/],
+    ['getJob: an id that is not a uuid', (j) => j.getJob(Plain, 'x'), JobValidationError, /JobsService\.getJob on "plain"/],
+    ['getJob: undefined as id', (j) => j.getJob(Plain, undefined as never), JobValidationError, /job id undefined is not a uuid/],
+    ['findJobs: an id that is not a uuid', (j) => j.findJobs(Plain, { id: 'x' }), JobValidationError, /JobsService\.findJobs on "plain"/],
+    ['cancel: an SQL-looking queue name', (j) => j.cancel('q"; drop', A_UUID), JobsConfigurationError, /Invalid options for JobsService\.cancel: queue name/],
+    ['getQueueCounts: an SQL-looking queue name', (j) => j.getQueueCounts('q"; drop'), JobsConfigurationError, /JobsService\.getQueueCounts: queue name/],
+    ['getQueueCounts: a queue that does not exist', (j) => j.getQueueCounts(Undeclared), JobsConfigurationError, /Queue "undeclared" does not exist/],
+    ['getDeadLetters: a queue without dead-letter queue', (j) => j.getDeadLetters(Plain), JobsConfigurationError, /Queue "plain" has no dead-letter queue/],
+    ['redrive: an SQL-looking queue name', (j) => j.redrive('q"; drop'), JobsConfigurationError, /JobsService\.redrive: queue name/],
+  ];
+
+  it.each([...sendCases, ...manyCases, ...scheduleCases, ...idCases])(
+    'refuses %s',
+    async (_label, call, type, message) => {
+      const before = await counts();
+      const error = await call(jobs).then(
+        () => new Error('expected the call to be refused'),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toMatch(message);
+      expect(await counts()).toEqual(before);
+    },
+  );
+
+  it('names the queue on every JobValidationError, and the path of a value JSON cannot carry', async () => {
+    const error = (await jobs.send(Plain, { a: { b: [1, 2n] } }).catch((e: unknown) => e)) as JobValidationError;
+    expect(error.queue).toBe('plain');
+    expect(error.issues).toEqual([{ message: expect.stringMatching(/^is a BigInt/), path: ['a', 'b', 1] }]);
+  });
+
+  it('accepts what JSON carries faithfully: shared references, dates, undefined properties, a payload at the limit', async () => {
+    const shared = { id: 1 };
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    // {"blob":"…"} is 11 bytes of JSON around the string.
+    const blob = 'x'.repeat(ONE_MIB - 11);
+    const ids = await Promise.all([
+      jobs.send(Plain, { a: shared, b: shared, at, missing: undefined }, { startAfter: 3600 }),
+      jobs.send(Plain, { blob }, { startAfter: '2099-01-01T00:00:00Z' }),
+      jobs.send(Plain, { n: 0, negative: -1 }, { startAfter: 0, priority: -5 }),
+    ]);
+    const stored = await Promise.all(ids.map((id) => jobs.getJob(Plain, id!)));
+    expect(stored[0]?.data).toEqual({ a: { id: 1 }, b: { id: 1 }, at: '2026-01-02T03:04:05.000Z' });
+    expect((stored[1]?.data as { blob: string }).blob).toHaveLength(ONE_MIB - 11);
+    expect(stored[2]?.priority).toBe(-5);
+    await jobs.cancel(Plain, ids as string[]);
+  });
+});
+
+describe('bad input at bootstrap: module options, decorators and definitions', () => {
+  const schema = schemasDroppedAfterAll();
+  const schemas = async () =>
+    (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_namespace`))[0]!.n;
+
+  @Module({})
+  class Empty {}
+
+  const forRootCases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['an SQL-looking schema', { schema: 'jobs"; drop table x;--' }, /^Invalid JobsModule options: schema "jobs\\"; drop table x;--" may only contain letters, digits and "_"/],
+    ['a schema with a space', { schema: 'my jobs' }, /schema "my jobs" may only contain/],
+    ['a schema starting with a digit', { schema: '1jobs' }, /may not start with a digit/],
+    ['a quoted schema hiding a quote', { schema: '"a"b"' }, /is quoted but contains a character pg-boss cannot use/],
+    ['a quoted schema with a semicolon and a dot', { schema: '"x; drop.y"' }, /is quoted but contains/],
+    ['a schema over 50 bytes', { schema: 'j'.repeat(51) }, /schema must be at most 50 bytes/],
+    ['an empty schema', { schema: '' }, /schema must not be empty/],
+    ['an SQL-looking connection.schema', { connectionString: undefined, connection: { connectionString: databaseUrl(), schema: 'a;drop' } }, /^Invalid JobsModule options: connection\.schema "a;drop" may only contain letters/],
+    ['maxPayloadBytes 0', { maxPayloadBytes: 0 }, /maxPayloadBytes must be an integer number of bytes >= 1, got 0/],
+    ['maxPayloadBytes NaN', { maxPayloadBytes: Number.NaN }, /maxPayloadBytes must be an integer number of bytes >= 1, got NaN/],
+    ['startAttempts NaN (retried forever before)', { startAttempts: Number.NaN }, /startAttempts must be an integer >= 1, got NaN/],
+    ['a negative shutdownTimeoutMs', { shutdownTimeoutMs: -1 }, /shutdownTimeoutMs must be a number of milliseconds >= 0, got -1/],
+    ['a misspelt option', { maxPayloadByte: 10 }, /unknown option "maxPayloadByte" \(known: connectionString, connection, boss, schema/],
+    ['a logger that is no LoggerService', { logger: {} }, /logger must be a LoggerService/],
+    ['a queues entry with an SQL-looking name', { queues: [{ name: 'a"; drop', options: {} }] }, /queues \[0\] must be a job definition with a valid queue name/],
+    ['a handlers key that is no queue name', { handlers: { 'a b': {} } }, /handlers has the key "a b", which is not a queue name/],
+  ];
+
+  it.each(forRootCases)('forRoot refuses %s before connecting', async (_label, options, message) => {
+    const before = await schemas();
+    const s = schema('opts');
+    const error = await createApp(s, { jobs: options as never }).then(
+      () => new Error('bootstrap should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toMatch(message);
+    expect(await schemas()).toBe(before);
+  });
+
+  it('forRootAsync refuses bad options from its factory the same way', async () => {
+    const error = await NestFactory.createApplicationContext(
+      {
+        module: Empty,
+        imports: [JobsModule.forRootAsync({ useFactory: async () => ({ connectionString: databaseUrl(), schema: 'x"; drop' }) })],
+      },
+      { logger: false, abortOnError: false },
+    ).then(
+      (app) => {
+        track(app);
+        return new Error('bootstrap should have failed');
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toMatch(/^Invalid JobsModule options: schema "x\\"; drop" may only contain/);
+  });
+
+  it('never echoes the connection string in an option error', async () => {
+    const error = await createApp(schema('secret'), {
+      jobs: { connectionString: '   ' as string, schema: undefined },
+    }).then(
+      () => new Error('bootstrap should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toBe('Invalid JobsModule options: connectionString must be a non-empty PostgreSQL URL string.');
+  });
+
+  it('accepts a quoted schema with upper case, and counts its jobs (pg-boss folds bare names, keeps quoted ones)', async () => {
+    const quoted = `"${uniqueSchema('Quoted').replace('t_quoted', 'T_Quoted')}"`;
+    const app = await createApp(quoted, { providers: [Handlers] });
+    try {
+      const jobs = app.get(JobsService);
+      await jobs.send(Plain, { n: 1 }, { startAfter: 3600 });
+      expect(await jobs.getQueueCounts(Plain)).toMatchObject({ queued: 1 });
+    } finally {
+      await app.close();
+      await sql(`DROP SCHEMA IF EXISTS ${quoted} CASCADE`);
+    }
+  });
+
+  it('counts the jobs of a bare schema written in mixed case (stored in lower case)', async () => {
+    const mixed = uniqueSchema('mixed').replace('t_mixed', 'T_Mixed');
+    const app = await createApp(mixed, { providers: [Handlers] });
+    try {
+      const jobs = app.get(JobsService);
+      await jobs.send(Plain, { n: 1 }, { startAfter: 3600 });
+      expect(await jobs.getQueueCounts(Plain)).toMatchObject({ queued: 1 });
+    } finally {
+      await app.close();
+      await dropSchema(mixed.toLowerCase());
+    }
+  });
+
+  @Injectable()
+  class SqlQueueName {
+    @JobHandler('jobs"; drop table x;--')
+    async run() {}
+  }
+
+  @Injectable()
+  class SqlRecurringName {
+    @Recurring("nightly'; drop table job;--", '0 3 * * *')
+    async run() {}
+  }
+
+  @Injectable()
+  class BigIntRecurringData {
+    @Recurring('nightly-bigint', '0 3 * * *', { data: { since: 1n } as never })
+    async run() {}
+  }
+
+  @Injectable()
+  class NaNPriorityRange {
+    @JobHandler(Plain, { minPriority: Number.NaN })
+    async run() {}
+  }
+
+  it.each([
+    ['a @JobHandler queue name that looks like SQL', SqlQueueName, /^Invalid options for SqlQueueName\.run: queue name "jobs\\"; drop table x;--" may only contain/],
+    ['a @Recurring name that looks like SQL', SqlRecurringName, /^Invalid options for SqlRecurringName\.run: queue name "nightly'; drop table job;--"/],
+    ['@Recurring data JSON cannot carry', BigIntRecurringData, /^Invalid options for BigIntRecurringData\.run \(queue "nightly-bigint"\): data: Invalid payload for job "nightly-bigint": payload\.since is a BigInt/],
+    ['a NaN worker option', NaNPriorityRange, /minPriority must be an integer, got NaN/],
+  ] as const)('bootstrap refuses %s, creating no table', async (_label, provider, message) => {
+    const s = schema('decl');
+    const error = await createApp(s, { providers: [provider] }).then(
+      () => new Error('bootstrap should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toMatch(message);
+    expect(await sql(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [s])).toEqual([]);
+  });
+
+  it.each([
+    ['an SQL-looking name', () => defineJob('x"; drop table job;--'), /^Invalid options for defineJob\("x\\"; drop table job;--"\): queue name/],
+    ['a negative retryLimit', () => defineJob('a', { retryLimit: -1 }), /^Invalid options for defineJob\('a'\): retryLimit must be an integer >= 0, got -1\.$/],
+    ['a NaN retryDelay', () => defineJob('a', { retryDelay: Number.NaN }), /retryDelay must be an integer >= 0, got NaN/],
+    ['an infinite expiry', () => defineJob('a', { expireInSeconds: Infinity }), /expireInSeconds must be a number >= 1, got Infinity/],
+    ['a worker option on a definition', () => defineJob('a', { concurrency: 2 } as never), /unknown option "concurrency" \(known: schema, retryLimit/],
+    ['itself as its dead-letter queue', () => defineJob('a', { deadLetter: 'a' }), /deadLetter cannot be the queue itself/],
+    ['an SQL-looking deadLetter', () => defineJob('a', { deadLetter: "a'; drop" }), /deadLetter must be a queue name/],
+    ['options that are not an object', () => defineJob('a', null as never), /the options must be an object/],
+  ])('defineJob refuses %s', (_label, define, message) => {
+    expect(define).toThrow(JobsConfigurationError);
+    expect(define).toThrow(message);
+  });
+});
+
+describe('handlers that misbehave', () => {
+  const NonError = defineJob<{ kind: string }>('non-error', { retryLimit: 1, retryDelay: 0 });
+  const Hangs = defineJob<{ n: number }>('hangs', { expireInSeconds: 1, retryLimit: 1, retryDelay: 0 });
+  const Poison = defineJob<{ poison: boolean; n: number }>('poison', {
+    retryLimit: 2,
+    retryDelay: 1,
+    deadLetter: 'poison.dead',
+  });
+  const thrown: Record<string, unknown> = {
+    string: 'gateway said no',
+    undefined: undefined,
+    null: null,
+    object: { code: 'E_LIMIT', retryIn: 30 },
+    number: 42,
+  };
+
+  @Injectable()
+  class Misbehaving {
+    readonly hangStarts: Array<{ n: number; attempt: number }> = [];
+    readonly completed = new Map<number, number>();
+    readonly poisonAttempts: number[] = [];
+
+    @JobHandler(NonError)
+    async nonError(job: Job<{ kind: string }>) {
+      throw thrown[job.data.kind];
+    }
+
+    // Never settles and ignores its signal. Two slots: pg-boss fails the job at its expiry, but the
+    // slot that runs it fetches nothing until the handler returns, so the retry runs in the other.
+    @JobHandler(Hangs, { concurrency: 2 })
+    hangs(job: Job<{ n: number }>) {
+      this.hangStarts.push({ n: job.data.n, attempt: job.attempt });
+      if (job.data.n === 1 && job.attempt === 1) return new Promise(() => undefined);
+      return Promise.resolve({ attempt: job.attempt });
+    }
+
+    @JobHandler(Poison)
+    async poison(job: Job<{ poison: boolean; n: number }>) {
+      if (job.data.poison) {
+        this.poisonAttempts.push(Date.now());
+        throw new Error('poison');
+      }
+      this.completed.set(job.data.n, Date.now());
+    }
+  }
+
+  const schema = uniqueSchema('misbehave');
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+  let handlers: Misbehaving;
+
+  const warnings: string[] = [];
+  const logger = { log() {}, error() {}, warn: (message: unknown) => void warnings.push(String(message)) };
+
+  beforeAll(async () => {
+    // A short shutdown grace: the handler that never settles is still running at close.
+    app = await createApp(schema, { providers: [Misbehaving], jobs: { logger, shutdownTimeoutMs: 500 } });
+    jobs = app.get(JobsService);
+    handlers = app.get(Misbehaving);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it.each([
+    ['a string', 'string', { name: 'NonError', message: 'gateway said no' }],
+    ['undefined', 'undefined', { name: 'NonError', message: 'undefined' }],
+    ['null', 'null', { name: 'NonError', message: 'null' }],
+    ['a plain object', 'object', { name: 'NonError', message: '{"code":"E_LIMIT","retryIn":30}' }],
+    ['a number', 'number', { name: 'NonError', message: '42' }],
+  ])('retries a job whose handler throws %s, and records it readably', async (_label, kind, output) => {
+    const events: JobEvent[] = [];
+    const sub = jobs.events$.subscribe((e) => events.push(e));
+    try {
+      const id = await jobs.send(NonError, { kind });
+      const failed = await waitFor(async () => {
+        const job = await jobs.getJob(NonError, id!);
+        return job?.state === 'failed' ? job : undefined;
+      }, { message: `the ${kind} job to fail for good` });
+      expect(failed.retryCount).toBe(1);
+      expect(failed.output).toEqual(output);
+      expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual([
+        'started', 'failed', 'retried', 'started', 'failed',
+      ]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('times out a handler that never settles and ignores its signal: the job is failed, retried in another slot, and the queue keeps running', async () => {
+    const hung = await jobs.send(Hangs, { n: 1 });
+    const done = await waitFor(async () => {
+      const job = await jobs.getJob(Hangs, hung!);
+      return job?.state === 'completed' ? job : undefined;
+    }, { message: 'the hung job to complete on its retry', timeoutMs: 30_000 });
+    expect(done.output).toEqual({ attempt: 2 });
+    // The worker slot that ran it is not stuck: a later job runs at once.
+    const next = await jobs.send(Hangs, { n: 2 });
+    await waitFor(async () => (await jobs.getJob(Hangs, next!))?.state === 'completed', { message: 'the next job' });
+    expect(handlers.hangStarts).toEqual([
+      { n: 1, attempt: 1 },
+      { n: 1, attempt: 2 },
+      { n: 2, attempt: 1 },
+    ]);
+    expect(warnings.some((w) => /a handler on queue hangs is still running after exceeding 1s.*Stop the handler on job\.signal/.test(w))).toBe(true);
+  });
+
+  it('dead-letters a poison job after its retries while the jobs behind it complete', async () => {
+    const poison = await jobs.send(Poison, { poison: true, n: 0 });
+    const good = await jobs.sendMany(Poison, Array.from({ length: 20 }, (_, i) => ({ data: { poison: false, n: i + 1 } })));
+    const dead = await waitFor(async () => (await jobs.getDeadLetters(Poison)).find((j) => j.sourceId === poison), {
+      message: 'the poison job to reach poison.dead',
+      timeoutMs: 30_000,
+    });
+    expect(dead.data).toEqual({ poison: true, n: 0 });
+    expect(handlers.poisonAttempts).toHaveLength(3);
+    const states = await Promise.all(good.map((id) => jobs.getJob(Poison, id)));
+    expect(states.every((j) => j?.state === 'completed')).toBe(true);
+    // Every good job finished before the poison job's last attempt: its retries never held them up.
+    expect(Math.max(...handlers.completed.values())).toBeLessThan(handlers.poisonAttempts[2]!);
+    expect((await jobs.getJob(Poison, poison!))?.state).toBe('failed');
+  });
+});
