@@ -249,8 +249,14 @@ function merge(old: BenchReport, fresh: BenchReport, attempted: Array<[string, S
   );
   errors.push(...fresh.errors);
   const systems = { ...old.systems, ...fresh.systems };
+  // A scenario's parameters (its N in the page's text) follow the fresh run only when every figure
+  // of that scenario now comes from it; otherwise the older run's stay, and the n column tells.
   const params = { ...old.params };
-  for (const scenario of new Set(attempted.map(([, sc]) => sc))) params[scenario] = fresh.params[scenario];
+  const freshId = fresh.runs![0]!.id;
+  for (const scenario of new Set(attempted.map(([, sc]) => sc))) {
+    const figs = Object.values(results).flatMap((m) => Object.values(m).filter((f) => f.scenario === scenario));
+    if (!old.params[scenario] || figs.every((f) => f.run === freshId)) params[scenario] = fresh.params[scenario];
+  }
   const used = new Set(Object.values(results).flatMap((m) => Object.values(m).map((f) => f.run)));
   return {
     ...fresh,
