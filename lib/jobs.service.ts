@@ -9,8 +9,9 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { PG_BOSS, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
+import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { SendCoalescer } from './send.coalescer.js';
@@ -31,6 +32,7 @@ import type { JobsModuleOptions } from './interfaces/jobs-module-options.interfa
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
 import type {
+  JobsDb,
   ScheduleJobOptions,
   SendJobOptions,
   SendManyJobOptions,
@@ -51,14 +53,18 @@ type Definition<I> = JobDefinition<I, any>;
 export class JobsService {
   private readonly coalescer: SendCoalescer;
   private readonly maxPayloadBytes: number;
+  /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
+  private readonly sendDb: JobsDb | undefined;
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
     private readonly orchestrator: JobsOrchestrator,
     private readonly bus: JobEventsBus,
     @Optional() @Inject(JOBS_MODULE_OPTIONS) options?: JobsModuleOptions,
+    @Optional() @Inject(PG_BOSS_HANDLE) handle?: BossHandle,
   ) {
-    this.coalescer = new SendCoalescer(pgBoss);
+    this.sendDb = handle?.sendDb;
+    this.coalescer = new SendCoalescer(pgBoss, this.sendDb);
     this.maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   }
 
@@ -138,7 +144,7 @@ export class JobsService {
     );
     await this.orchestrator.ready;
     if (jobs.length === 0) return [];
-    const { db } = options;
+    const db = options.db ?? this.sendDb;
     const ids = await this.pgBoss
       .insert(
         def.name,

@@ -2,11 +2,18 @@ import { PgBoss, type ConstructorOptions } from 'pg-boss';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { NO_CONNECTION, TOO_MANY_CONNECTIONS } from './jobs.messages.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
+import type { JobsDb } from './interfaces/send-options.interface.js';
+import { namedStatementsDb } from './named-statements.db.js';
 
 /** The PgBoss the module uses, and whether the module owns (starts, stops, closes) it. */
 export interface BossHandle {
   boss: PgBoss;
   owned: boolean;
+  /**
+   * Where `JobsService` runs sends that carry no `db` of their own: pg-boss's pool through named
+   * statements (see {@link namedStatementsDb}), or `undefined` for pg-boss's own path.
+   */
+  sendDb?: JobsDb;
 }
 
 /**
@@ -32,5 +39,9 @@ export function createPgBoss(options: JobsModuleOptions): BossHandle {
     schedule: base.schedule ?? options.scheduler ?? true,
     ...(options.schema !== undefined ? { schema: options.schema } : {}),
   };
-  return { boss: new PgBoss(constructorOptions), owned: true };
+  const boss = new PgBoss(constructorOptions);
+  // Only on pg-boss's own pool of the `pg` driver: a `db` adapter given in the options may not take
+  // a named query.
+  const named = options.preparedStatements !== false && constructorOptions.db === undefined;
+  return { boss, owned: true, ...(named ? { sendDb: namedStatementsDb(boss) } : {}) };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PgBoss, SendOptions } from 'pg-boss';
+import type { JobsDb } from './interfaces/send-options.interface.js';
 
 /** Most jobs one coalesced INSERT carries. */
 const MAX_BATCH = 500;
@@ -40,10 +41,17 @@ interface QueueState {
 export class SendCoalescer {
   private readonly queues = new Map<string, QueueState>();
 
-  constructor(private readonly boss: PgBoss) {}
+  /**
+   * @param db where sends without a `db` of their own run (the module's named-statement `db`);
+   *   pg-boss's own connection when absent.
+   */
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly db?: JobsDb,
+  ) {}
 
   send(name: string, data: object | null, options: SendOptions): Promise<string | null> {
-    if (!coalescible(data, options)) return this.boss.send(name, data, options);
+    if (!coalescible(data, options)) return this.boss.send(name, data, this.withDb(options));
     let state = this.queues.get(name);
     if (!state) {
       state = { busy: false, waiting: [] };
@@ -51,7 +59,7 @@ export class SendCoalescer {
     }
     if (!state.busy) {
       state.busy = true;
-      const sent = this.boss.send(name, data, options);
+      const sent = this.boss.send(name, data, this.withDb(options));
       sent.then(
         () => this.flush(name, state),
         () => this.flush(name, state),
@@ -80,7 +88,7 @@ export class SendCoalescer {
       inserted = await this.boss.insert(
         name,
         batch.map((w) => ({ ...w.options, id: w.id, data: w.data ?? undefined })),
-        { returnId: true },
+        { returnId: true, ...(this.db ? { db: this.db } : {}) },
       );
     } catch (error) {
       if (rowError(error)) {
@@ -96,7 +104,12 @@ export class SendCoalescer {
   }
 
   private alone(name: string, w: Waiting): Promise<void> {
-    return this.boss.send(name, w.data, w.options).then(w.resolve, w.reject);
+    return this.boss.send(name, w.data, this.withDb(w.options)).then(w.resolve, w.reject);
+  }
+
+  /** The options with the coalescer's `db`, unless the caller brought a transaction of its own. */
+  private withDb(options: SendOptions): SendOptions {
+    return this.db && options.db === undefined ? { ...options, db: this.db } : options;
   }
 }
 

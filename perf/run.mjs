@@ -51,7 +51,7 @@ function rawWorkOptions(concurrency, batchSize = 1) {
 // ---------------------------------------------------------------- systems
 // Each system: start(queue, { workers }) -> { send(data), stop() }
 
-function nestSystem(label, handlerOptions) {
+function nestSystem(label, handlerOptions, moduleOptions = {}) {
   return {
     label,
     async start(url, queue, { workers }) {
@@ -66,7 +66,7 @@ function nestSystem(label, handlerOptions) {
       Reflect.decorate([Injectable()], NoopJobs);
       class AppModule {}
       Reflect.decorate([Module({
-        imports: [JobsModule.forRoot({ connectionString: url, logger: false, workers, shutdownTimeoutMs: 5000 })],
+        imports: [JobsModule.forRoot({ connectionString: url, logger: false, workers, shutdownTimeoutMs: 5000, ...moduleOptions })],
         providers: [NoopJobs],
       })], AppModule);
       const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
@@ -113,6 +113,7 @@ function rawSystem(label, concurrency, batchSize = 1) {
 
 const ALL_SYSTEMS = {
   'nest-default': nestSystem('nest-pg-jobs, default options', undefined),
+  'nest-unnamed': nestSystem('nest-pg-jobs, default options, preparedStatements: false', undefined, { preparedStatements: false }),
   'raw-default': rawSystem('raw pg-boss, batch 1 per loop (the module before adaptive batches)', 1),
   'nest-c20': nestSystem('nest-pg-jobs, concurrency 20', { concurrency: 20 }),
   'raw-c20': rawSystem('raw pg-boss, same work() as concurrency 20', 20),

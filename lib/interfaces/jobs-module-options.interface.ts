@@ -52,6 +52,14 @@ export interface JobsModuleOptions {
   scheduler?: boolean;
   /** Wake workers with LISTEN/NOTIFY the moment a job is sent (default true). Polling remains. */
   listenNotify?: boolean;
+  /**
+   * Run the statements of `send`/`sendMany` as named (prepared) statements, parsed once per
+   * connection instead of on every call: about 1 ms less per send on a small machine (default
+   * true). Set `false` behind a connection pooler that cannot keep prepared statements (PgBouncer in
+   * transaction mode before 1.21, or without `max_prepared_statements`). Applies when the module
+   * builds pg-boss itself (`connectionString` or `connection` without a custom `db`).
+   */
+  preparedStatements?: boolean;
   /** Milliseconds in-flight jobs get to finish at shutdown before they are failed to retry (default 30 000). */
   shutdownTimeoutMs?: number;
   /** Attempts to reach the database at bootstrap, with backoff 1 s, 2 s, 4 s... (default 5). */

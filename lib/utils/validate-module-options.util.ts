@@ -36,6 +36,7 @@ const RULES: Record<keyof JobsModuleOptions | 'isGlobal', Rule> = {
   workers: bool,
   scheduler: bool,
   listenNotify: bool,
+  preparedStatements: bool,
   shutdownTimeoutMs: (v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'must be a number of milliseconds >= 0',
   startAttempts: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be an integer >= 1'),
