@@ -184,6 +184,13 @@ export class Producer {
     return ids;
   }
 
+  /** Inserts `n` jobs in one statement (a backlog the workers burn down in adaptive batches). */
+  async burst(n: number): Promise<void> {
+    const jobs = Array.from({ length: n }, () => ({ seq: ++this.seq, id: randomUUID() }));
+    await this.jobs.sendMany(ChaosJob, jobs.map(({ seq, id }) => ({ data: { seq }, options: { id } })));
+    for (const { seq, id } of jobs) this.sent.set(seq, id);
+  }
+
   private track(promise: Promise<void>): Promise<void> {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
@@ -240,6 +247,8 @@ export interface JobCounts {
   extraExecutions: number;
   deadLettered: number;
   executions: number;
+  /** Jobs that ran on a second or later attempt (failed, expired or cut off first). */
+  retried: number;
 }
 
 /**
@@ -299,6 +308,19 @@ export class ChaosCluster {
     return rows[0]?.n ?? 0;
   }
 
+  /**
+   * Worker sessions holding pg-boss's LISTEN: the listener's last statement is its `LISTEN` or its
+   * heartbeat (`pg_listening_channels()`, every 10 s), and pg_stat_activity keeps the last one.
+   */
+  async listeningWorkers(): Promise<number> {
+    const { rows } = await this.admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = $1 AND (query ILIKE 'LISTEN %' OR query ILIKE '%pg_listening_channels()%')`,
+      [WORKER_APPLICATION_NAME],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Waits until no job of the chaos queue is queued, retrying or active. */
   async drain(timeoutMs: number): Promise<void> {
     await waitFor(
@@ -336,6 +358,17 @@ export class ChaosCluster {
     return rows[0]?.ms ?? null;
   }
 
+  /** Writes a per-second timeline (runs, median send→start ms, pids) to the log, for diagnosis. */
+  async logTimeline(): Promise<void> {
+    const { rows } = await this.admin.query<{ second: string; runs: number; ms: number; pids: string }>(
+      `SELECT to_char(date_trunc('second', e.at), 'HH24:MI:SS') AS second, count(*)::int AS runs,
+              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.at - j.start_after) * 1000))::int AS ms,
+              string_agg(DISTINCT e.pid::text, ' ') AS pids
+         FROM chaos_executions e LEFT JOIN pgboss.job j ON j.id = e.job_id GROUP BY 1 ORDER BY 1`,
+    );
+    this.note(`timeline (second, runs, median send→start ms, pids):\n${rows.map((r) => `  ${r.second} ${r.runs} ${r.ms} ${r.pids}`).join('\n')}`);
+  }
+
   async count(sent: Map<number, string>): Promise<JobCounts> {
     const states = new Map(
       (await this.admin.query<{ id: string; state: string }>(`SELECT id::text, state::text FROM pgboss.job WHERE name = $1`, [ChaosJob.name])).rows.map(
@@ -368,7 +401,10 @@ export class ChaosCluster {
         extraExecutions += n - 1;
       }
     }
-    return { sent: sent.size, lost: lostIds.length, lostIds: lostIds.slice(0, 20), duplicated, extraExecutions, deadLettered, executions };
+    const retried = (
+      await this.admin.query<{ n: number }>(`SELECT count(DISTINCT job_id)::int AS n FROM chaos_executions WHERE attempt > 1`)
+    ).rows[0]!.n;
+    return { retried, sent: sent.size, lost: lostIds.length, lostIds: lostIds.slice(0, 20), duplicated, extraExecutions, deadLettered, executions };
   }
 
   /** Kills every process and removes the server and its data. */

@@ -13,7 +13,7 @@ export interface ChaosRun {
   startedAt: string;
   node: string;
   machine: string;
-  results: ScenarioResult[];
+  results: Array<ScenarioResult & { command?: string; startedAt?: string }>;
 }
 
 const cell = (value: number | null | undefined) => (value === null || value === undefined ? '–' : String(value));
@@ -44,9 +44,20 @@ export async function readLatest(): Promise<ChaosRun | undefined> {
   }
 }
 
-/** Writes chaos/results/latest.json and the table between the markers of docs/reliability.md. */
-export async function writeReport(run: ChaosRun): Promise<void> {
+/**
+ * Writes chaos/results/latest.json and the table between the markers of docs/reliability.md. A run
+ * of some scenarios replaces their rows and keeps the others; the header names every command the
+ * rows come from.
+ */
+export async function writeReport(current: ChaosRun): Promise<void> {
+  const stamped = current.results.map((r) => ({ ...r, command: current.command, startedAt: current.startedAt }));
+  const previous = (await readLatest())?.results ?? [];
+  const results = [...previous.filter((r) => !stamped.some((s) => s.id === r.id)), ...stamped].sort((a, b) => a.number - b.number);
+  const run: ChaosRun = { ...current, results };
   await writeFile(RESULTS_PATH, `${JSON.stringify(run, null, 2)}\n`);
+  const sources = [...new Map(results.map((r) => [`${r.command}|${r.startedAt}`, r])).values()]
+    .map((r) => `\`${r.command}\` (started ${r.startedAt}: ${results.filter((x) => x.startedAt === r.startedAt).map((x) => x.number).join(', ')})`)
+    .join('; ');
   const doc = await readFile(DOC_PATH, 'utf8');
   const from = doc.indexOf(START);
   const to = doc.indexOf(END);
@@ -54,7 +65,7 @@ export async function writeReport(run: ChaosRun): Promise<void> {
   const block = [
     START,
     '',
-    `\`${run.command}\`, started ${run.startedAt}, Node ${run.node}, ${run.machine}.`,
+    `Rows from ${sources}. Node ${run.node}, ${run.machine}.`,
     '',
     renderTable(run),
     '',

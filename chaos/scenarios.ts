@@ -19,6 +19,8 @@ export interface ScenarioResult extends Partial<JobCounts> {
   /** Median ms from send to first run just before the (first) fault, and in the last 3 s of load. */
   latencyBeforeMs?: number | null;
   latencyAfterMs?: number | null;
+  /** Seconds from the fault until every worker held its LISTEN again (scenarios 3 and 4). */
+  listenBackSeconds?: number | null;
   /** Sends that failed (database down, connection killed) and were retried by the producer. */
   sendFailures?: number;
   notes: string;
@@ -56,6 +58,16 @@ const TITLES: Record<ScenarioId, string> = {
   cron: '@Recurring every minute, 3 instances',
 };
 
+/**
+ * Worker environment per scenario. Scenario 1 runs handlers that only record (about 1 ms): the
+ * quicker the handler, the more jobs a slot fetches at once, and the more a kill mid-batch re-runs.
+ * Scenario 7 runs 10 ms handlers, so a SIGTERM finds jobs in flight that the drain must finish.
+ */
+const WORKER_ENV: Partial<Record<ScenarioId, Record<string, string>>> = {
+  kill: { CHAOS_WORK_MS: '0' },
+  rolling: { CHAOS_WORK_MS: '10' },
+};
+
 /** Generous: a job held by a killed worker comes back after expireInSeconds (10 s) + a 2 s pass. */
 const DRAIN_TIMEOUT_MS = 180_000;
 const READY_TIMEOUT_MS = 120_000;
@@ -71,6 +83,7 @@ interface LoadRun {
   faults: Fault[];
   notes: string[];
   extraChecks: Array<() => Promise<string | undefined>>;
+  listenBack?: Promise<number | null>;
 }
 
 export async function runScenario(id: ScenarioId, profile: Profile, onProgress: (line: string) => void = () => undefined): Promise<ScenarioResult> {
@@ -126,7 +139,7 @@ async function loadScenario(id: ScenarioId, cluster: ChaosCluster, params: Param
   } else {
     await cluster.server.start();
     await cluster.prepare();
-    await startWorkers(cluster, 2);
+    await startWorkers(cluster, 2, WORKER_ENV[id] ?? {});
     const producer = await cluster.startProducer();
     producer.run(params.rate);
     await delay(params.preMs);
@@ -139,6 +152,7 @@ async function loadScenario(id: ScenarioId, cluster: ChaosCluster, params: Param
   await producer.stop();
   cluster.note(`producer stopped: ${producer.sent.size} sent, ${producer.sendFailures} failed sends retried`);
   await cluster.drain(DRAIN_TIMEOUT_MS);
+  await cluster.logTimeline();
   const counts = await cluster.count(producer.sent);
   const times = await cluster.executionTimes();
   const recoveries = run.faults.map((fault) => {
@@ -162,10 +176,11 @@ async function loadScenario(id: ScenarioId, cluster: ChaosCluster, params: Param
   return {
     ...counts,
     sendFailures: producer.sendFailures,
+    ...(run.listenBack ? { listenBackSeconds: await run.listenBack } : {}),
     latencyBeforeMs: before,
     latencyAfterMs: after,
     recoverySeconds: recovery,
-    notes: [`${params.rate} jobs/s, 2 workers × concurrency 4`, ...run.notes].join('; '),
+    notes: [`${params.rate} jobs/s, 2 workers × concurrency 4`, ...run.notes, `${counts.retried} job(s) ran again on a later attempt`].join('; '),
     passed: problems.length === 0,
     ...(problems.length ? { error: problems.join('; ') } : {}),
   };
@@ -179,14 +194,24 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
   const { cluster, params, faults, notes } = run;
   switch (id) {
     case 'kill': {
+      // A backlog first, so the workers run adaptive batches (several jobs per fetch, completed in
+      // one statement): the kill lands mid-batch, the worst case for re-runs.
+      const ran = async () => (await cluster.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM chaos_executions')).rows[0]!.n;
+      const before = await ran();
+      await cluster.producer!.burst(params.rate * 10);
+      await waitFor(async () => (await ran()) > before + 200, {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        message: 'the backlog to start running',
+      });
       const [victim] = alive(cluster);
       const at = Date.now();
       await victim!.kill('SIGKILL');
       faults.push({ at, effective: Date.now() });
       cluster.note(`SIGKILLed ${victim!.label}`);
       // An orchestrator restarts the process; the others' throughput is what is measured.
-      await within(cluster.spawnWorker().ready, READY_TIMEOUT_MS, 'replacement worker did not start');
-      notes.push('one of 2 workers SIGKILLed, replaced at once');
+      await within(cluster.spawnWorker(WORKER_ENV.kill).ready, READY_TIMEOUT_MS, 'replacement worker did not start');
+      notes.push(`handlers only record (no extra work); one of 2 workers SIGKILLed while burning a backlog of ${params.rate * 10} jobs, replaced at once`);
       return;
     }
     case 'kill-loop': {
@@ -214,6 +239,7 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
       await cluster.server.start();
       cluster.note(`PostgreSQL restarted (down ${((Date.now() - effective) / 1000).toFixed(1)} s)`);
       faults.push({ at, effective });
+      watchListeners(run, at);
       notes.push(`fast shutdown + start on the same port and data directory, down ${((Date.now() - effective) / 1000).toFixed(1)} s`);
       run.extraChecks.push(() => checkWorkersAlive(cluster));
       return;
@@ -226,6 +252,7 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
         terminated += await cluster.terminateAppConnections();
         await delay(250);
       }
+      watchListeners(run, Date.now());
       faults.push({ at, effective: at });
       cluster.note(`storm over: ${terminated} backends terminated`);
       notes.push(`${terminated} app connections terminated over ${params.stormMs / 1000} s (every 250 ms)`);
@@ -273,9 +300,13 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
         drains.push(((Date.now() - at) / 1000).toFixed(1));
         faults.push({ at, effective: at });
         cluster.note(`${victim.label} stopped gracefully`);
-        await within(cluster.spawnWorker().ready, READY_TIMEOUT_MS, 'replacement worker did not start');
+        await within(cluster.spawnWorker(WORKER_ENV.rolling).ready, READY_TIMEOUT_MS, 'replacement worker did not start');
       }
-      notes.push(`each worker SIGTERMed then replaced, one after the other; exits took ${drains.join(' s, ')} s`);
+      notes.push(`handlers take 10 ms, so SIGTERM lands mid-job; each worker SIGTERMed then replaced, one after the other; exits took ${drains.join(' s, ')} s`);
+      run.extraChecks.push(async () => {
+        const { rows } = await cluster.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM chaos_executions WHERE attempt > 1');
+        return rows[0]!.n > 0 ? `${rows[0]!.n} execution(s) on a retry: the drain failed jobs it should have finished` : undefined;
+      });
       run.extraChecks.push(async () => {
         const exits = await Promise.all(cluster.workers.filter((w) => !w.alive).map((w) => w.exited));
         const bad = exits.filter((e) => e.signal !== 'SIGTERM' && e.code !== 0);
@@ -286,6 +317,28 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
     default:
       throw new Error(`chaos: no injection for ${id}`);
   }
+}
+
+/**
+ * From `at`, polls until every live worker holds pg-boss's LISTEN again; a check fails the run if
+ * that never happens (workers would then only poll).
+ */
+function watchListeners(run: LoadRun, at: number): void {
+  const { cluster } = run;
+  const back = waitFor(async () => (await cluster.listeningWorkers().catch(() => 0)) >= alive(cluster).length, {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+    message: 'every worker to LISTEN again',
+  }).then(
+    () => (Date.now() - at) / 1000,
+    () => null,
+  );
+  run.listenBack = back;
+  run.extraChecks.push(async () => {
+    const seconds = await back;
+    run.notes.push(seconds === null ? 'LISTEN never re-established' : `both workers LISTEN again ${seconds.toFixed(1)} s after the fault (ended)`);
+    return seconds === null ? 'a worker never re-established LISTEN' : undefined;
+  });
 }
 
 /** Faults must not kill the app: every worker that was not killed on purpose is still running. */
