@@ -8,6 +8,14 @@ import type { JobsLogger } from './jobs.logger.js';
 import { checkPayloadShape, validatePayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
 import { jobContextStorage } from './context/job-context.storage.js';
+import { ABANDONED_HANDLER_SETTLED, HANDLER_ABANDONED, HANDLER_ABANDON_LIMIT } from './jobs.messages.js';
+
+/**
+ * How long a handler gets to settle once its job's signal aborted (pg-boss failed the job at its
+ * `expireInSeconds`, it was cancelled, or shutdown ran out of time) before its worker slot stops
+ * waiting for it and takes the next job.
+ */
+export const ABANDON_AFTER_ABORT_MS = 2_000;
 
 /**
  * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
@@ -18,6 +26,8 @@ import { jobContextStorage } from './context/job-context.storage.js';
 export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
   private readonly running = new Map<string, LocalAbort>();
+  /** Handlers whose slot stopped waiting for them and that have not settled yet. */
+  private abandoned = 0;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -72,6 +82,7 @@ export class JobRunner {
     const local = this.running.get(jobId);
     if (!local) return false;
     (local.controller ??= new AbortController()).abort(reason);
+    local.onAbort?.();
     return true;
   }
 
@@ -127,13 +138,83 @@ export class JobRunner {
     this.emit('started', job);
     const started = performance.now();
     try {
-      const output = await jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job));
+      const output = await this.settleOrAbandon(
+        jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job)),
+        [job],
+        raws,
+      );
       const durationMs = performance.now() - started;
       this.emit('completed', job, { durationMs });
       return { id: job.id, status: 'completed', output: toOutput(output) };
     } catch (error) {
       return this.failed(job, error, performance.now() - started, raws);
     }
+  }
+
+  /**
+   * The handler's outcome; or, once the signals of all its jobs aborted and it has not settled
+   * {@link ABANDON_AFTER_ABORT_MS} later, a rejection that frees its worker slot. pg-boss has failed
+   * (or cancel has settled) those jobs by then, so no result of theirs can land, and a slot that kept
+   * waiting would run nothing more in this instance (pg-boss's worker fetches nothing until the
+   * handler returns). The handler runs on in the background; at most `concurrency` abandoned
+   * handlers are tolerated at once, beyond which the slot waits as pg-boss would, so a handler that
+   * always hangs cannot pile up without bound.
+   */
+  private settleOrAbandon<T>(
+    running: Promise<T>,
+    jobs: Job<unknown>[],
+    raws: Map<string, JobWithMetadata<object>>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const signals = jobs.map((job) => raws.get(job.id)?.signal);
+      const locals = jobs.map((job) => this.running.get(job.id));
+      const aborted = (i: number) => signals[i]?.aborted === true || locals[i]?.controller?.signal.aborted === true;
+      const cleanup = () => {
+        settled = true;
+        clearTimeout(timer);
+        for (const signal of signals) signal?.removeEventListener('abort', arm);
+        for (const local of locals) if (local) local.onAbort = undefined;
+      };
+      const abandon = () => {
+        timer = undefined;
+        if (settled) return;
+        if (this.abandoned >= Math.max(1, this.handler.options.concurrency ?? 1)) {
+          this.logger?.error(HANDLER_ABANDON_LIMIT(this.handler.queue, this.abandoned));
+          return;
+        }
+        const ids = jobs.map((job) => job.id);
+        const since = performance.now();
+        this.abandoned++;
+        this.logger?.error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS));
+        const done = () => {
+          this.abandoned--;
+          this.logger?.warn(ABANDONED_HANDLER_SETTLED(this.handler.queue, ids, (performance.now() - since) / 1000));
+        };
+        running.then(done, done);
+        cleanup();
+        reject(new Error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS)));
+      };
+      function arm(): void {
+        if (settled || timer !== undefined || !jobs.every((_, i) => aborted(i))) return;
+        timer = setTimeout(abandon, ABANDON_AFTER_ABORT_MS);
+        timer.unref();
+      }
+      for (const signal of signals) signal?.addEventListener('abort', arm, { once: true });
+      for (const local of locals) if (local) local.onAbort = arm;
+      arm();
+      running.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
+    });
   }
 
   private async runBatch(
@@ -144,7 +225,11 @@ export class JobRunner {
     const started = performance.now();
     let returned: unknown;
     try {
-      returned = await jobContextStorage.run({ jobs }, () => this.handler.invoke(jobs));
+      returned = await this.settleOrAbandon(
+        jobContextStorage.run({ jobs }, () => this.handler.invoke(jobs)),
+        jobs,
+        raws,
+      );
     } catch (error) {
       const durationMs = performance.now() - started;
       return jobs.map((job) => this.failed(job, error, durationMs, raws));
@@ -223,6 +308,8 @@ function toOutput(value: unknown): object | undefined {
 interface LocalAbort {
   controller?: AbortController;
   signal?: AbortSignal;
+  /** Told when `abort` aborted the controller, for a slot waiting on the handler. */
+  onAbort?: () => void;
 }
 
 type Prepared = { job: Job<unknown> } | { raw: JobWithMetadata<object>; invalid: unknown };

@@ -83,3 +83,16 @@ export const UNKNOWN_QUEUE = (queue: string) =>
 
 export const NO_DEAD_LETTER_QUEUE = (queue: string) =>
   `Queue "${queue}" has no dead-letter queue; declare one with defineJob('${queue}', { deadLetter: '${queue}.dead' }).`;
+
+export const HANDLER_ABANDONED = (queue: string, ids: string[], graceMs: number) =>
+  `The handler of ${queue} ${ids.join(', ')} was still running ${graceMs} ms after its job's signal aborted ` +
+  `(timeout, cancel or shutdown): its worker slot moves on to the next job, and the handler runs on in the ` +
+  `background, since Node cannot stop it. Stop the handler on job.signal (pass it to fetch, your HTTP client, ` +
+  `or check signal.aborted in loops).`;
+
+export const HANDLER_ABANDON_LIMIT = (queue: string, count: number) =>
+  `${count} abandoned handler(s) of ${queue} are still running, as many as its concurrency: the next one that ` +
+  `outlives its signal keeps its worker slot until it returns. Stop the handlers on job.signal.`;
+
+export const ABANDONED_HANDLER_SETTLED = (queue: string, ids: string[], seconds: number) =>
+  `An abandoned handler of ${queue} ${ids.join(', ')} settled ${seconds.toFixed(1)} s after it was abandoned.`;
