@@ -78,6 +78,8 @@ export class WorkerProcess {
   /** Resolves with how the process ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitedAt: number | undefined;
+  /** Handler calls running when SIGTERM arrived (scenario 7). */
+  inFlightAtSigterm: number | undefined;
 
   constructor(env: Record<string, string>, log: WriteStream, readonly label: string) {
     const script = join(HERE, FROM_SOURCES ? 'worker.ts' : 'worker.js');
@@ -96,6 +98,7 @@ export class WorkerProcess {
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') resolve();
+        if (message.type === 'sigterm') this.inFlightAtSigterm = message.inFlight;
         if (message.type === 'failed') reject(new Error(`${label} failed to start: ${message.error}`));
       });
       void this.exited.then(({ code, signal }) => reject(new Error(`${label} exited before it was ready (code ${code}, signal ${signal})`)));

@@ -36,4 +36,8 @@ export const CHAOS_TABLES_SQL = `
 `;
 
 /** Messages a worker process sends to the runner over IPC. */
-export type WorkerMessage = { type: 'ready'; pid: number } | { type: 'failed'; error: string };
+export type WorkerMessage =
+  | { type: 'ready'; pid: number }
+  | { type: 'failed'; error: string }
+  /** Sent when SIGTERM arrives: how many handler calls were running at that moment. */
+  | { type: 'sigterm'; inFlight: number };

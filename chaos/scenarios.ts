@@ -61,11 +61,12 @@ const TITLES: Record<ScenarioId, string> = {
 /**
  * Worker environment per scenario. Scenario 1 runs handlers that only record (about 1 ms): the
  * quicker the handler, the more jobs a slot fetches at once, and the more a kill mid-batch re-runs.
- * Scenario 7 runs 10 ms handlers, so a SIGTERM finds jobs in flight that the drain must finish.
+ * Scenario 7 runs 10 ms handlers and every 100th job takes 1 s, so a SIGTERM finds jobs in flight
+ * that the drain must finish.
  */
 const WORKER_ENV: Partial<Record<ScenarioId, Record<string, string>>> = {
   kill: { CHAOS_WORK_MS: '0' },
-  rolling: { CHAOS_WORK_MS: '10' },
+  rolling: { CHAOS_WORK_MS: '10', CHAOS_SLOW_EVERY: '100', CHAOS_SLOW_MS: '1000' },
 };
 
 /** Generous: a job held by a killed worker comes back after expireInSeconds (10 s) + a 2 s pass. */
@@ -237,10 +238,11 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
       await cluster.server.stop();
       const effective = Date.now();
       await cluster.server.start();
-      cluster.note(`PostgreSQL restarted (down ${((Date.now() - effective) / 1000).toFixed(1)} s)`);
+      const down = ((Date.now() - at) / 1000).toFixed(1);
+      cluster.note(`PostgreSQL restarted (${down} s from shutdown to accepting connections)`);
       faults.push({ at, effective });
-      watchListeners(run, at);
-      notes.push(`fast shutdown + start on the same port and data directory, down ${((Date.now() - effective) / 1000).toFixed(1)} s`);
+      watchListeners(run, at, 'the restart began');
+      notes.push(`fast shutdown + start on the same port and data directory, ${down} s from shutdown to accepting connections`);
       run.extraChecks.push(() => checkWorkersAlive(cluster));
       return;
     }
@@ -252,7 +254,7 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
         terminated += await cluster.terminateAppConnections();
         await delay(250);
       }
-      watchListeners(run, Date.now());
+      watchListeners(run, Date.now(), 'the storm ended');
       faults.push({ at, effective: at });
       cluster.note(`storm over: ${terminated} backends terminated`);
       notes.push(`${terminated} app connections terminated over ${params.stormMs / 1000} s (every 250 ms)`);
@@ -294,15 +296,19 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
     }
     case 'rolling': {
       const drains: string[] = [];
+      const inFlight: string[] = [];
       for (const victim of alive(cluster)) {
         const at = Date.now();
         await victim.kill('SIGTERM');
         drains.push(((Date.now() - at) / 1000).toFixed(1));
+        inFlight.push(String(victim.inFlightAtSigterm ?? '?'));
         faults.push({ at, effective: at });
         cluster.note(`${victim.label} stopped gracefully`);
         await within(cluster.spawnWorker(WORKER_ENV.rolling).ready, READY_TIMEOUT_MS, 'replacement worker did not start');
       }
-      notes.push(`handlers take 10 ms, so SIGTERM lands mid-job; each worker SIGTERMed then replaced, one after the other; exits took ${drains.join(' s, ')} s`);
+      notes.push(
+        `handlers take 10 ms, every 100th 1 s; each worker SIGTERMed then replaced, one after the other, with ${inFlight.join(' and ')} jobs running at the SIGTERM; exits took ${drains.join(' s, ')} s`,
+      );
       run.extraChecks.push(async () => {
         const { rows } = await cluster.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM chaos_executions WHERE attempt > 1');
         return rows[0]!.n > 0 ? `${rows[0]!.n} execution(s) on a retry: the drain failed jobs it should have finished` : undefined;
@@ -323,7 +329,7 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
  * From `at`, polls until every live worker holds pg-boss's LISTEN again; a check fails the run if
  * that never happens (workers would then only poll).
  */
-function watchListeners(run: LoadRun, at: number): void {
+function watchListeners(run: LoadRun, at: number, since: string): void {
   const { cluster } = run;
   const back = waitFor(async () => (await cluster.listeningWorkers().catch(() => 0)) >= alive(cluster).length, {
     timeoutMs: 90_000,
@@ -336,7 +342,7 @@ function watchListeners(run: LoadRun, at: number): void {
   run.listenBack = back;
   run.extraChecks.push(async () => {
     const seconds = await back;
-    run.notes.push(seconds === null ? 'LISTEN never re-established' : `both workers LISTEN again ${seconds.toFixed(1)} s after the fault (ended)`);
+    run.notes.push(seconds === null ? 'LISTEN never re-established' : `both workers LISTEN again ${seconds.toFixed(1)} s after ${since}`);
     return seconds === null ? 'a worker never re-established LISTEN' : undefined;
   });
 }

@@ -2,7 +2,7 @@
 // (chaos/cluster.ts). Its handlers record every execution (job id, attempt, pid) in the database;
 // the runner counts lost and duplicated jobs from those rows. Configured by environment:
 // CHAOS_DATABASE_URL, CHAOS_ROLE (`worker`: the chaos queue; `cron`: the @Recurring tick),
-// CHAOS_WORK_MS (time a handler spends after recording, default 2).
+// CHAOS_WORK_MS (time a handler spends after recording, default 2), CHAOS_SLOW_EVERY/CHAOS_SLOW_MS.
 import 'reflect-metadata';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Module, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
@@ -22,8 +22,13 @@ const url = process.env.CHAOS_DATABASE_URL;
 if (!url) throw new Error('chaos worker: CHAOS_DATABASE_URL is not set');
 const role = process.env.CHAOS_ROLE ?? 'worker';
 const workMs = Number(process.env.CHAOS_WORK_MS ?? 2);
+/** Every CHAOS_SLOW_EVERY-th job (by seq) takes CHAOS_SLOW_MS instead: jobs a drain has to wait for. */
+const slowEvery = Number(process.env.CHAOS_SLOW_EVERY ?? 0);
+const slowMs = Number(process.env.CHAOS_SLOW_MS ?? 0);
 
 const RECORDER = 'CHAOS_RECORDER';
+/** Handler calls running now: reported at SIGTERM, so scenario 7 knows the drain had work to do. */
+let inFlight = 0;
 
 /** The handlers' own pool: what a real handler's side effects would go through. */
 @Injectable()
@@ -46,13 +51,23 @@ class ChaosHandlers {
 
   @JobHandler(ChaosJob, { concurrency: 4 })
   async run(job: Job<{ seq: number }>): Promise<void> {
+    inFlight++;
+    try {
+      await this.record(job);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  private async record(job: Job<{ seq: number }>): Promise<void> {
     await this.recorder.pool.query('INSERT INTO chaos_executions (job_id, seq, attempt, pid) VALUES ($1, $2, $3, $4)', [
       job.id,
       job.data.seq,
       job.attempt,
       process.pid,
     ]);
-    if (workMs > 0) await delay(workMs);
+    const ms = slowEvery > 0 && job.data.seq % slowEvery === 0 ? slowMs : workMs;
+    if (ms > 0) await delay(ms);
   }
 }
 
@@ -100,6 +115,8 @@ try {
   const app = await NestFactory.createApplicationContext(ChaosWorkerModule, { logger: new StderrLogger(), abortOnError: false });
   // SIGTERM drains in-flight jobs (scenario 7), as a deployed app would.
   app.enableShutdownHooks();
+  // once: Nest re-raises the signal after closing, which must then end the process.
+  process.once('SIGTERM', () => send({ type: 'sigterm', inFlight }));
   send({ type: 'ready', pid: process.pid });
 } catch (error) {
   send({ type: 'failed', error: String((error as Error).stack ?? error) });
