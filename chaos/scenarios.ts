@@ -38,13 +38,15 @@ interface Params {
   stormMs: number;
   lockMs: number;
   dbDownMs: number;
+  /** How long PostgreSQL stays down in scenario 3, between its shutdown and its start. */
+  restartDownMs: number;
   cronMinutes: number;
 }
 
 const PARAMS: Record<Profile, Params> = {
-  full: { rate: 200, preMs: 6_000, postMs: 10_000, killLoopMs: 60_000, killEveryMs: 5_000, stormMs: 10_000, lockMs: 20_000, dbDownMs: 20_000, cronMinutes: 10 },
-  quick: { rate: 150, preMs: 5_000, postMs: 8_000, killLoopMs: 20_000, killEveryMs: 4_000, stormMs: 5_000, lockMs: 10_000, dbDownMs: 20_000, cronMinutes: 3 },
-  test: { rate: 100, preMs: 4_000, postMs: 5_000, killLoopMs: 12_000, killEveryMs: 4_000, stormMs: 4_000, lockMs: 6_000, dbDownMs: 10_000, cronMinutes: 2 },
+  full: { rate: 200, preMs: 6_000, postMs: 10_000, killLoopMs: 60_000, killEveryMs: 5_000, stormMs: 10_000, lockMs: 20_000, dbDownMs: 20_000, restartDownMs: 5_000, cronMinutes: 10 },
+  quick: { rate: 150, preMs: 5_000, postMs: 8_000, killLoopMs: 20_000, killEveryMs: 4_000, stormMs: 5_000, lockMs: 10_000, dbDownMs: 20_000, restartDownMs: 5_000, cronMinutes: 3 },
+  test: { rate: 100, preMs: 4_000, postMs: 5_000, killLoopMs: 12_000, killEveryMs: 4_000, stormMs: 4_000, lockMs: 6_000, dbDownMs: 10_000, restartDownMs: 2_000, cronMinutes: 2 },
 };
 
 const TITLES: Record<ScenarioId, string> = {
@@ -237,12 +239,15 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
       const at = Date.now();
       await cluster.server.stop();
       const effective = Date.now();
+      // Down for a while, as a restart with a slow recovery or a failover is: the pool's reconnects
+      // and the LISTEN connection's backoff have to find the server again.
+      await delay(params.restartDownMs);
       await cluster.server.start();
       const down = ((Date.now() - at) / 1000).toFixed(1);
       cluster.note(`PostgreSQL restarted (${down} s from shutdown to accepting connections)`);
       faults.push({ at, effective });
       watchListeners(run, at, 'the restart began');
-      notes.push(`fast shutdown + start on the same port and data directory, ${down} s from shutdown to accepting connections`);
+      notes.push(`fast shutdown, ${params.restartDownMs / 1000} s down, start on the same port and data directory (${down} s from shutdown to accepting connections)`);
       run.extraChecks.push(() => checkWorkersAlive(cluster));
       return;
     }
