@@ -157,7 +157,6 @@ export class Producer {
           workers: false,
           scheduler: false,
           queues: [ChaosJob],
-          startAttempts: 10,
           logger: new StreamLogger(log, 'producer'),
         }),
       ],

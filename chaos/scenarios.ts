@@ -137,7 +137,7 @@ async function loadScenario(id: ScenarioId, cluster: ChaosCluster, params: Param
     const producer = await cluster.startProducer();
     producer.run(params.rate);
     run.faults.push({ at: effective, effective });
-    run.notes.push(`database down for the first ${params.dbDownMs / 1000} s; workers ready ${readyAfter.toFixed(1)} s after it came up (startAttempts 10: waits of 1, 2, 4, then 8 s)`);
+    run.notes.push(`database down for the first ${params.dbDownMs / 1000} s; workers ready ${readyAfter.toFixed(1)} s after it came up (default startAttempts, 10: waits of 1, 2, 4, then 8 s)`);
     await delay(params.postMs);
   } else {
     await cluster.server.start();

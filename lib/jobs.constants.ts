@@ -19,8 +19,12 @@ export const PG_BOSS_HANDLE = Symbol('nest-pg-jobs:PgBossHandle');
 
 /** Default graceful-shutdown timeout: in-flight jobs get this long to finish. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
-/** Default number of attempts to reach the database at bootstrap (1 s, 2 s, 4 s, 8 s between). */
-export const DEFAULT_START_ATTEMPTS = 5;
+/**
+ * Default number of attempts to reach the database at bootstrap: waits of 1, 2, 4, then 8 s each
+ * (about a minute), enough for a database that restarts or fails over while the app boots
+ * (docs/reliability.md, scenario 6).
+ */
+export const DEFAULT_START_ATTEMPTS = 10;
 /**
  * Default worker polling interval. New jobs wake workers at once through LISTEN/NOTIFY; polling
  * picks up what sends no notification (retries, delayed jobs), so it bounds how late those start.

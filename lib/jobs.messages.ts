@@ -69,6 +69,9 @@ export const DATABASE_UNREACHABLE = (attempts: number, cause: string) =>
   `Could not start pg-boss after ${attempts} attempt(s): ${redactSecrets(cause)}. Check that PostgreSQL is ` +
   `reachable with the configured connection, or raise JobsModule's startAttempts.`;
 
+export const DATABASE_RETRY = (cause: string, attempt: number, attempts: number, delayMs: number) =>
+  `Database not reachable (${redactSecrets(cause)}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`;
+
 export const NO_CONNECTION = () =>
   'JobsModule needs one of connectionString, connection or boss. ' +
   "Example: JobsModule.forRoot({ connectionString: process.env.DATABASE_URL }).";

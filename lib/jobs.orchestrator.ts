@@ -21,7 +21,7 @@ import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
-import { DATABASE_UNREACHABLE } from './jobs.messages.js';
+import { DATABASE_RETRY, DATABASE_UNREACHABLE } from './jobs.messages.js';
 import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
 import { resolveHandlers } from './utils/resolve-handlers.util.js';
 import { validateHandlerOptions } from './utils/validate-options.util.js';
@@ -209,9 +209,7 @@ export class JobsOrchestrator
         // Capped at 8 s: the wait is also how long the app stays down after the database is back
         // (a 20 s outage with a 30 s cap meant ~11 s more; docs/reliability.md, scenario 6).
         const delayMs = Math.min(1000 * 2 ** (attempt - 1), START_RETRY_MAX_DELAY_MS);
-        this.logger?.warn(
-          `Database not reachable (${message}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`,
-        );
+        this.logger?.warn(DATABASE_RETRY(message, attempt, attempts, delayMs));
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }

@@ -62,7 +62,7 @@ export interface JobsModuleOptions {
   preparedStatements?: boolean;
   /** Milliseconds in-flight jobs get to finish at shutdown before they are failed to retry (default 30 000). */
   shutdownTimeoutMs?: number;
-  /** Attempts to reach the database at bootstrap, with backoff 1 s, 2 s, 4 s... (default 5). */
+  /** Attempts to reach the database at bootstrap, waiting 1, 2, 4, then 8 s between them (default 10: about a minute). */
   startAttempts?: number;
   /**
    * Largest payload `send`, `sendMany` (per job), `flow` (per step) and `schedule` accept, in bytes
