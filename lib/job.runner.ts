@@ -37,17 +37,20 @@ export class JobRunner {
 
   /**
    * The pg-boss work handler. `sequential` runs the jobs of a single-job handler one after another
-   * (the batch one slot fetched) instead of all at once.
+   * (the batch one slot fetched) instead of all at once. `after`: run nothing before it settles (the
+   * slot's other loop still running its batch); the jobs are registered at once, so `cancel` reaches
+   * them while they wait.
    */
   readonly handle = async (
     jobs: JobWithMetadata<object>[],
-    { sequential = false }: { sequential?: boolean } = {},
+    { sequential = false, after }: { sequential?: boolean; after?: Promise<void> } = {},
   ): Promise<JobResult[]> => {
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
     // Without a schema the check is synchronous: no promise per job on the hot path.
     const prepared = this.handler.definition.schema
       ? await Promise.all(jobs.map((raw) => this.prepare(raw)))
       : jobs.map((raw) => this.prepareChecked(raw));
+    if (after) await after;
     const results: JobResult[] = [];
     const valid: Job<unknown>[] = [];
     for (const item of prepared) {

@@ -38,12 +38,21 @@ export function nextBatchSize(current: number, fetched: number, elapsedMs: numbe
  * short jobs is what makes a busy queue fast. A handler that turns slow brings it back to 1 after
  * that batch, so jobs do not wait behind it. pg-boss fixes the batch size per `work()` call, so a
  * resize stops this loop (after its batch settled) and starts a new one.
+ *
+ * While an adapting slot fetches more than one job at once (its handler has proven quick), it runs
+ * a second pg-boss loop beside the first: one loop fetches or records completions while the other's
+ * jobs run, so the database round trips of one batch overlap the handler calls of the next. Jobs
+ * still run one at a time (the loops take turns through {@link WorkerSlot.turn}), so the handler
+ * sees the concurrency it declared. Back at batch size 1 (a slow handler) the second loop stops, so
+ * no job waits fetched behind a slow one.
  */
 export class WorkerSlot {
   private batchSize: number;
-  private loopId: string | undefined;
+  private loopIds: string[] = [];
   private resizing: Promise<void> | undefined;
   private stopped = false;
+  /** Settles when the batch running now has finished: the loops of this slot run one batch at a time. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly boss: PgBoss,
@@ -60,8 +69,16 @@ export class WorkerSlot {
     return this.batchSize;
   }
 
+  /** How many pg-boss loops this slot runs now: two while an adapting slot fetches several jobs at once. */
+  get loopCount(): number {
+    return this.loopIds.length;
+  }
+
   async start(): Promise<void> {
-    this.loopId = await this.boss.work(this.queue, this.workOptions(), this.handle as never);
+    const loops = this.adaptive && this.batchSize > 1 ? 2 : 1;
+    for (let i = 0; i < loops; i++) {
+      this.loopIds.push(await this.boss.work(this.queue, this.workOptions(), this.handle as never));
+    }
   }
 
   /** Stops adapting and waits for a resize in flight, so no loop starts after this resolves. */
@@ -80,28 +97,37 @@ export class WorkerSlot {
   }
 
   private readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
-    const started = performance.now();
+    const previous = this.turn;
+    let done!: () => void;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    let started = performance.now();
+    const after = previous.then(() => {
+      started = performance.now();
+    });
     try {
       // pg-boss's fetch picks jobs by priority, then age, but UPDATE … RETURNING hands them back in
       // no particular order: run them in the order they were picked.
       if (jobs.length > 1) jobs.sort(byFetchOrder);
-      return await this.runner.handle(jobs, { sequential: true });
+      return await this.runner.handle(jobs, { sequential: true, after });
     } finally {
+      done();
       const next = this.adaptive
         ? nextBatchSize(this.batchSize, jobs.length, performance.now() - started)
         : this.batchSize;
       if (next !== this.batchSize && !this.resizing && !this.stopped) {
         this.resizing = this.resize(next);
-      } else if (this.batchSize === 1 && this.loopId !== undefined) {
-        this.boss.notifyWorker(this.loopId);
+      } else if (this.batchSize === 1 && this.loopIds.length === 1) {
+        this.boss.notifyWorker(this.loopIds[0]!);
       }
     }
   };
 
-  // Not awaited by the handler: the old loop stops only once this batch has been settled.
+  // Not awaited by the handler: the old loops stop only once their batches have been settled.
   private async resize(next: number): Promise<void> {
     try {
-      await this.boss.offWork(this.queue, { id: this.loopId, wait: true });
+      const ids = this.loopIds;
+      this.loopIds = [];
+      await Promise.all(ids.map((id) => this.boss.offWork(this.queue, { id, wait: true })));
       if (this.stopped) return;
       this.batchSize = next;
       await this.start();

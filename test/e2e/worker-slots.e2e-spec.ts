@@ -72,15 +72,34 @@ describe('worker slots', () => {
     expect(handler.maxRunning).toBe(1);
     await waitFor(() => batchSizes(jobs, 'mixed')[0]! > 1, { message: 'a batch size above 1' });
 
-    // A slow job alone: while it runs, jobs sent after it stay queued (the slot is busy).
+    // A slow job: jobs sent while it runs wait for it (the slot's second loop may have fetched them,
+    // but nothing runs beside it), then the slot is back to one loop fetching one job at a time.
     await jobs.send(Mixed, { n: 1000, slow: true });
     await waitFor(() => handler.started.includes(1000), { message: 'the slow job started' });
     await jobs.sendMany(Mixed, Array.from({ length: 5 }, (_, n) => ({ data: { n: 2000 + n } })));
-    expect(await activeCount(s, 'mixed')).toBe(1);
+    await waitFor(async () => (await sql(`SELECT 1 FROM "${s}".job WHERE name = 'mixed' AND state IN ('created', 'active') AND (data->>'n')::int >= 2000`)).length === 5, { message: 'the five jobs stored' });
+    expect(handler.started.slice(300)).toEqual([1000]);
     handler.release.open();
     await waitFor(() => handler.started.length === 306, { message: 'the jobs sent after it' });
     await waitFor(async () => (await activeCount(s, 'mixed')) === 0, { message: 'all settled' });
     expect(handler.maxRunning).toBe(1);
+    await app.close();
+  });
+
+  it('runs a second loop while its batches are quick, and still one job at a time', async () => {
+    const s = schema('pair');
+    const app = await createApp(s, { providers: [MixedJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(MixedJobs);
+    await jobs.sendMany(Mixed, Array.from({ length: 3000 }, (_, n) => ({ data: { n } })));
+    // Two loops of the one slot, both fetching batches of the same (adapted) size.
+    await waitFor(() => batchSizes(jobs, 'mixed').length === 2, { message: 'a second loop' });
+    const [a, b] = batchSizes(jobs, 'mixed');
+    expect(a).toBeGreaterThan(1);
+    expect(b).toBe(a);
+    await waitFor(() => handler.started.length === 3000, { message: '3000 quick jobs' });
+    expect(handler.maxRunning).toBe(1);
+    expect(new Set(handler.started).size).toBe(3000);
     await app.close();
   });
 
@@ -97,6 +116,7 @@ describe('worker slots', () => {
     await waitFor(() => handler.started.includes(1000), { message: 'the slow job started' });
     handler.release.open();
     await waitFor(() => batchSizes(jobs, 'mixed')[0] === 1, { message: 'batch size 1 again' });
+    expect(batchSizes(jobs, 'mixed')).toEqual([1]); // one loop again: nothing is fetched to wait behind a slow job
     await app.close();
   });
 
