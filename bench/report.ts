@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchReport, MetricResult, RunRecord } from './run.js';
+import { legacyRun } from './support/runs.js';
 import { SCALING_PROCESSES } from './scenarios.js';
 import { REPO_ROOT } from './support/paths.js';
 import { round } from './support/stats.js';
@@ -190,21 +191,7 @@ function scalingChart(report: BenchReport): string | null {
 
 /** The runs behind the figures, and which figures each one still provides. */
 function runsSection(report: BenchReport): { runs: RunRecord[]; table: string } {
-  const runs: RunRecord[] = report.runs?.length
-    ? report.runs
-    : [
-        {
-          id: report.generatedAt,
-          finishedAt: report.generatedAt,
-          command: report.command,
-          mode: report.mode,
-          durationSeconds: report.durationSeconds,
-          repetitions: report.repetitions,
-          scenarios: {},
-          machine: '',
-          errors: report.errors.length,
-        },
-      ];
+  const runs: RunRecord[] = report.runs?.length ? report.runs : [legacyRun(report)];
   const provides = (run: RunRecord, index: number): string => {
     const byScenario = new Map<string, Set<string>>();
     for (const [system, metrics] of Object.entries(report.results)) {

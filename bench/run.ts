@@ -10,6 +10,7 @@ import type { ChildTask } from './child.js';
 import { writeReport } from './report.js';
 import { SCALING_PROCESSES, type Figure, type ScenarioName, type ScenarioParams } from './scenarios.js';
 import { startDatabase, startRedis } from './services.js';
+import { legacyRun, machineSummary } from './support/runs.js';
 import { REPO_ROOT, importEmbeddedPostgres } from './support/paths.js';
 import { median, round } from './support/stats.js';
 import { OVERHEAD_PAIRS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
@@ -189,31 +190,6 @@ function derive(results: BenchReport['results']): Pick<BenchReport, 'overhead' |
     }
   }
   return { overhead, scaling };
-}
-
-const machineSummary = (m: BenchReport['machine']) =>
-  `${m.cpuCount} × ${m.cpus[0]?.model ?? 'unknown CPU'}, Node ${String(m.node)}, PostgreSQL ${String(m.postgres)}, Redis ${String(m.redis ?? '–')}`;
-
-/** The run that wrote a latest.json from before `runs` existed, so its figures keep their origin. */
-function legacyRun(report: BenchReport): RunRecord {
-  const scenarios: RunRecord['scenarios'] = {};
-  for (const [system, metrics] of Object.entries(report.results)) {
-    for (const fig of Object.values(metrics)) {
-      const list = (scenarios[fig.scenario] ??= []);
-      if (!list.includes(system)) list.push(system);
-    }
-  }
-  return {
-    id: report.generatedAt,
-    finishedAt: report.generatedAt,
-    command: report.command,
-    mode: report.mode,
-    durationSeconds: report.durationSeconds,
-    repetitions: report.repetitions,
-    scenarios,
-    machine: machineSummary(report.machine),
-    errors: report.errors.length,
-  };
 }
 
 /**
