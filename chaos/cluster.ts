@@ -17,6 +17,7 @@ import {
   type WorkerMessage,
 } from './jobs.js';
 import { ChaosPostgres } from './postgres.js';
+import { waitFor as pollUntil } from '../test/support/wait-for.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Under Jest (or `node --import register.mjs`) this file is TypeScript; `npm run chaos` compiles it. */
@@ -36,24 +37,11 @@ export const REPO_ROOT: string = (() => {
 
 export const LOG_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'nest-pg-jobs-chaos', 'logs');
 
-/** Polls `probe` until it returns a truthy value; never a fixed sleep for readiness. */
-export async function waitFor<T>(
+/** Polls `probe` until it returns a truthy value (test/support/wait-for.ts), every 100 ms by default. */
+export const waitFor = <T>(
   probe: () => T | Promise<T>,
-  { timeoutMs, intervalMs = 100, message }: { timeoutMs: number; intervalMs?: number; message: string },
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`chaos: timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`);
-    await delay(intervalMs);
-  }
-}
+  options: { timeoutMs: number; intervalMs?: number; message: string },
+): Promise<NonNullable<T>> => pollUntil(probe, { intervalMs: 100, ...options });
 
 /** Rejects after `ms` with `message` unless `promise` settles first. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

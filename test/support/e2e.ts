@@ -71,29 +71,7 @@ afterAll(async () => {
   await Promise.allSettled([...openApps].map((app) => app.close()));
 });
 
-/**
- * Polls `probe` until it returns a truthy value and resolves with it; rejects after `timeoutMs`
- * with `message`. For waiting on database state, never a fixed sleep.
- */
-export async function waitFor<T>(
-  probe: () => T | Promise<T>,
-  { timeoutMs = 20_000, intervalMs = 20, message = 'condition' }: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor } from './wait-for.js';
 
 /** A promise resolved from outside, for handlers that must wait for the test. */
 export function gate<T = void>() {
