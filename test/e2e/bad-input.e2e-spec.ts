@@ -19,6 +19,10 @@ import {
 } from '../../lib/index.js';
 import { createApp, databaseUrl, dropSchema, schemasDroppedAfterAll, sql, track, uniqueSchema, waitFor } from '../support/e2e.js';
 
+/** `.then(...refusal(what))`: the rejection as an Error, or an Error saying `what` did not happen. */
+const refusal = (what: string) =>
+  [() => new Error(what), (e: unknown) => e as Error] as const;
+
 const Plain = defineJob<Record<string, unknown>>('plain');
 const Validated = defineJob('validated', { schema: z.object({ n: z.number().int() }) });
 const Other = defineJob<Record<string, unknown>>('other');
@@ -183,10 +187,7 @@ describe('bad input: nothing is written and the error says what to change', () =
     'refuses %s',
     async (_label, call, type, message) => {
       const before = await counts();
-      const error = await call(jobs).then(
-        () => new Error('expected the call to be refused'),
-        (e: unknown) => e as Error,
-      );
+      const error = await call(jobs).then(...refusal('expected the call to be refused'));
       expect(error).toBeInstanceOf(type);
       expect(error.message).toMatch(message);
       expect(await counts()).toEqual(before);
@@ -247,10 +248,7 @@ describe('bad input at bootstrap: module options, decorators and definitions', (
   it.each(forRootCases)('forRoot refuses %s before connecting', async (_label, options, message) => {
     const before = await schemas();
     const s = schema('opts');
-    const error = await createApp(s, { jobs: options as never }).then(
-      () => new Error('bootstrap should have failed'),
-      (e: unknown) => e as Error,
-    );
+    const error = await createApp(s, { jobs: options as never }).then(...refusal('bootstrap should have failed'));
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toMatch(message);
     expect(await schemas()).toBe(before);
@@ -277,10 +275,7 @@ describe('bad input at bootstrap: module options, decorators and definitions', (
   it('never echoes the connection string in an option error', async () => {
     const error = await createApp(schema('secret'), {
       jobs: { connectionString: '   ' as string, schema: undefined },
-    }).then(
-      () => new Error('bootstrap should have failed'),
-      (e: unknown) => e as Error,
-    );
+    }).then(...refusal('bootstrap should have failed'));
     expect(error.message).toBe('Invalid JobsModule options: connectionString must be a non-empty PostgreSQL URL string.');
   });
 
@@ -341,10 +336,7 @@ describe('bad input at bootstrap: module options, decorators and definitions', (
     ['a NaN worker option', NaNPriorityRange, /minPriority must be an integer, got NaN/],
   ] as const)('bootstrap refuses %s, creating no table', async (_label, provider, message) => {
     const s = schema('decl');
-    const error = await createApp(s, { providers: [provider] }).then(
-      () => new Error('bootstrap should have failed'),
-      (e: unknown) => e as Error,
-    );
+    const error = await createApp(s, { providers: [provider] }).then(...refusal('bootstrap should have failed'));
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toMatch(message);
     expect(await sql(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [s])).toEqual([]);
