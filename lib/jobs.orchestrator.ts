@@ -25,7 +25,7 @@ import { DATABASE_RETRY, DATABASE_UNREACHABLE } from './jobs.messages.js';
 import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
 import { resolveHandlers } from './utils/resolve-handlers.util.js';
 import { validateHandlerOptions } from './utils/validate-options.util.js';
-import type { BossHandle } from './pg-boss.factory.js';
+import { jobsSchema, type BossHandle } from './pg-boss.factory.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 
@@ -62,6 +62,7 @@ export class JobsOrchestrator
     this.boss.on('warning', (warning) =>
       this.logger?.warn(`pg-boss warning: ${warning.message}`),
     );
+    if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
   }
 
   get boss(): PgBoss {
@@ -75,7 +76,7 @@ export class JobsOrchestrator
 
   /** The schema that holds pg-boss's tables. */
   get schema(): string {
-    return this.options.schema ?? this.options.connection?.schema ?? 'pgboss';
+    return jobsSchema(this.options);
   }
 
   /** Registered handlers, after bootstrap. */
@@ -191,6 +192,7 @@ export class JobsOrchestrator
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.handle.statistics?.stop();
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
   }
 

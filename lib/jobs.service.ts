@@ -15,6 +15,7 @@ import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { SendCoalescer } from './send.coalescer.js';
+import type { StatisticsRefresher } from './statistics.refresher.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
 import { isJobId, validateSendOptions } from './utils/validate-send-options.util.js';
@@ -55,6 +56,7 @@ export class JobsService {
   private readonly maxPayloadBytes: number;
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
+  private readonly statistics: StatisticsRefresher | undefined;
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
@@ -64,6 +66,7 @@ export class JobsService {
     @Optional() @Inject(PG_BOSS_HANDLE) handle?: BossHandle,
   ) {
     this.sendDb = handle?.sendDb;
+    this.statistics = handle?.statistics;
     this.coalescer = new SendCoalescer(pgBoss, this.sendDb);
     this.maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   }
@@ -99,7 +102,13 @@ export class JobsService {
     const sent = options.db
       ? this.pgBoss.send(def.name, payload, toSendOptions(options))
       : this.coalescer.send(def.name, payload, toSendOptions(options));
-    return sent.catch((error: unknown) => rethrow(error, def.name, 'send'));
+    return sent.then(
+      (id) => {
+        if (id !== null) this.statistics?.recordInserts(def.name, 1);
+        return id;
+      },
+      (error: unknown) => rethrow(error, def.name, 'send'),
+    );
   }
 
   /**
@@ -152,6 +161,7 @@ export class JobsService {
         { returnId: true, ...(db ? { db } : {}) },
       )
       .catch((error: unknown) => rethrow(error, def.name, 'sendMany'));
+    this.statistics?.recordInserts(def.name, ids?.length ?? jobs.length);
     return ids ?? [];
   }
 
@@ -192,9 +202,11 @@ export class JobsService {
       }),
     );
     await this.orchestrator.ready;
-    return this.pgBoss
+    const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})
       .catch((error: unknown) => rethrow(error, jobs.map((job) => job.name).join(', '), 'flow'));
+    for (const job of jobs) this.statistics?.recordInserts(job.name, 1);
+    return ids;
   }
 
   /**

@@ -4,6 +4,7 @@ import { NO_CONNECTION, TOO_MANY_CONNECTIONS } from './jobs.messages.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { JobsDb } from './interfaces/send-options.interface.js';
 import { namedStatementsDb } from './named-statements.db.js';
+import { DEFAULT_ANALYZE_AFTER_INSERTS, StatisticsRefresher } from './statistics.refresher.js';
 
 /** The PgBoss the module uses, and whether the module owns (starts, stops, closes) it. */
 export interface BossHandle {
@@ -14,6 +15,8 @@ export interface BossHandle {
    * statements (see {@link namedStatementsDb}), or `undefined` for pg-boss's own path.
    */
   sendDb?: JobsDb;
+  /** Refreshes a queue's table statistics after many sends (module option `analyzeAfterInserts`). */
+  statistics?: StatisticsRefresher;
 }
 
 /**
@@ -42,6 +45,20 @@ export function createPgBoss(options: JobsModuleOptions): BossHandle {
   const boss = new PgBoss(constructorOptions);
   // Only on pg-boss's own pool of the `pg` driver: a `db` adapter given in the options may not take
   // a named query.
-  const named = options.preparedStatements !== false && constructorOptions.db === undefined;
-  return { boss, owned: true, ...(named ? { sendDb: namedStatementsDb(boss) } : {}) };
+  const ownPool = constructorOptions.db === undefined;
+  const named = options.preparedStatements !== false && ownPool;
+  const analyzeAfter = options.analyzeAfterInserts ?? DEFAULT_ANALYZE_AFTER_INSERTS;
+  return {
+    boss,
+    owned: true,
+    ...(named ? { sendDb: namedStatementsDb(boss) } : {}),
+    ...(ownPool && analyzeAfter !== false
+      ? { statistics: new StatisticsRefresher(boss, jobsSchema(options), analyzeAfter) }
+      : {}),
+  };
+}
+
+/** The schema that holds pg-boss's tables, as the options give it (pg-boss's default `pgboss`). */
+export function jobsSchema(options: JobsModuleOptions): string {
+  return options.schema ?? options.connection?.schema ?? 'pgboss';
 }

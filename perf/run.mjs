@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     url: { type: 'string' },
     // Diagnosis only: fsync and synchronous_commit off, to see what the commits cost.
     fast: { type: 'boolean', default: false },
+    // Diagnosis: ANALYZE the queue's table after inserting, before the workers start.
+    analyze: { type: 'boolean', default: false },
   },
 });
 const N_BURN = Number(args.jobs);
@@ -137,6 +139,10 @@ async function burnDown(url, system, key) {
   for (let done = 0; done < N_BURN; done += 5000) {
     const chunk = Array.from({ length: Math.min(5000, N_BURN - done) }, (_, i) => ({ data: { i: done + i } }));
     await admin.insert(queue, chunk);
+  }
+  if (args.analyze) {
+    const { table } = await admin.getQueue(queue);
+    await admin.getDb().executeSql(`ANALYZE pgboss.${table}`);
   }
   let count = 0;
   let first = 0;
