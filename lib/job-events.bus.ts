@@ -10,6 +10,14 @@ export class JobEventsBus implements OnApplicationShutdown {
   private readonly subject = new Subject<JobEvent>();
   readonly events$: Observable<JobEvent> = this.subject.asObservable();
 
+  /**
+   * Whether anything listens (`events$` subscribers, `@OnJobEvent` listeners): runners build no
+   * event for nobody, two per job otherwise.
+   */
+  get observed(): boolean {
+    return this.subject.observed;
+  }
+
   emit(event: JobEvent): void {
     this.subject.next(event);
   }

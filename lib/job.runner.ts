@@ -116,25 +116,7 @@ export class JobRunner {
   private build(raw: JobWithMetadata<object>, data: unknown): Prepared {
     const local: LocalAbort = {};
     this.running.set(raw.id, local);
-    const job = {
-      id: raw.id,
-      name: raw.name,
-      data,
-      attempt: raw.retryCount + 1,
-      retryLimit: raw.retryLimit,
-      priority: raw.priority,
-      createdOn: raw.createdOn,
-      singletonKey: raw.singletonKey ?? null,
-      expireInSeconds: raw.expireInSeconds,
-    } as Job<unknown>;
-    // Built on first read: AbortSignal.any and a controller per job cost more than a no-op
-    // handler (CPU profile of perf/run.mjs), and most handlers never read the signal.
-    Object.defineProperty(job, 'signal', {
-      enumerable: true,
-      configurable: true,
-      get: () => (local.signal ??= AbortSignal.any([raw.signal, (local.controller ??= new AbortController()).signal])),
-    });
-    return { job };
+    return { job: new RunningJob(raw, data, local) };
   }
 
   private async runOne(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): Promise<JobResult> {
@@ -174,10 +156,17 @@ export class JobRunner {
       const signals = jobs.map((job) => raws.get(job.id)?.signal);
       const locals = jobs.map((job) => this.running.get(job.id));
       const aborted = (i: number) => signals[i]?.aborted === true || locals[i]?.controller?.signal.aborted === true;
+      // One listener at a time, on the first job whose signal has not aborted: a listener on each of
+      // a batch's 100 signals cost more than the jobs of a no-op handler (CPU profile, perf/run.mjs).
+      let watched: AbortSignal | undefined;
+      const unwatch = () => {
+        watched?.removeEventListener('abort', arm);
+        watched = undefined;
+      };
       const cleanup = () => {
         settled = true;
         clearTimeout(timer);
-        for (const signal of signals) signal?.removeEventListener('abort', arm);
+        unwatch();
         for (const local of locals) if (local) local.onAbort = undefined;
       };
       const abandon = () => {
@@ -200,11 +189,17 @@ export class JobRunner {
         reject(new Error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS)));
       };
       function arm(): void {
-        if (settled || timer !== undefined || !jobs.every((_, i) => aborted(i))) return;
+        if (settled || timer !== undefined) return;
+        const next = jobs.findIndex((_, i) => !aborted(i));
+        unwatch();
+        if (next >= 0) {
+          watched = signals[next];
+          watched?.addEventListener('abort', arm);
+          return;
+        }
         timer = setTimeout(abandon, ABANDON_AFTER_ABORT_MS);
         timer.unref();
       }
-      for (const signal of signals) signal?.addEventListener('abort', arm, { once: true });
       for (const local of locals) if (local) local.onAbort = arm;
       arm();
       running.then(
@@ -296,6 +291,7 @@ export class JobRunner {
     job: { id: string; name: string; attempt: number },
     extra: { error?: unknown; durationMs?: number; deadLetter?: string } = {},
   ): void {
+    if (!this.events.observed) return;
     this.events.emit({ type, queue: job.name, jobId: job.id, attempt: job.attempt, ...extra });
   }
 }
@@ -305,6 +301,46 @@ function toOutput(value: unknown): object | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'object') return value;
   return { value };
+}
+
+/**
+ * The job a handler receives. Its `signal` is built on first read (a getter on the prototype):
+ * AbortSignal.any and a controller per job cost more than a no-op handler (CPU profile of
+ * perf/run.mjs), and most handlers never read it.
+ */
+class RunningJob implements Job<unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly attempt: number;
+  readonly retryLimit: number;
+  readonly priority: number;
+  readonly createdOn: Date;
+  readonly singletonKey: string | null;
+  readonly expireInSeconds: number;
+  readonly #raw: JobWithMetadata<object>;
+  readonly #local: LocalAbort;
+
+  constructor(
+    raw: JobWithMetadata<object>,
+    readonly data: unknown,
+    local: LocalAbort,
+  ) {
+    this.id = raw.id;
+    this.name = raw.name;
+    this.attempt = raw.retryCount + 1;
+    this.retryLimit = raw.retryLimit;
+    this.priority = raw.priority;
+    this.createdOn = raw.createdOn;
+    this.singletonKey = raw.singletonKey ?? null;
+    this.expireInSeconds = raw.expireInSeconds;
+    this.#raw = raw;
+    this.#local = local;
+  }
+
+  get signal(): AbortSignal {
+    const local = this.#local;
+    return (local.signal ??= AbortSignal.any([this.#raw.signal, (local.controller ??= new AbortController()).signal]));
+  }
 }
 
 /** The local half of a running job's signal, created only when read or aborted. */

@@ -107,7 +107,7 @@ export class WorkerSlot {
     try {
       // pg-boss's fetch picks jobs by priority, then age, but UPDATE … RETURNING hands them back in
       // no particular order: run them in the order they were picked.
-      if (jobs.length > 1) jobs.sort(byFetchOrder);
+      if (jobs.length > 1 && !inFetchOrder(jobs)) jobs.sort(byFetchOrder);
       return await this.runner.handle(jobs, { sequential: true, after });
     } finally {
       done();
@@ -137,6 +137,12 @@ export class WorkerSlot {
       this.resizing = undefined;
     }
   }
+}
+
+/** True when the batch already comes in the order pg-boss picked it (usual: one pass, no sort). */
+function inFetchOrder(jobs: JobWithMetadata<object>[]): boolean {
+  for (let i = 1; i < jobs.length; i++) if (byFetchOrder(jobs[i - 1]!, jobs[i]!) > 0) return false;
+  return true;
 }
 
 function byFetchOrder(a: JobWithMetadata<object>, b: JobWithMetadata<object>): number {
