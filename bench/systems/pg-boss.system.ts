@@ -1,4 +1,5 @@
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
+import { DEFAULT_ANALYZE_AFTER_INSERTS, StatisticsRefresher } from '../../lib/statistics.refresher.js';
 import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './system.interface.js';
 
@@ -7,7 +8,9 @@ import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './sys
  * same constructor and `createQueue` options, and as many `work()` loops as the module started
  * (one per concurrency slot) with the options of its first fetch. Like the module's slots, a loop
  * at batch size 1 wakes itself after each batch (`notifyWorker`), so it refetches at once instead
- * of sleeping a polling interval. What is not mirrored: the module's adaptive batch size, which
+ * of sleeping a polling interval. Like the module, the producer refreshes the job table's planner
+ * statistics after 10,000 sends (the module's `analyzeAfterInserts` default, same code), so the
+ * overhead ratio compares the module's JavaScript and not its maintenance. What is not mirrored: the module's adaptive batch size, which
  * changes at run time; so the tuned rows (a fixed batch on both sides) are the overhead comparison.
  */
 export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<BenchSystem> {
@@ -17,6 +20,7 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
   const workOptions = probed.workOptions;
   const perJob = workOptions.perJobResults === true;
   let producer: PgBoss | undefined;
+  let statistics: StatisticsRefresher | undefined;
   let worker: PgBoss | undefined;
   const counter = countQuery(ctx.databaseUrl, PG_BOSS_REMAINING, [QUEUE]);
   return {
@@ -28,18 +32,22 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
       loops: probed.workCalls,
       wakeAfterBatch: 'notifyWorker(own loop) at batch size 1',
       sendMany: 'insert(name, jobs, { returnId: true })',
+      statistics: `ANALYZE after ${DEFAULT_ANALYZE_AFTER_INSERTS} sends, as nest-pg-jobs (lib/statistics.refresher.ts)`,
     },
     async prepare() {
       producer = new PgBoss(constructorOptions);
       producer.on('error', () => undefined);
       await producer.start();
       await producer.createQueue(QUEUE, probed.queueOptions);
+      statistics = new StatisticsRefresher(producer, 'pgboss', DEFAULT_ANALYZE_AFTER_INSERTS);
     },
     async send(data) {
       await producer!.send(QUEUE, data);
+      statistics!.recordInserts(QUEUE, 1);
     },
     async sendMany(data) {
       await producer!.insert(QUEUE, data.map((d) => ({ data: d })), { returnId: true });
+      statistics!.recordInserts(QUEUE, data.length);
     },
     async startWorkers() {
       worker = new PgBoss(constructorOptions);
@@ -59,6 +67,7 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
     remaining: () => counter.count(),
     async close() {
       await worker?.stop({ graceful: true, close: true, timeout: 5000 });
+      await statistics?.stop();
       await producer?.stop({ graceful: true, close: true, timeout: 5000 });
       await counter.close();
     },
