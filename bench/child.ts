@@ -2,6 +2,7 @@
 // timers or heap carry over to the next. Started by run.ts with the task as JSON in argv[2];
 // reports through IPC and exits. The scaling scenario's run is a coordinator: it forks 'worker'
 // children (this same file, kind 'worker') through support/worker-pool.ts.
+import pg from 'pg';
 import { SCENARIOS, Tracker, type ScenarioName, type ScenarioParams } from './scenarios.js';
 import type { FromWorker, ToWorker } from './support/worker-pool.js';
 import { WorkerPool } from './support/worker-pool.js';
@@ -51,6 +52,7 @@ async function run(task: Extract<ChildTask, { kind: 'run' }>): Promise<unknown> 
   try {
     result = await SCENARIOS[task.scenario](system, tracker, task.params, {
       forkWorkers: (count) => WorkerPool.fork(count, { kind: 'worker', ...target }),
+      analyze: () => analyzeDatabase(task.databaseUrl),
     });
   } catch (error) {
     // The scenario's error is the one worth reporting, not a follow-up failure while closing.
@@ -59,6 +61,16 @@ async function run(task: Extract<ChildTask, { kind: 'run' }>): Promise<unknown> 
   }
   await system.close();
   return { ...result, settings: system.settings };
+}
+
+async function analyzeDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
 }
 
 async function runWorker(task: WorkerTask): Promise<void> {

@@ -16,7 +16,7 @@ import { median, round } from './support/stats.js';
 import { OVERHEAD_PAIRS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
 import type { ProbeResult } from './systems/system.interface.js';
 
-const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'latency', 'enqueue', 'memory', 'scaling'];
+const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'burn-down-analyzed', 'latency', 'enqueue', 'memory', 'scaling'];
 
 /**
  * Full mode: the issue's sizes, with wall-clock budgets that keep a full run near 25 minutes on a
@@ -26,6 +26,7 @@ const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'latency', 'enqueue', 'memo
 const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
   full: {
     'burn-down': { n: 100_000, budgetMs: 45_000 },
+    'burn-down-analyzed': { n: 100_000, budgetMs: 45_000 },
     latency: { n: 1_000, budgetMs: 30_000 },
     enqueue: { n: 0, single: 2_000, concurrent: 10_000, bulk: 50_000, budgetMs: 60_000 },
     memory: { n: 1_000_000, budgetMs: 240_000 },
@@ -33,6 +34,7 @@ const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
   },
   quick: {
     'burn-down': { n: 2_000, budgetMs: 20_000 },
+    'burn-down-analyzed': { n: 2_000, budgetMs: 20_000 },
     latency: { n: 200, budgetMs: 6_000 },
     enqueue: { n: 0, single: 200, concurrent: 500, bulk: 2_000, budgetMs: 9_000 },
     memory: { n: 20_000, budgetMs: 20_000 },
@@ -259,6 +261,7 @@ async function main(): Promise<void> {
   const params = structuredClone(PARAMS[mode]);
   if (args.n !== undefined) {
     params['burn-down'].n = args.n;
+    params['burn-down-analyzed'].n = args.n;
     params.scaling.n = args.n;
   }
   const startedAt = new Date().toISOString();

@@ -34,6 +34,8 @@ export interface ScenarioParams {
 export interface ScenarioContext {
   /** Forks `count` processes that each create the system and wait for the start signal. */
   forkWorkers(count: number): Promise<WorkerPool>;
+  /** Runs `ANALYZE` on the system's database (PostgreSQL's planner statistics of every table). */
+  analyze(): Promise<void>;
 }
 
 /** Counts handler starts and lets a scenario wait for a count or for one job. */
@@ -102,10 +104,37 @@ async function drained(system: BenchSystem, deadline: number): Promise<boolean> 
 /**
  * 1. Burn-down: `n` jobs inserted in bulk before any worker runs; the clock starts when the workers
  * are asked to start and stops when the store reports the queue empty (completions included).
+ * The planner statistics are as the burst left them: whatever autovacuum, or the system itself,
+ * refreshed meanwhile.
  */
-export async function burnDown(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+export function burnDown(system: BenchSystem, tracker: Tracker, p: ScenarioParams): Promise<RunResult> {
+  return burn(system, tracker, p, 'burn-down');
+}
+
+/**
+ * 1b. The same burn-down with the planner statistics current: `ANALYZE` on the system's database
+ * after the insert, before the workers start (what autovacuum does within about a minute, so what
+ * a backlog older than that sees).
+ */
+export function burnDownAnalyzed(
+  system: BenchSystem,
+  tracker: Tracker,
+  p: ScenarioParams,
+  ctx: ScenarioContext,
+): Promise<RunResult> {
+  return burn(system, tracker, p, 'burn-down-analyzed', () => ctx.analyze());
+}
+
+async function burn(
+  system: BenchSystem,
+  tracker: Tracker,
+  p: ScenarioParams,
+  metric: string,
+  beforeWorkers?: () => Promise<void>,
+): Promise<RunResult> {
   await system.prepare();
   await insert(system, 0, p.n);
+  await beforeWorkers?.();
   const t0 = performance.now();
   const deadline = t0 + p.budgetMs;
   await system.startWorkers();
@@ -114,7 +143,7 @@ export async function burnDown(system: BenchSystem, tracker: Tracker, p: Scenari
   const elapsed = performance.now() - t0;
   const done = empty ? p.n : tracker.started;
   return {
-    figures: { 'burn-down': { value: (done / elapsed) * 1000, unit: 'jobs/s', n: done } },
+    figures: { [metric]: { value: (done / elapsed) * 1000, unit: 'jobs/s', n: done } },
     detail: { seconds: elapsed / 1000, completedToEmpty: empty },
   };
 }
@@ -291,5 +320,5 @@ export async function scaling(
   };
 }
 
-export const SCENARIOS = { 'burn-down': burnDown, latency, enqueue, memory, scaling } as const;
+export const SCENARIOS = { 'burn-down': burnDown, 'burn-down-analyzed': burnDownAnalyzed, latency, enqueue, memory, scaling } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
