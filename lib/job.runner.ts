@@ -16,6 +16,12 @@ import { ABANDONED_HANDLER_SETTLED, HANDLER_ABANDONED, HANDLER_ABANDON_LIMIT } f
  * waiting for it and takes the next job.
  */
 export const ABANDON_AFTER_ABORT_MS = 2_000;
+/**
+ * How often, in ms, a runner with handler calls in flight looks for calls whose jobs' signals have
+ * all aborted (pg-boss's timeout, heartbeat or shutdown); `JobsService.cancel` is noticed at once.
+ * So a handler is abandoned between {@link ABANDON_AFTER_ABORT_MS} and that plus this after the abort.
+ */
+export const ABORT_SWEEP_MS = 500;
 
 /**
  * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
@@ -28,6 +34,9 @@ export class JobRunner {
   private readonly running = new Map<string, LocalAbort>();
   /** Handlers whose slot stopped waiting for them and that have not settled yet. */
   private abandoned = 0;
+  /** The abort check of each handler call in flight, run by the sweep: no listener per job. */
+  private readonly calls = new Set<() => void>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -144,6 +153,10 @@ export class JobRunner {
    * handler returns). The handler runs on in the background; at most `concurrency` abandoned
    * handlers are tolerated at once, beyond which the slot waits as pg-boss would, so a handler that
    * always hangs cannot pile up without bound.
+   *
+   * The aborts are looked for every {@link ABORT_SWEEP_MS} by one timer per runner rather than
+   * through a listener on each job's signal: adding and removing those listeners cost more than a
+   * no-op handler's job (CPU profile of perf/run.mjs).
    */
   private settleOrAbandon<T>(
     running: Promise<T>,
@@ -156,17 +169,10 @@ export class JobRunner {
       const signals = jobs.map((job) => raws.get(job.id)?.signal);
       const locals = jobs.map((job) => this.running.get(job.id));
       const aborted = (i: number) => signals[i]?.aborted === true || locals[i]?.controller?.signal.aborted === true;
-      // One listener at a time, on the first job whose signal has not aborted: a listener on each of
-      // a batch's 100 signals cost more than the jobs of a no-op handler (CPU profile, perf/run.mjs).
-      let watched: AbortSignal | undefined;
-      const unwatch = () => {
-        watched?.removeEventListener('abort', arm);
-        watched = undefined;
-      };
       const cleanup = () => {
         settled = true;
         clearTimeout(timer);
-        unwatch();
+        this.calls.delete(arm);
         for (const local of locals) if (local) local.onAbort = undefined;
       };
       const abandon = () => {
@@ -188,19 +194,16 @@ export class JobRunner {
         cleanup();
         reject(new Error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS)));
       };
-      function arm(): void {
+      const arm = (): void => {
         if (settled || timer !== undefined) return;
-        const next = jobs.findIndex((_, i) => !aborted(i));
-        unwatch();
-        if (next >= 0) {
-          watched = signals[next];
-          watched?.addEventListener('abort', arm);
-          return;
-        }
+        for (let i = 0; i < jobs.length; i++) if (!aborted(i)) return;
+        this.calls.delete(arm);
         timer = setTimeout(abandon, ABANDON_AFTER_ABORT_MS);
         timer.unref();
-      }
+      };
       for (const local of locals) if (local) local.onAbort = arm;
+      this.calls.add(arm);
+      this.sweepWhileRunning();
       arm();
       running.then(
         (value) => {
@@ -213,6 +216,20 @@ export class JobRunner {
         },
       );
     });
+  }
+
+  /** Runs the abort checks every {@link ABORT_SWEEP_MS} while calls are in flight; stops when none are. */
+  private sweepWhileRunning(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      if (this.calls.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+        return;
+      }
+      for (const arm of this.calls) arm();
+    }, ABORT_SWEEP_MS);
+    this.sweeper.unref();
   }
 
   private async runBatch(

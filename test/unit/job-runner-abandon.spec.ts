@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import type { JobResult, JobWithMetadata } from 'pg-boss';
 import { defineJob } from '../../lib/define-job.js';
 import { JobEventsBus } from '../../lib/job-events.bus.js';
-import { ABANDON_AFTER_ABORT_MS, JobRunner } from '../../lib/job.runner.js';
+import { ABANDON_AFTER_ABORT_MS, ABORT_SWEEP_MS, JobRunner } from '../../lib/job.runner.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 import type { JobsLogger } from '../../lib/jobs.logger.js';
 
@@ -58,7 +58,7 @@ describe('JobRunner: a handler that outlives its job signal', () => {
     jest.useRealTimers();
   });
 
-  it('frees the slot ABANDON_AFTER_ABORT_MS after pg-boss aborted the job, failing it with a clear message', async () => {
+  it('frees the slot ABANDON_AFTER_ABORT_MS (+ at most one ABORT_SWEEP_MS) after pg-boss aborted the job, failing it with a clear message', async () => {
     const { runner, pending, logger } = hangingRunner(1);
     const a = rawJob('a');
     const result = track(runner.handle([a.raw], { sequential: true }));
@@ -68,7 +68,7 @@ describe('JobRunner: a handler that outlives its job signal', () => {
     a.expire.abort(new Error('handler execution exceeded 1s'));
     await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS - 1);
     expect(result.done).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
+    await jest.advanceTimersByTimeAsync(ABORT_SWEEP_MS + 1);
     expect(result.done).toBe(true);
     const [settled] = result.value as JobResult[];
     expect(settled).toMatchObject({ id: 'a', status: 'failed' });
@@ -80,13 +80,15 @@ describe('JobRunner: a handler that outlives its job signal', () => {
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/^An abandoned handler of hangs a settled/));
   });
 
-  it('does the same after JobsService.cancel aborted a running job', async () => {
+  it('does the same after JobsService.cancel aborted a running job, counting from the cancel itself', async () => {
     const { runner } = hangingRunner(1);
     const a = rawJob('a');
     const result = track(runner.handle([a.raw], { sequential: true }));
-    await jest.advanceTimersByTimeAsync(0);
+    await jest.advanceTimersByTimeAsync(ABORT_SWEEP_MS / 2); // between two sweeps
     expect(runner.abort('a', new Error('cancelled'))).toBe(true);
-    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS);
+    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS - 1);
+    expect(result.done).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
     expect(result.done).toBe(true);
     expect((result.value as JobResult[])[0]).toMatchObject({ id: 'a', status: 'failed' });
   });
@@ -96,7 +98,7 @@ describe('JobRunner: a handler that outlives its job signal', () => {
     const a = rawJob('a');
     const first = track(runner.handle([a.raw], { sequential: true }));
     a.expire.abort(new Error('expired'));
-    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS);
+    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS + ABORT_SWEEP_MS);
     expect(first.done).toBe(true);
 
     const b = rawJob('b');
@@ -111,5 +113,17 @@ describe('JobRunner: a handler that outlives its job signal', () => {
     expect(second.done).toBe(true);
     expect((second.value as JobResult[])[0]).toMatchObject({ id: 'b', status: 'completed' });
     pending.get('a')!();
+  });
+
+  it('looks for aborts only while handler calls are in flight', async () => {
+    const { runner, pending } = hangingRunner(1);
+    const a = rawJob('a');
+    const result = track(runner.handle([a.raw], { sequential: true }));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(jest.getTimerCount()).toBe(1); // the sweep
+    pending.get('a')!();
+    await jest.advanceTimersByTimeAsync(ABORT_SWEEP_MS);
+    expect(result.done).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
