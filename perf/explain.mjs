@@ -2,7 +2,8 @@
 // (batch 1, with metadata, as the default handler) and its per-job-results completion, on a queue
 // holding N created jobs; then the same fetch + complete loop timed with synchronous_commit on and
 // off, to show how much of a job's cost is the commit's WAL flush.
-//   npm run build && node perf/explain.mjs [--jobs 20000] [--batch 1]
+//   npm run build && node perf/explain.mjs [--jobs 20000] [--batch 1] [--analyze]
+// --analyze: ANALYZE the table after the insert (current planner statistics; without, the fetch sorts the backlog).
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -11,7 +12,9 @@ import { PgBoss } from 'pg-boss';
 import * as plans from 'pg-boss/dist/plans.js';
 import { startPostgres } from '../scripts/embedded-postgres.js';
 
-const { values: args } = parseArgs({ options: { jobs: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: { jobs: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1' }, analyze: { type: 'boolean', default: false } },
+});
 const N = Number(args.jobs);
 const B = Number(args.batch);
 const pgServer = await startPostgres({ fast: false });
@@ -25,6 +28,7 @@ try {
     await boss.insert(queue, Array.from({ length: Math.min(5000, N - done) }, (_, i) => ({ data: { i: done + i } })));
   }
   const { table, policy } = await boss.getQueue(queue);
+  if (args.analyze) await boss.getDb().executeSql(`ANALYZE pgboss.${table}`);
   const fetch = plans.fetchNextJob({ schema: 'pgboss', table, name: queue, policy, limit: B, includeMetadata: true, priority: true, orderByCreatedOn: true });
   const complete = plans.completeJobsWithOutputs('pgboss', table);
   const client = new pg.Client({ connectionString: pgServer.url });
