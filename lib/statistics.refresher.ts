@@ -22,8 +22,9 @@ interface TableState {
  * pg-boss's fetch picks the next jobs through an index ordered by priority and age. A planner
  * whose statistics say the queue holds a few jobs, while a burst (an import, a backlog while
  * workers were down) put 100,000 there, reads every waiting job and sorts them on each fetch:
- * about 7 ms instead of 4 ms per fetch of 100 from 20,000 waiting jobs, and worse as the backlog
- * grows (`node perf/run.mjs --only burn --jobs 100000` with and without `--analyze`: 5.1k against
+ * 11.9 ms instead of 2.8 ms for a fetch of 100 from 20,000 waiting jobs (`node perf/explain.mjs
+ * --batch 100` with and without `--analyze`), and worse as the backlog grows (`node perf/run.mjs
+ * --only burn --systems nest-default --jobs 100000` with and without `--analyze`: 5.1k against
  * 11.5k jobs/s). Autovacuum fixes the statistics within a minute or so; this does it as soon as
  * `threshold` jobs were sent to the table from this instance, at most once per
  * {@link ANALYZE_MIN_INTERVAL_MS} per table, one refresh at a time, in the background.
