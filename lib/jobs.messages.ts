@@ -52,6 +52,20 @@ export const PAYLOAD_TOO_LARGE = (queue: string, bytes: number, max: number, whe
 export const INVALID_SEND_OPTION = (method: string, queue: string, problem: string) =>
   `Invalid options for JobsService.${method} of job "${queue}": ${problem}. Nothing was sent.`;
 
+export const NO_JOB_IDS = (method: string, queue: string) =>
+  `JobsService.${method} on "${queue}": the list of job ids is empty. Pass at least one id send() returned.`;
+
+export const INVALID_LOOKUP_OPTION = (method: string, queue: string, problem: string) =>
+  `Invalid options for JobsService.${method} on "${queue}": ${problem}. Nothing was read or changed.`;
+
+export const VALUES_REFUSED_BY_DATABASE = (method: string, queue: string, reason: string) =>
+  `JobsService.${method} of job "${queue}": PostgreSQL refused the job's values (${reason}). Nothing was sent.`;
+
+export const DEAD_LETTER_NOT_DECLARED = (queue: string, target: string, own: string | undefined) =>
+  `deadLetter "${target}" is not a dead-letter queue: a send may only name ${own ? `"${queue}"'s own ("${own}") or ` : ''}` +
+  `a queue that some definition declares as its deadLetter, so that a failed job cannot land in another ` +
+  `queue's handler. Declare it (defineJob('${queue}', { deadLetter: '${target}' })) or leave the option out`;
+
 export const INVALID_JOB_ID = (method: string, queue: string, id: unknown) =>
   `JobsService.${method} on "${queue}": job id ${show(id)} is not a uuid. Pass the id send() returned.`;
 

@@ -18,16 +18,22 @@ import { SendCoalescer } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
-import { isJobId, validateSendOptions } from './utils/validate-send-options.util.js';
+import { isJobId, resolveStartAfter, validateSendOptions } from './utils/validate-send-options.util.js';
+import { validateFindOptions, validateRedriveOptions } from './utils/validate-find-options.util.js';
+import { refusedValues } from './utils/database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { JobValidationError } from './errors/job-validation.error.js';
 import {
+  DEAD_LETTER_NOT_DECLARED,
   INVALID_JOB_ID,
   INVALID_SCHEDULE,
   INVALID_SEND_OPTION,
   NO_DEAD_LETTER_QUEUE,
+  NO_JOB_IDS,
   UNKNOWN_QUEUE,
+  VALUES_REFUSED_BY_DATABASE,
+  show,
 } from './jobs.messages.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
@@ -57,6 +63,9 @@ export class JobsService {
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
   private readonly statistics: StatisticsRefresher | undefined;
+  private readonly options: JobsModuleOptions | undefined;
+  /** Dead-letter queues declared in this app, collected on first use after readiness. */
+  private deadLetters: ReadonlySet<string> | undefined;
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
@@ -69,6 +78,7 @@ export class JobsService {
     this.statistics = handle?.statistics;
     this.coalescer = new SendCoalescer(pgBoss, this.sendDb);
     this.maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.options = options;
   }
 
   /** The underlying pg-boss instance, for anything this service does not wrap. */
@@ -97,6 +107,7 @@ export class JobsService {
     validateSendOptions('send', def.name, options);
     await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
+    if (options.deadLetter !== undefined) await this.assertDeadLetter('send', def, options.deadLetter);
     const payload = (data ?? null) as object | null;
     // A send in the caller's transaction must stay a statement of that transaction.
     const sent = options.db
@@ -152,6 +163,9 @@ export class JobsService {
       jobs.map((job, i) => validatePayload(def, job.data, { maxBytes: this.maxPayloadBytes, label: `sendMany jobs[${i}]` })),
     );
     await this.orchestrator.ready;
+    for (const [i, job] of jobs.entries()) {
+      if (job.options?.deadLetter !== undefined) await this.assertDeadLetter(`sendMany (jobs[${i}])`, def, job.options.deadLetter);
+    }
     if (jobs.length === 0) return [];
     const db = options.db ?? this.sendDb;
     const ids = await this.pgBoss
@@ -181,6 +195,7 @@ export class JobsService {
         '',
       );
     }
+    assertFlowRefs(steps);
     const defs = steps.map((step, i) => {
       const def = this.definition(step.definition, 'flow');
       validateSendOptions('flow', def.name, step.options, `step "${String(step.ref ?? i)}"`);
@@ -202,6 +217,10 @@ export class JobsService {
       }),
     );
     await this.orchestrator.ready;
+    for (const [i, step] of steps.entries()) {
+      const deadLetter = step.options?.deadLetter;
+      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step "${step.ref}")`, defs[i]!, deadLetter);
+    }
     const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})
       .catch((error: unknown) => rethrow(error, jobs.map((job) => job.name).join(', '), 'flow'));
@@ -228,6 +247,7 @@ export class JobsService {
     this.assertCron(def.name, cron, tz);
     await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
+    if (send.deadLetter !== undefined) await this.assertDeadLetter('schedule', def, send.deadLetter);
     // pg-boss reports a missing queue here only as a foreign-key violation from the database.
     if (!(await this.pgBoss.getQueue(def.name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(def.name));
     await this.pgBoss
@@ -287,7 +307,7 @@ export class JobsService {
   /** Jobs by id, singleton key or payload match (pg-boss `findJobs`). */
   async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
     const name = this.queueName(definition, 'findJobs');
-    if (options?.id !== undefined) jobIds('findJobs', name, options.id);
+    validateFindOptions('findJobs', name, options, this.maxPayloadBytes);
     await this.orchestrator.ready;
     return this.pgBoss.findJobs<O>(name, options);
   }
@@ -325,7 +345,9 @@ export class JobsService {
     definition: JobDefinition<any, O> | string,
     options: Omit<FindJobsOptions, 'queued'> = {},
   ): Promise<JobWithMetadata<O>[]> {
-    const dlq = await this.deadLetterOf(this.queueName(definition, 'getDeadLetters'));
+    const name = this.queueName(definition, 'getDeadLetters');
+    validateFindOptions('getDeadLetters', name, options, this.maxPayloadBytes);
+    const dlq = await this.deadLetterOf(name);
     return this.pgBoss.findJobs<O>(dlq, { ...options, queued: true });
   }
 
@@ -335,8 +357,41 @@ export class JobsService {
    */
   async redrive(definition: AnyDefinition, options: RedriveOptions = {}): Promise<number> {
     const name = this.queueName(definition, 'redrive');
+    validateRedriveOptions(name, options, this.maxPayloadBytes);
     const dlq = await this.deadLetterOf(name);
     return this.pgBoss.redrive(dlq, { sourceName: name, ...options });
+  }
+
+  /**
+   * A per-job `deadLetter` may name the queue's own dead-letter queue or a queue that some
+   * definition declares as its dead-letter queue, never an ordinary queue: pg-boss copies a job
+   * that failed for good into that queue as it is, and its handler would receive a payload that
+   * was never checked against its definition. Runs only for sends that set the option; the
+   * database is asked only when this app's declarations do not settle it.
+   */
+  private async assertDeadLetter(method: string, def: JobDefinition<unknown, unknown>, target: string): Promise<void> {
+    const own = def.options?.deadLetter;
+    if (target === own || this.declaredDeadLetters().has(target)) return;
+    const queues = await this.pgBoss.getQueues();
+    if (queues.some((queue) => queue.deadLetter === target)) return;
+    const ownInDb = own ?? queues.find((queue) => queue.name === def.name)?.deadLetter ?? undefined;
+    throw new JobValidationError(
+      INVALID_SEND_OPTION(method, def.name, DEAD_LETTER_NOT_DECLARED(def.name, target, ownInDb)),
+      def.name,
+    );
+  }
+
+  /** The dead-letter queues this app's handlers, `queues` and `queueDefaults` declare. */
+  private declaredDeadLetters(): ReadonlySet<string> {
+    if (this.deadLetters) return this.deadLetters;
+    const declared = new Set<string>();
+    const add = (name: unknown) => typeof name === 'string' && declared.add(name);
+    for (const handler of this.orchestrator.registeredHandlers) add(handler.queueOptions.deadLetter);
+    for (const definition of this.options?.queues ?? []) add(definition.options?.deadLetter);
+    add(this.options?.queueDefaults?.deadLetter);
+    // Read after readiness only, when the registry is complete.
+    this.deadLetters = declared;
+    return declared;
   }
 
   private async deadLetterOf(name: string): Promise<string> {
@@ -407,6 +462,9 @@ export class JobsService {
 
 function jobIds(method: string, queue: string, ids: unknown): string[] {
   const list = Array.isArray(ids) ? ids : [ids];
+  if (list.length === 0) {
+    throw new JobValidationError(NO_JOB_IDS(method, queue), queue);
+  }
   for (const id of list) {
     if (!isJobId(id)) throw new JobValidationError(INVALID_JOB_ID(method, queue, id), queue);
   }
@@ -427,13 +485,21 @@ function rethrow(error: unknown, queue: string, method: string): never {
       throw new JobValidationError(INVALID_SEND_OPTION(method, queue, message), queue);
     }
   }
+  // A value PostgreSQL cannot store or index (a \u0000 in a payload): the caller's input, not a fault.
+  const refused = refusedValues(error);
+  if (refused) {
+    const validation = new JobValidationError(VALUES_REFUSED_BY_DATABASE(method, queue, refused), queue);
+    validation.cause = error;
+    throw validation;
+  }
   throw error;
 }
 
 function toSendOptions(options: SendJobOptions): SendOptions {
   const { throttle, debounce, startAfter, ...rest } = options;
   const send: SendOptions = { ...rest };
-  if (startAfter !== undefined) send.startAfter = startAfter;
+  // Validated already: parsed and bounded here, so PostgreSQL never parses a date string itself.
+  if (startAfter !== undefined) send.startAfter = resolveStartAfter(startAfter);
   const period = throttle ?? debounce;
   if (period) {
     send.singletonSeconds = period.seconds;
@@ -441,4 +507,26 @@ function toSendOptions(options: SendJobOptions): SendOptions {
     if (debounce) send.singletonNextSlot = true;
   }
   return send;
+}
+
+/**
+ * Flow refs name steps in `dependsOn` and key the result: each must be a distinct non-empty string,
+ * and not `__proto__`, which as a key of the result object would set its prototype instead of
+ * holding an id (pg-boss keys its own ref table the same way).
+ */
+function assertFlowRefs(steps: ReadonlyArray<FlowStep<any>>): void {
+  const seen = new Set<string>();
+  for (const [i, step] of steps.entries()) {
+    const ref: unknown = step.ref;
+    const problem =
+      typeof ref !== 'string' || ref.length === 0
+        ? `step ${i} ref must be a non-empty string, got ${show(ref)}`
+        : ref === '__proto__'
+          ? `step ${i} ref "__proto__" cannot name a step (it is the prototype of the result object); choose another ref`
+          : seen.has(ref)
+            ? `steps share the ref ${show(ref)}; give each step its own ref`
+            : undefined;
+    if (problem) throw new JobValidationError(INVALID_SEND_OPTION('flow', '(flow)', problem), '');
+    seen.add(ref as string);
+  }
 }

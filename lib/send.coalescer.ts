@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { PgBoss, SendOptions } from 'pg-boss';
 import type { JobsDb } from './interfaces/send-options.interface.js';
+import { isRowLevelError } from './utils/database-error.util.js';
 
 /** Most jobs one coalesced INSERT carries. */
 const MAX_BATCH = 500;
 
 /** The send options a coalesced INSERT carries exactly as `send` would; any other option sends alone. */
 const COALESCED_OPTIONS = new Set(['priority', 'singletonKey', 'singletonSeconds']);
-
-// SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the statement was rejected
-// and rolled back because of some row's values, so each caller is answered by a send of its own.
-const ROW_ERROR = /^2[23]/;
 
 interface Waiting {
   id: string;
@@ -36,7 +33,9 @@ interface QueueState {
  * Only sends with plain options are coalesced (`priority`, `singletonKey`, throttle); a `db`
  * (transactional) send, a debounce, `startAfter`, an explicit `id` or any other option goes alone
  * through pg-boss's `send`, which validates it. When the shared statement is rejected because of a
- * row's values, every caller is sent again alone, so only the caller at fault gets the error.
+ * row's values (a data exception, a constraint, a value too long to index: see `isRowLevelError`),
+ * every caller is sent again alone, so only the caller at fault gets the error. An error that is the
+ * same for every row (connection lost, no such queue, no permission) reaches every caller.
  */
 export class SendCoalescer {
   private readonly queues = new Map<string, QueueState>();
@@ -91,7 +90,7 @@ export class SendCoalescer {
         { returnId: true, ...(this.db ? { db: this.db } : {}) },
       );
     } catch (error) {
-      if (rowError(error)) {
+      if (isRowLevelError(error)) {
         await Promise.all(batch.map((w) => this.alone(name, w)));
       } else {
         // The same for every row (no such queue, connection lost): each send would have failed so.
@@ -124,16 +123,6 @@ function coalescible(data: object | null, options: SendOptions): boolean {
   if (singletonKey !== undefined && singletonKey !== null && typeof singletonKey !== 'string') return false;
   if (singletonSeconds !== undefined && !(isInt32(singletonSeconds) && singletonSeconds > 0)) return false;
   return data === null || typeof data === 'object';
-}
-
-/** Whether a failed shared INSERT was rejected because of some row rather than for everyone. */
-function rowError(error: unknown): boolean {
-  // A payload JSON cannot carry (a BigInt, a cycle) fails the serialization before the statement runs.
-  if (error instanceof TypeError) return true;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && ROW_ERROR.test(code)) return true;
-  // pg-boss's own check, before the statement: a key_strict_fifo queue needs a key on every job.
-  return typeof message === 'string' && message.includes('require a singletonKey');
 }
 
 function isInt32(value: unknown): value is number {

@@ -1,5 +1,6 @@
 // Bad input at every public entry point: each case must fail with a named error that says what to
 // change, and leave pg-boss's tables exactly as they were.
+import { randomBytes } from 'node:crypto';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -207,7 +208,7 @@ describe('bad input: nothing is written and the error says what to change', () =
     const blob = 'x'.repeat(ONE_MIB - 11);
     const ids = await Promise.all([
       jobs.send(Plain, { a: shared, b: shared, at, missing: undefined }, { startAfter: 3600 }),
-      jobs.send(Plain, { blob }, { startAfter: '2099-01-01T00:00:00Z' }),
+      jobs.send(Plain, { blob }, { startAfter: new Date(Date.now() + 86_400_000).toISOString() }),
       jobs.send(Plain, { n: 0, negative: -1 }, { startAfter: 0, priority: -5 }),
     ]);
     const stored = await Promise.all(ids.map((id) => jobs.getJob(Plain, id!)));
@@ -489,5 +490,193 @@ describe('handlers that misbehave', () => {
     // Every good job finished before the poison job's last attempt: its retries never held them up.
     expect(Math.max(...handlers.completed.values())).toBeLessThan(handlers.poisonAttempts[2]!);
     expect((await jobs.getJob(Poison, poison!))?.state).toBe('failed');
+  });
+});
+
+// Issue 11, 1b.2-1b.4, 1b.7, 1b.9: values PostgreSQL must index, startAfter, per-send dead-letter
+// targets, lookups, flow refs, and a row PostgreSQL refuses inside a shared INSERT.
+describe('bad input that reached PostgreSQL or pg-boss raw: indexed keys, startAfter, dead letters, lookups', () => {
+  const Emails = defineJob<{ to: string }>('emails', { deadLetter: 'emails.dead', retryLimit: 0 });
+  const Refunds = defineJob<{ orderId: string; cents: number }>('refunds', { deadLetter: 'refunds.dead' });
+  const Grouped = defineJob<{ n: number }>('grouped');
+  const schema = uniqueSchema('bad_input_raw');
+  // Random base64 does not compress: its bytes are what an index row holds.
+  const random = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
+  const DAY_MS = 86_400_000;
+
+  @Injectable()
+  class Recorder {
+    readonly refunds: unknown[] = [];
+    readonly grouped: Array<{ n: number; group: string | undefined }> = [];
+
+    @JobHandler(Emails)
+    async emails() {
+      throw new Error('mail server down');
+    }
+
+    @JobHandler(Refunds)
+    async refund(job: Job<{ orderId: string; cents: number }>) {
+      this.refunds.push(job.data);
+    }
+
+    @JobHandler(Grouped)
+    async group(job: Job<{ n: number }>) {
+      this.grouped.push({ n: job.data.n, group: (job as { groupId?: string }).groupId });
+    }
+  }
+
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+  let recorder: Recorder;
+
+  const counts = async () => {
+    const [row] = await sql<{ jobs: number; schedules: number; queues: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs,
+              (SELECT count(*)::int FROM ${schema}.schedule) AS schedules,
+              (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+    );
+    return row!;
+  };
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Recorder] });
+    jobs = app.get(JobsService);
+    recorder = app.get(Recorder);
+    await jobs.send(Grouped, { n: 0 }, { startAfter: 3600 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  const F = flowStep;
+  const cases: Case[] = [
+    // 1b.2: text PostgreSQL indexes (pg-boss's job_i7 on group_id, job_i10/i17 on singleton_key, the schedule key)
+    ['a 4 KB group id (stored, it would fail every fetch of the queue)', (j) => j.send(Grouped, { n: 1 }, { group: { id: random(4096) } }), JobValidationError, /^Invalid options for JobsService\.send of job "grouped": group id must be at most 1024 bytes of UTF-8 \(PostgreSQL indexes it; send a hash of a longer value\), got 4096 bytes\. Nothing was sent\.$/],
+    ['a 4 KB singletonKey', (j) => j.send(Grouped, { n: 1 }, { singletonKey: random(4096) }), JobValidationError, /singletonKey must be at most 1024 bytes of UTF-8 .*, got 4096 bytes/],
+    ['a singletonKey of 1,025 bytes in 513 characters', (j) => j.send(Grouped, { n: 1 }, { singletonKey: `${'é'.repeat(512)}x` }), JobValidationError, /singletonKey must be at most 1024 bytes of UTF-8 .*, got 1025 bytes/],
+    ['a singletonKey with a NUL character', (j) => j.send(Grouped, { n: 1 }, { singletonKey: 'order\u00001' }), JobValidationError, /singletonKey must not contain the NUL character/],
+    ['a 4 KB throttle key', (j) => j.send(Grouped, { n: 1 }, { throttle: { seconds: 60, key: random(4096) } }), JobValidationError, /throttle key must be at most 1024 bytes/],
+    ['a 4 KB debounce key', (j) => j.send(Grouped, { n: 1 }, { debounce: { seconds: 60, key: random(4096) } }), JobValidationError, /debounce key must be at most 1024 bytes/],
+    ['a 4 KB group tier', (j) => j.send(Grouped, { n: 1 }, { group: { id: 'g', tier: random(4096) } }), JobValidationError, /group tier must be at most 1024 bytes/],
+    ['sendMany: a 4 KB singletonKey on one job', (j) => j.sendMany(Grouped, [{ data: { n: 1 } }, { data: { n: 2 }, options: { singletonKey: random(4096) } }]), JobValidationError, /^Invalid options for JobsService\.sendMany \(jobs\[1\]\) of job "grouped": singletonKey must be at most 1024 bytes/],
+    ['flow: a 4 KB group id on one step', (j) => j.flow([F('a', Grouped, { n: 1 }, { group: { id: random(4096) } }), F('b', Grouped, { n: 2 }, { dependsOn: ['a'] })]), JobValidationError, /^Invalid options for JobsService\.flow \(step "a"\) of job "grouped": group id must be at most 1024 bytes/],
+    ['schedule: a key of 1,025 characters', (j) => j.schedule(Grouped, '0 3 * * *', { n: 1 }, { key: 'k'.repeat(1025) }), JobValidationError, /key must be at most 1024 characters, got 1025/],
+    // 1b.4: startAfter, parsed and bounded here rather than by PostgreSQL
+    ['startAfter "2026-01-01 infinity" (a job that never runs)', (j) => j.send(Grouped, { n: 1 }, { startAfter: '2026-01-01 infinity' }), JobValidationError, /startAfter must be seconds from now \(a finite number >= 0\), a valid Date or an ISO 8601 date string such as "2026-05-01T09:00:00Z" .*, got "2026-01-01 infinity"/],
+    ['startAfter "2026-01-01 epoch" (a job that runs at once)', (j) => j.send(Grouped, { n: 1 }, { startAfter: '2026-01-01 epoch' }), JobValidationError, /ISO 8601 date string such as/],
+    ['startAfter 1e12 seconds (year 33715)', (j) => j.send(Grouped, { n: 1 }, { startAfter: 1e12 }), JobValidationError, /startAfter must be at most 31622400 seconds \(366 days\) ahead \(seconds, not milliseconds\), got 1000000000000/],
+    ['startAfter 1e21 (an exponent PostgreSQL cannot read)', (j) => j.send(Grouped, { n: 1 }, { startAfter: 1e21 }), JobValidationError, /at most 31622400 seconds/],
+    ['startAfter at hour 25 (22008 before)', (j) => j.send(Grouped, { n: 1 }, { startAfter: '2026-01-01T25:00:00' }), JobValidationError, /ISO 8601 date string/],
+    ['startAfter with trailing words (22007 before)', (j) => j.send(Grouped, { n: 1 }, { startAfter: '2026-01-01 xx' }), JobValidationError, /ISO 8601 date string/],
+    ['startAfter as a numeric string', (j) => j.send(Grouped, { n: 1 }, { startAfter: '30' }), JobValidationError, /seconds go as a number/],
+    ['startAfter two years ahead', (j) => j.send(Grouped, { n: 1 }, { startAfter: new Date(Date.now() + 730 * DAY_MS) }), JobValidationError, /startAfter must be at most 31622400 seconds \(366 days\) ahead, got 20/],
+    ['startAfter before 1970', (j) => j.send(Grouped, { n: 1 }, { startAfter: '1969-07-20T20:17:00Z' }), JobValidationError, /startAfter must not be before 1970-01-01T00:00:00Z/],
+    ['flow: startAfter "epoch" on one step', (j) => j.flow([F('a', Grouped, { n: 1 }, { startAfter: '2026-01-01 epoch' }), F('b', Grouped, { n: 2 }, { dependsOn: ['a'] })]), JobValidationError, /^Invalid options for JobsService\.flow \(step "a"\) of job "grouped": startAfter must be/],
+    // 1b.7: a per-send dead-letter queue must be a dead-letter queue
+    ['a deadLetter that is another queue with a handler', (j) => j.send(Emails, { to: 'a@example.com' }, { deadLetter: 'refunds' }), JobValidationError, /^Invalid options for JobsService\.send of job "emails": deadLetter "refunds" is not a dead-letter queue: a send may only name "emails"'s own \("emails\.dead"\) or a queue that some definition declares as its deadLetter, so that a failed job cannot land in another queue's handler\./],
+    ['a deadLetter no queue declares', (j) => j.send(Grouped, { n: 1 }, { deadLetter: 'nowhere' }), JobValidationError, /deadLetter "nowhere" is not a dead-letter queue: a send may only name a queue that some definition declares/],
+    ['sendMany: a deadLetter that is another queue', (j) => j.sendMany(Emails, [{ data: { to: 'a' } }, { data: { to: 'b' }, options: { deadLetter: 'refunds' } }]), JobValidationError, /^Invalid options for JobsService\.sendMany \(jobs\[1\]\) of job "emails": deadLetter "refunds" is not a dead-letter queue/],
+    ['flow: a deadLetter that is another queue', (j) => j.flow([F('a', Emails, { to: 'a' }, { deadLetter: 'grouped' }), F('b', Grouped, { n: 2 }, { dependsOn: ['a'] })]), JobValidationError, /^Invalid options for JobsService\.flow \(step "a"\) of job "emails": deadLetter "grouped" is not a dead-letter queue/],
+    ['schedule: a deadLetter that is another queue', (j) => j.schedule(Emails, '0 3 * * *', { to: 'a' }, { deadLetter: 'refunds' }), JobValidationError, /^Invalid options for JobsService\.schedule of job "emails": deadLetter "refunds" is not a dead-letter queue/],
+    // 1b.9: lookups, ids and flow refs
+    ['findJobs: an empty id list (22P02 before)', (j) => j.findJobs(Grouped, { id: [] as never }), JobValidationError, /^Invalid options for JobsService\.findJobs on "grouped": id must be one job id, not a list \(call getJob for each id\), got \[\]\. Nothing was read or changed\.$/],
+    ['findJobs: a list of ids', (j) => j.findJobs(Grouped, { id: [A_UUID] as never }), JobValidationError, /id must be one job id, not a list/],
+    ['findJobs: a BigInt in data (a bare TypeError before)', (j) => j.findJobs(Grouped, { data: { n: 1n } }), JobValidationError, /^Invalid options for JobsService\.findJobs on "grouped": data\.n is a BigInt/],
+    ['findJobs: limit 0 (a pg-boss assertion before)', (j) => j.findJobs(Grouped, { limit: 0 }), JobValidationError, /limit must be an integer from 1 to 100000, got 0/],
+    ['findJobs: an after that is no uuid', (j) => j.findJobs(Grouped, { after: 'x' }), JobValidationError, /after must be the id \(a uuid\) of the last job of the previous page/],
+    ['findJobs: a misspelt option (ignored before: every job matched)', (j) => j.findJobs(Grouped, { ids: [A_UUID] } as never), JobValidationError, /unknown option "ids" \(known: id, key, queued, limit, after, db, data\)/],
+    ['getDeadLetters: an id that is no uuid (22P02 before)', (j) => j.getDeadLetters(Emails, { id: 'x' }), JobValidationError, /^Invalid options for JobsService\.getDeadLetters on "emails": id must be a job id \(a uuid\), got "x"/],
+    ['getDeadLetters: a negative limit', (j) => j.getDeadLetters(Emails, { limit: -1 }), JobValidationError, /limit must be an integer from 1 to 100000, got -1/],
+    ['redrive: an empty id list (a pg-boss assertion before)', (j) => j.redrive(Emails, { ids: [] }), JobValidationError, /^Invalid options for JobsService\.redrive on "emails": ids must be a non-empty array of job ids/],
+    ['redrive: an id that is no uuid (22P02 before)', (j) => j.redrive(Emails, { ids: ['x'] }), JobValidationError, /ids \[0\] must be a job id \(a uuid\), got "x"/],
+    ['redrive: limit 1e20 (22003 before)', (j) => j.redrive(Emails, { limit: 1e20 }), JobValidationError, /limit must be an integer from 1 to 2147483647/],
+    ['redrive: a BigInt in data', (j) => j.redrive(Emails, { data: { n: 1n } }), JobValidationError, /data\.n is a BigInt/],
+    ['redrive: an invalid createdBefore', (j) => j.redrive(Emails, { createdBefore: new Date('x') }), JobValidationError, /createdBefore must be a valid Date/],
+    ['redrive: another queue as destination', (j) => j.redrive(Emails, { destination: 'refunds' }), JobValidationError, /destination must be "emails" if given/],
+    ['cancel: an empty id list (a pg-boss assertion before)', (j) => j.cancel(Grouped, []), JobValidationError, /^JobsService\.cancel on "grouped": the list of job ids is empty\./],
+    ['resume: an empty id list', (j) => j.resume(Grouped, []), JobValidationError, /JobsService\.resume on "grouped": the list of job ids is empty/],
+    ['retry: an empty id list', (j) => j.retry(Grouped, []), JobValidationError, /JobsService\.retry on "grouped": the list of job ids is empty/],
+    ['flow: a ref "__proto__" (22P02 before)', (j) => j.flow([F('__proto__', Grouped, { n: 1 }), F('b', Grouped, { n: 2 }, { dependsOn: ['__proto__'] })]), JobValidationError, /^Invalid options for JobsService\.flow of job "\(flow\)": step 0 ref "__proto__" cannot name a step/],
+    ['flow: two steps with one ref', (j) => j.flow([F('a', Grouped, { n: 1 }), F('a', Grouped, { n: 2 }, { dependsOn: ['a'] })]), JobValidationError, /steps share the ref "a"/],
+    ['flow: a ref that is no string', (j) => j.flow([F(1 as never, Grouped, { n: 1 }), F('b', Grouped, { n: 2 }, { dependsOn: ['1'] })]), JobValidationError, /step 0 ref must be a non-empty string, got 1/],
+  ];
+
+  it.each(cases)('refuses %s, writing nothing', async (_label, call, type, message) => {
+    const before = await counts();
+    const error = await call(jobs).then(...refusal('expected the call to be refused'));
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toMatch(message);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('keeps the queue running: after a refused 4 KB group id, jobs with a key and a group id at the limit are fetched and run', async () => {
+    await expect(jobs.send(Grouped, { n: 10 }, { group: { id: random(4096) } })).rejects.toThrow(JobValidationError);
+    // At the limit, incompressible: the largest index rows a send can now make.
+    const group = random(1024);
+    const id = await jobs.send(Grouped, { n: 11 }, { group: { id: group, tier: random(1024) }, singletonKey: random(1024) });
+    const next = await jobs.send(Grouped, { n: 12 });
+    await waitFor(async () => (await jobs.getJob(Grouped, next!))?.state === 'completed', { message: 'the job sent after' });
+    expect((await jobs.getJob(Grouped, id!))?.state).toBe('completed');
+    expect(recorder.grouped.map((g) => g.n)).toEqual(expect.arrayContaining([11, 12]));
+  });
+
+  it('rejects only the caller whose payload PostgreSQL refuses among concurrent sends, with a JobValidationError', async () => {
+    const before = await counts();
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, n) => jobs.send(Grouped, n === 3 ? ({ n: 100 + n, note: 'a\u0000b' } as never) : { n: 100 + n }, { startAfter: 3600 })),
+    );
+    const [error] = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[3]!.status).toBe('rejected');
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error!.message).toBe(
+      'JobsService.send of job "grouped": PostgreSQL refused the job\'s values (unsupported Unicode escape sequence (SQLSTATE 22P05)). Nothing was sent.',
+    );
+    expect((await counts()).jobs).toBe(before.jobs + 5);
+  });
+
+  it('rejects only the caller whose payload PostgreSQL refuses inside a shared INSERT, with a JobValidationError', async () => {
+    // Without startAfter, concurrent sends share one INSERT; the bad row fails it and each is sent again alone.
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, n) => jobs.send(Grouped, n === 3 ? ({ n: 200 + n, note: '\u0000' } as never) : { n: 200 + n })),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(JobValidationError);
+    expect((results[3] as PromiseRejectedResult).reason.message).toMatch(/PostgreSQL refused the job's values \(unsupported Unicode escape sequence \(SQLSTATE 22P05\)\)/);
+  });
+
+  it('stores startAfter as the instant it names: offsets applied, zone-less strings read as UTC', async () => {
+    const day = new Date(Date.now() + 30 * DAY_MS).toISOString().slice(0, 10);
+    const ids = await Promise.all([
+      jobs.send(Grouped, { n: 20 }, { startAfter: `${day}T10:00:00+02:00` }),
+      jobs.send(Grouped, { n: 21 }, { startAfter: `${day} 10:00` }),
+      jobs.send(Grouped, { n: 22 }, { startAfter: day }),
+    ]);
+    const stored = await Promise.all(ids.map((id) => jobs.getJob(Grouped, id!)));
+    expect(stored.map((job) => new Date(job!.startAfter).toISOString())).toEqual([
+      `${day}T08:00:00.000Z`,
+      `${day}T10:00:00.000Z`,
+      `${day}T00:00:00.000Z`,
+    ]);
+    await jobs.cancel(Grouped, ids as string[]);
+  });
+
+  it("accepts a per-send deadLetter that is the queue's own or a declared dead-letter queue, and routes the failed job there", async () => {
+    const own = await jobs.send(Emails, { to: 'own@example.com' }, { deadLetter: 'emails.dead' });
+    const other = await jobs.send(Emails, { to: 'other@example.com' }, { deadLetter: 'refunds.dead' });
+    const dead = await waitFor(
+      async () => {
+        const rows = await sql<{ name: string; source_id: string }>(
+          `SELECT name, source_id FROM ${schema}.job WHERE name IN ('emails.dead', 'refunds.dead') AND source_id = ANY($1::uuid[])`,
+          [[own, other]],
+        );
+        return rows.length === 2 ? rows : undefined;
+      },
+      { message: 'both failed jobs to reach their dead-letter queues' },
+    );
+    expect(new Map(dead.map((r) => [r.source_id, r.name]))).toEqual(new Map([[own, 'emails.dead'], [other, 'refunds.dead']]));
+    // Never the refunds handler.
+    expect(recorder.refunds).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { z } from 'zod';
 import { defineJob, fromPg, JobsService, JobValidationError } from '../../lib/index.js';
+import { SendCoalescer } from '../../lib/send.coalescer.js';
 import { createApp, databaseUrl, schemasDroppedAfterAll, sql } from '../support/e2e.js';
 
 const Plain = defineJob<{ n: number }>('plain');
@@ -111,6 +113,44 @@ describe('concurrent sends share one INSERT', () => {
     } finally {
       insert.mockRestore();
       await client.end();
+    }
+  });
+});
+
+// Issue 11, 1b.3. The coalescer is driven directly, past JobsService's validation, so that the
+// database itself refuses one row: a singletonKey too long for PostgreSQL's index (54000).
+describe('a shared INSERT one row of which PostgreSQL refuses for its size', () => {
+  const schema = schemasDroppedAfterAll();
+  let app: INestApplicationContext;
+  let s: string;
+
+  beforeAll(async () => {
+    s = schema('coalesce_rows');
+    app = await createApp(s, { jobs: { workers: false, queues: [Plain] } });
+  });
+  afterAll(() => app.close());
+
+  it('rejects only the caller of that row; the others are sent again alone and committed', async () => {
+    const boss = app.get(JobsService).boss;
+    const coalescer = new SendCoalescer(boss);
+    const insert = jest.spyOn(boss, 'insert');
+    // Random base64 does not compress: 4,000 bytes in the index row, over PostgreSQL's 2,704.
+    const tooLong = randomBytes(3000).toString('base64');
+    try {
+      // The first send goes out alone at once; the five behind it wait and share one INSERT.
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, n) =>
+          coalescer.send('plain', { n: 300 + n }, n === 3 ? { singletonKey: tooLong } : { priority: n }),
+        ),
+      );
+      expect(insert.mock.calls.some(([, batch]) => batch.some((job) => job.singletonKey === tooLong))).toBe(true);
+      expect(results[3]).toMatchObject({ status: 'rejected', reason: { code: '54000' } });
+      const others = results.filter((_, n) => n !== 3);
+      expect(others.every((r) => r.status === 'fulfilled' && typeof r.value === 'string')).toBe(true);
+      const rows = await sql<{ n: number }>(`SELECT (data->>'n')::int AS n FROM "${s}".job WHERE name = 'plain' ORDER BY 1`);
+      expect(rows.map((r) => r.n)).toEqual([300, 301, 302, 304, 305]);
+    } finally {
+      insert.mockRestore();
     }
   });
 });

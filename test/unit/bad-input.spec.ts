@@ -76,8 +76,8 @@ describe('validateSendOptions', () => {
 
   it.each([
     ['send', { startAfter: 30 }],
-    ['send', { startAfter: '45' }],
-    ['send', { startAfter: '2026-03-01 10:00 Europe/Berlin' }],
+    ['send', { startAfter: '2026-03-01 10:00' }],
+    ['send', { startAfter: '2026-03-01T10:00:00+01:00' }],
     ['send', { startAfter: new Date() }],
     ['send', { priority: -2_147_483_648, singletonKey: 'k', throttle: { seconds: 60, key: 'u1' } }],
     ['send', { retryBackoff: true, retryDelayMax: 30, undefinedIsIgnored: undefined }],
