@@ -69,6 +69,10 @@ export const DATABASE_UNREACHABLE = (attempts: number, cause: string) =>
   `Could not start pg-boss after ${attempts} attempt(s): ${redactSecrets(cause)}. Check that PostgreSQL is ` +
   `reachable with the configured connection, or raise JobsModule's startAttempts.`;
 
+export const DATABASE_START_REFUSED = (cause: string, hint: string | undefined) =>
+  `Could not start pg-boss: ${redactSecrets(cause)}. Not retried, since this fails the same way on every attempt` +
+  (hint ? `: ${hint}.` : '.');
+
 export const DATABASE_RETRY = (cause: string, attempt: number, attempts: number, delayMs: number) =>
   `Database not reachable (${redactSecrets(cause)}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`;
 

@@ -21,9 +21,10 @@ import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
-import { DATABASE_RETRY, DATABASE_UNREACHABLE } from './jobs.messages.js';
+import { DATABASE_RETRY, DATABASE_START_REFUSED, DATABASE_UNREACHABLE } from './jobs.messages.js';
 import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
 import { resolveHandlers } from './utils/resolve-handlers.util.js';
+import { isTransientStartError, startErrorHint } from './utils/start-error.util.js';
 import { validateHandlerOptions } from './utils/validate-options.util.js';
 import { jobsSchema, type BossHandle } from './pg-boss.factory.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
@@ -203,9 +204,13 @@ export class JobsOrchestrator
         await this.boss.start();
         return;
       } catch (error) {
-        const message = (error as Error).message ?? String(error);
-        // An assertion is pg-boss refusing its configuration: retrying cannot help.
-        if (attempt >= attempts || (error as Error).name === 'AssertionError') {
+        const message = startErrorMessage(error);
+        // Only what can pass is retried (a refused connection, a server starting up...): a wrong
+        // password or an unknown database fails the same way every time, so it fails at once.
+        if (!isTransientStartError(error)) {
+          throw new JobsStartError(DATABASE_START_REFUSED(message, startErrorHint(error)), { cause: error });
+        }
+        if (attempt >= attempts) {
           throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
         }
         // Capped at 8 s: the wait is also how long the app stays down after the database is back
@@ -229,6 +234,14 @@ export class JobsOrchestrator
       return { name: definition.name, options, declaredBy, managed: false };
     });
   }
+}
+
+/** The cause of a failed start as a message: the error's own, with its SQLSTATE when it has one. */
+function startErrorMessage(error: unknown): string {
+  const { message, code, severity } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const text = typeof message === 'string' && message !== '' ? message : String(error);
+  // A server's error (pg's DatabaseError carries a severity); Node's codes are in the message already.
+  return typeof code === 'string' && typeof severity === 'string' ? `${text} (SQLSTATE ${code})` : text;
 }
 
 /** The longest wait between two attempts to start pg-boss. */
