@@ -237,7 +237,9 @@ export class JobsOrchestrator
 
   async onApplicationShutdown(): Promise<void> {
     // The last hook of the application (global modules shut down last): from here on every
-    // JobsService call fails with JobsNotRunningError instead of reaching a closing pool.
+    // JobsService call fails with JobsNotRunningError instead of reaching a closing pool. Calls
+    // still waiting for an init that never came fail now too.
+    if (this.state === 'created') this.readyDeferred.reject(new JobsNotRunningError(JOBS_SHUT_DOWN(), 'shut-down'));
     this.state = 'stopped';
     await this.handle.statistics?.stop();
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });

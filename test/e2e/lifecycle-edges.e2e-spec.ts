@@ -115,6 +115,18 @@ describe('lifecycle edges', () => {
     await moduleRef.close();
   });
 
+  it('fails a call still waiting for init when the never-initialised application is closed', async () => {
+    const moduleRef = await compiled(schema('closed_before_init'), 60_000);
+    const waiting = moduleRef.get(JobsService).send(Note, { n: 1 }).then(
+      () => new Error('should have failed'),
+      (e: unknown) => e as Error,
+    );
+    await moduleRef.close();
+    const error = await settlesWithin(waiting, 5_000);
+    expect(error).toBeInstanceOf(JobsNotRunningError);
+    expect((error as JobsNotRunningError).reason).toBe('shut-down');
+  });
+
   it('lets a call made before init wait for an init that begins within initTimeoutMs, and checks a queue name against its schema', async () => {
     const s = schema('before_init');
     const moduleRef = await compiled(s);
