@@ -17,6 +17,11 @@ export const PG_BOSS = Symbol('nest-pg-jobs:PgBoss');
 /** Internal token: the PgBoss and whether the module owns it. */
 export const PG_BOSS_HANDLE = Symbol('nest-pg-jobs:PgBossHandle');
 
+/**
+ * Default time a `JobsService` call made before the application is initialised waits for init to
+ * begin, before it fails with `JobsNotRunningError`.
+ */
+export const DEFAULT_INIT_TIMEOUT_MS = 5_000;
 /** Default graceful-shutdown timeout: in-flight jobs get this long to finish. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /**

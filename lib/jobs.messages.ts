@@ -83,8 +83,28 @@ export const DATABASE_UNREACHABLE = (attempts: number, cause: string) =>
   `Could not start pg-boss after ${attempts} attempt(s): ${redactSecrets(cause)}. Check that PostgreSQL is ` +
   `reachable with the configured connection, or raise JobsModule's startAttempts.`;
 
+export const DATABASE_START_REFUSED = (cause: string, hint: string | undefined) =>
+  `Could not start pg-boss: ${redactSecrets(cause)}. Not retried, since this fails the same way on every attempt` +
+  (hint ? `: ${hint}.` : '.');
+
 export const DATABASE_RETRY = (cause: string, attempt: number, attempts: number, delayMs: number) =>
   `Database not reachable (${redactSecrets(cause)}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`;
+
+export const JOBS_NOT_STARTED = (waitedMs: number) =>
+  `JobsModule has not started: this JobsService call waited ${waitedMs} ms for the application to be initialised. ` +
+  'Initialise it first (app.init() or app.listen(); NestFactory.createApplicationContext does it), and send from ' +
+  "onApplicationBootstrap or later rather than from a constructor. JobsModule's initTimeoutMs sets how long a call waits.";
+
+export const JOBS_SHUT_DOWN = () =>
+  'JobsModule is shut down: the application was closed (app.close() or a shutdown signal) and its database pool ' +
+  'with it, so JobsService can no longer send or read jobs. Send before closing, or from a handler or a shutdown ' +
+  'hook (onModuleDestroy, beforeApplicationShutdown, onApplicationShutdown), which run while the module is still open.';
+
+export const DUPLICATE_JOBS_MODULE = (count: number, schemas: string[]) =>
+  `JobsModule is imported ${count} times in this application (forRoot or forRootAsync${
+    schemas.length ? `, with schemas ${schemas.map((s) => `"${s}"`).join(', ')}` : ''
+  }): each would start every handler, and JobsService would silently be the last one. Import it once, in the ` +
+  'root module: it is global (unless isGlobal: false), so every module can inject JobsService. One application works with one database and schema.';
 
 export const NO_CONNECTION = () =>
   'JobsModule needs one of connectionString, connection or boss. ' +

@@ -6,10 +6,11 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { PgBoss } from 'pg-boss';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import {
+  DEFAULT_INIT_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_START_ATTEMPTS,
   PG_BOSS_HANDLE,
@@ -21,9 +22,19 @@ import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
-import { DATABASE_RETRY, DATABASE_UNREACHABLE } from './jobs.messages.js';
+import { JobsNotRunningError } from './errors/jobs-not-running.error.js';
+import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
+import {
+  DATABASE_RETRY,
+  DATABASE_START_REFUSED,
+  DATABASE_UNREACHABLE,
+  DUPLICATE_JOBS_MODULE,
+  JOBS_NOT_STARTED,
+  JOBS_SHUT_DOWN,
+} from './jobs.messages.js';
 import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
 import { resolveHandlers } from './utils/resolve-handlers.util.js';
+import { isTransientStartError, startErrorHint } from './utils/start-error.util.js';
 import { validateHandlerOptions } from './utils/validate-options.util.js';
 import { jobsSchema, type BossHandle } from './pg-boss.factory.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
@@ -43,8 +54,12 @@ export class JobsOrchestrator
   private readonly runners = new Map<string, JobRunner>();
   private readonly slots = new Map<string, WorkerSlot[]>();
   private handlers: RegisteredHandler[] = [];
+  private handlersKnown = false;
   private workersStarted = false;
+  private state: 'created' | 'starting' | 'running' | 'failed' | 'stopped' = 'created';
   private readonly readyDeferred = deferred();
+  /** The wait of calls made before init began, shared until it ends (see {@link ready}). */
+  private notStarted: Promise<void> | undefined;
 
   constructor(
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
@@ -52,6 +67,7 @@ export class JobsOrchestrator
     private readonly explorer: JobsExplorer,
     private readonly events: JobEventsBus,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {
     this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
@@ -69,9 +85,32 @@ export class JobsOrchestrator
     return this.handle.boss;
   }
 
-  /** Resolves when pg-boss is started and queues exist; rejects if bootstrap failed. */
+  /**
+   * What every `JobsService` call awaits before it touches the database. Resolves when pg-boss is
+   * started and queues exist; rejects with the bootstrap error if that failed. Once the application
+   * is closed it rejects with a {@link JobsNotRunningError} (`shut-down`). A call made before init
+   * began waits `initTimeoutMs` for it to begin, then rejects with one (`not-started`): an
+   * application that is never initialised would otherwise leave the call pending forever.
+   */
   get ready(): Promise<void> {
-    return this.readyDeferred.promise;
+    switch (this.state) {
+      case 'running':
+      case 'starting':
+      case 'failed':
+        return this.readyDeferred.promise;
+      case 'stopped':
+        return Promise.reject(new JobsNotRunningError(JOBS_SHUT_DOWN(), 'shut-down'));
+      case 'created':
+        return (this.notStarted ??= this.untilStarted());
+    }
+  }
+
+  /**
+   * Whether {@link registeredHandlers} is complete. Until it is, a queue name cannot be matched to
+   * its definition (and schema): `JobsService` waits for {@link ready} first.
+   */
+  get handlersResolved(): boolean {
+    return this.handlersKnown;
   }
 
   /** The schema that holds pg-boss's tables. */
@@ -90,7 +129,9 @@ export class JobsOrchestrator
   }
 
   async onModuleInit(): Promise<void> {
+    this.state = 'starting';
     try {
+      this.assertSingleModule();
       const explored = this.explorer.explore();
       this.events.subscribeListeners(explored.listeners, this.logger);
       this.handlers = await resolveHandlers(
@@ -99,14 +140,17 @@ export class JobsOrchestrator
         (token) => this.moduleRef.get(token as never, { strict: false }),
         (cron, tz) => this.boss.previewSchedule(cron, { tz, count: 1 }),
       );
+      this.handlersKnown = true;
       await this.startBoss();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(
         QueuesReconciler.declaredQueues(this.handlers, this.producerQueues(), this.options.queueDefaults),
       );
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
+      this.state = 'running';
       this.readyDeferred.resolve();
     } catch (error) {
+      this.state = 'failed';
       this.readyDeferred.reject(error);
       // Nest runs no shutdown hook after a failed init: stop what was started here, or pg-boss's
       // timers and pool would keep the process alive.
@@ -192,6 +236,11 @@ export class JobsOrchestrator
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // The last hook of the application (global modules shut down last): from here on every
+    // JobsService call fails with JobsNotRunningError instead of reaching a closing pool. Calls
+    // still waiting for an init that never came fail now too.
+    if (this.state === 'created') this.readyDeferred.reject(new JobsNotRunningError(JOBS_SHUT_DOWN(), 'shut-down'));
+    this.state = 'stopped';
     await this.handle.statistics?.stop();
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
   }
@@ -203,9 +252,13 @@ export class JobsOrchestrator
         await this.boss.start();
         return;
       } catch (error) {
-        const message = (error as Error).message ?? String(error);
-        // An assertion is pg-boss refusing its configuration: retrying cannot help.
-        if (attempt >= attempts || (error as Error).name === 'AssertionError') {
+        const message = startErrorMessage(error);
+        // Only what can pass is retried (a refused connection, a server starting up...): a wrong
+        // password or an unknown database fails the same way every time, so it fails at once.
+        if (!isTransientStartError(error)) {
+          throw new JobsStartError(DATABASE_START_REFUSED(message, startErrorHint(error)), { cause: error });
+        }
+        if (attempt >= attempts) {
           throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
         }
         // Capped at 8 s: the wait is also how long the app stays down after the database is back
@@ -215,6 +268,45 @@ export class JobsOrchestrator
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+  }
+
+  private untilStarted(): Promise<void> {
+    const timeoutMs = this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
+    return new Promise<void>((resolve, reject) => {
+      // Not unref'd: a script that never initialises the app must hear about it, not exit silently.
+      // Once init has begun, the start settles this wait (below), however long it takes.
+      const timer = setTimeout(() => {
+        if (this.state !== 'created') return;
+        this.notStarted = undefined;
+        reject(new JobsNotRunningError(JOBS_NOT_STARTED(timeoutMs), 'not-started'));
+      }, timeoutMs);
+      this.readyDeferred.promise.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Two `JobsModule.forRoot` in one application would each start every handler, and `JobsService`
+   * would resolve to one of them; until named connections exist, bootstrap refuses it.
+   */
+  private assertSingleModule(): void {
+    const hosts = [...this.modules.values()].filter((module) => module.providers.has(JobsOrchestrator));
+    if (hosts.length < 2) return;
+    const schemas = hosts.map((host) => {
+      const options = host.providers.get(JOBS_MODULE_OPTIONS)?.instance as JobsModuleOptions | undefined;
+      return options ? jobsSchema(options) : undefined;
+    });
+    throw new JobsConfigurationError(
+      DUPLICATE_JOBS_MODULE(hosts.length, schemas.every((s) => s !== undefined) ? schemas : []),
+    );
   }
 
   /** Queues listed in the module's `queues` option: created when missing, never updated here. */
@@ -229,6 +321,14 @@ export class JobsOrchestrator
       return { name: definition.name, options, declaredBy, managed: false };
     });
   }
+}
+
+/** The cause of a failed start as a message: the error's own, with its SQLSTATE when it has one. */
+function startErrorMessage(error: unknown): string {
+  const { message, code, severity } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const text = typeof message === 'string' && message !== '' ? message : String(error);
+  // A server's error (pg's DatabaseError carries a severity); Node's codes are in the message already.
+  return typeof code === 'string' && typeof severity === 'string' ? `${text} (SQLSTATE ${code})` : text;
 }
 
 /** The longest wait between two attempts to start pg-boss. */

@@ -103,6 +103,7 @@ export class JobsService {
   async send<I>(definition: Definition<I>, data: NoInfer<I>, options?: SendJobOptions): Promise<string | null>;
   async send(name: string, data?: object | null, options?: SendJobOptions): Promise<string | null>;
   async send(definition: AnyDefinition, data?: unknown, options: SendJobOptions = {}): Promise<string | null> {
+    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
     const def = this.definition(definition, 'send');
     validateSendOptions('send', def.name, options);
     await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
@@ -142,6 +143,7 @@ export class JobsService {
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
     options: TransactionOptions = {},
   ): Promise<string[]> {
+    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
     const def = this.definition(definition, 'sendMany');
     if (!Array.isArray(jobs)) {
       throw new JobValidationError(
@@ -196,6 +198,9 @@ export class JobsService {
       );
     }
     assertFlowRefs(steps);
+    if (!this.orchestrator.handlersResolved && steps.some((step) => typeof step.definition === 'string')) {
+      await this.orchestrator.ready;
+    }
     const defs = steps.map((step, i) => {
       const def = this.definition(step.definition, 'flow');
       validateSendOptions('flow', def.name, step.options, `step "${String(step.ref ?? i)}"`);
@@ -235,6 +240,7 @@ export class JobsService {
   async schedule<I>(definition: Definition<I>, cron: string, data?: NoInfer<I>, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: string, cron: string, data?: object, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: AnyDefinition, cron: string, data?: unknown, options: ScheduleJobOptions = {}): Promise<void> {
+    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
     const def = this.definition(definition, 'schedule');
     validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
@@ -444,6 +450,7 @@ export class JobsService {
     const owner = `JobsService.${method}`;
     if (typeof definition === 'string') {
       assertQueueName(definition, owner);
+      // Complete once handlersResolved: the payload methods wait for that before they get here.
       return this.orchestrator.registeredHandlers.find((h) => h.queue === definition)?.definition ?? {
         name: definition,
         options: {},

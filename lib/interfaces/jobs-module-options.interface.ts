@@ -72,6 +72,13 @@ export interface JobsModuleOptions {
   analyzeAfterInserts?: number | false;
   /** Milliseconds in-flight jobs get to finish at shutdown before they are failed to retry (default 30 000). */
   shutdownTimeoutMs?: number;
+  /**
+   * Milliseconds a `JobsService` call made before the application is initialised waits for
+   * `app.init()` (or `listen()`) to start the module, before it fails with `JobsNotRunningError`
+   * (default 5 000). A call made while the module is starting waits for the start to end, however
+   * long `startAttempts` take.
+   */
+  initTimeoutMs?: number;
   /** Attempts to reach the database at bootstrap, waiting 1, 2, 4, then 8 s between them (default 10: about a minute). */
   startAttempts?: number;
   /**

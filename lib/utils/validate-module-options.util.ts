@@ -41,6 +41,8 @@ const RULES: Record<keyof JobsModuleOptions | 'isGlobal', Rule> = {
     v === false || (Number.isSafeInteger(v) && (v as number) >= 1) ? undefined : 'must be an integer number of jobs >= 1, or false',
   shutdownTimeoutMs: (v) =>
     typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'must be a number of milliseconds >= 0',
+  initTimeoutMs: (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'must be a number of milliseconds >= 0',
   startAttempts: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be an integer >= 1'),
   maxPayloadBytes: (v) =>
     Number.isSafeInteger(v) && (v as number) >= 1 ? undefined : 'must be an integer number of bytes >= 1',

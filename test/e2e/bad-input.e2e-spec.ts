@@ -680,3 +680,44 @@ describe('bad input that reached PostgreSQL or pg-boss raw: indexed keys, startA
     expect(recorder.refunds).toEqual([]);
   });
 });
+
+describe('bad input at bootstrap: JobsModule imported twice', () => {
+  const schema = schemasDroppedAfterAll();
+
+  it('fails bootstrap with a JobsConfigurationError before connecting, instead of starting every handler twice', async () => {
+    const [first, second] = [schema('twice_a'), schema('twice_b')];
+    const started: string[] = [];
+    @Injectable()
+    class Counted {
+      @JobHandler(Plain)
+      async plain() {
+        started.push('plain');
+      }
+    }
+    @Module({ imports: [JobsModule.forRoot({ connectionString: databaseUrl(), schema: second, logger: false, startAttempts: 1 })] })
+    class FeatureWithItsOwnJobsModule {}
+    @Module({
+      imports: [
+        JobsModule.forRoot({ connectionString: databaseUrl(), schema: first, logger: false, startAttempts: 1 }),
+        FeatureWithItsOwnJobsModule,
+      ],
+      providers: [Counted],
+    })
+    class TwiceApp {}
+    const error = await NestFactory.createApplicationContext(TwiceApp, { logger: false, abortOnError: false }).then(
+      (app) => {
+        track(app);
+        return new Error('bootstrap should have failed');
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toMatch(
+      /^JobsModule is imported 2 times in this application \(forRoot or forRootAsync, with schemas "t_twice_(a|b)_\w+", "t_twice_(a|b)_\w+"\): each would start every handler.* Import it once, in the root module/,
+    );
+    // Nothing was written: neither schema was created.
+    const created = await sql(`SELECT nspname FROM pg_namespace WHERE nspname IN ($1, $2)`, [first, second]);
+    expect(created).toEqual([]);
+    expect(started).toEqual([]);
+  });
+});
