@@ -3,7 +3,7 @@ import type { DefineJobOptions, JobDefinition } from './interfaces/job-definitio
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
 import type { JsonPayload, JsonSchemaInput } from './interfaces/json-payload.interface.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION } from './jobs.messages.js';
+import { INVALID_HANDLER_OPTION, show } from './jobs.messages.js';
 import { assertQueueName, validateHandlerOptions } from './utils/validate-options.util.js';
 import { QUEUE_KEYS } from './utils/resolve-handler-options.util.js';
 
@@ -35,7 +35,7 @@ export function defineJob(
   name: string,
   options: DefineJobOptions<StandardSchemaV1 | undefined> = {},
 ): JobDefinition<unknown> {
-  assertQueueName(name, `defineJob(${JSON.stringify(name)})`);
+  assertQueueName(name, `defineJob(${show(name)})`);
   const owner = `defineJob('${name}')`;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new JobsConfigurationError(INVALID_HANDLER_OPTION(owner, 'the options must be an object'));
@@ -47,7 +47,7 @@ export function defineJob(
   const unknown = Object.keys(queueOptions).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     throw new JobsConfigurationError(
-      INVALID_HANDLER_OPTION(owner, `unknown option "${unknown}" (known: schema, ${QUEUE_KEYS.join(', ')})`),
+      INVALID_HANDLER_OPTION(owner, `unknown option ${show(unknown)} (known: schema, ${QUEUE_KEYS.join(', ')})`),
     );
   }
   validateHandlerOptions(queueOptions as Record<string, unknown>, owner);

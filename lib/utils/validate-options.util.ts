@@ -110,7 +110,7 @@ export function validateHandlerOptions(
     if (!rule || (!recurring && RECURRING_ONLY.has(key)) || (recurring && key === 'batchSize')) {
       const known = Object.keys(RULES).filter((k) => recurring || !RECURRING_ONLY.has(k));
       throw new JobsConfigurationError(
-        INVALID_HANDLER_OPTION(owner, `unknown option "${key}" (known: ${known.join(', ')})`),
+        INVALID_HANDLER_OPTION(owner, `unknown option ${show(key)} (known: ${known.join(', ')})`),
       );
     }
     const problem = rule(value, options as JobHandlerOptions);

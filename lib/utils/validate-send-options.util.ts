@@ -22,7 +22,7 @@ const queueOption = (key: string): Rule => (value, all) => optionProblem(key, va
 const period: Rule = (value) => {
   if (typeof value !== 'object' || value === null) return 'must be { seconds, key? }';
   const { seconds, key, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) return `has unknown field(s) ${Object.keys(rest).join(', ')} (known: seconds, key)`;
+  if (Object.keys(rest).length > 0) return `has unknown field(s) ${Object.keys(rest).slice(0, 5).map((k) => show(k)).join(', ')} (known: seconds, key)`;
   if (!Number.isInteger(seconds) || (seconds as number) < 1 || (seconds as number) > INT32_MAX) {
     return 'seconds must be an integer >= 1';
   }
@@ -51,10 +51,14 @@ const RULES: Record<string, Rule> = {
     }
     return undefined;
   },
-  db: (v) =>
-    typeof (v as { executeSql?: unknown } | null)?.executeSql === 'function'
-      ? undefined
-      : 'must be a transaction adapter with executeSql(text, values) (fromPg, fromTypeOrm, fromKnex...)',
+  db: (v) => {
+    if (typeof (v as { executeSql?: unknown } | null)?.executeSql === 'function') return undefined;
+    const adapter = 'must be a transaction adapter with executeSql(text, values) (fromPg, fromTypeOrm, fromKnex...)';
+    // The likeliest mistake: a pg Pool or Client passed as it is.
+    return typeof (v as { query?: unknown } | null)?.query === 'function'
+      ? `${adapter}; wrap a pg Pool or client with fromPg(pool)`
+      : adapter;
+  },
   retryLimit: queueOption('retryLimit'),
   retryDelay: queueOption('retryDelay'),
   retryBackoff: queueOption('retryBackoff'),
@@ -96,7 +100,7 @@ export function validateSendOptions(kind: SendOptionsKind, queue: string, option
     if (!rule) {
       const known = Object.keys(RULES).filter((k) => !excluded.has(k));
       throw new JobValidationError(
-        INVALID_SEND_OPTION(method, queue, `unknown option "${key}" (known: ${known.join(', ')})`),
+        INVALID_SEND_OPTION(method, queue, `unknown option ${show(key)} (known: ${known.join(', ')})`),
         queue,
       );
     }
