@@ -58,6 +58,10 @@ export const INVALID_QUEUE_NAME = (owner: string, name: unknown) =>
   `Invalid options for ${owner}: queue name ${show(name)} may only contain letters, digits, "_", "-", ` +
   `"." and "/" (pg-boss's rule; for example "welcome-email" or "billing/invoice.v2").`;
 
+export const QUEUE_NAME_TOO_LONG = (owner: string, name: string, max: number) =>
+  `Invalid options for ${owner}: queue name ${show(name, 40)} is longer than ${max} characters. ` +
+  `PostgreSQL indexes the name with each job; use a short, fixed name and put the variable part in the payload.`;
+
 export const INVALID_MODULE_OPTION = (problem: string) =>
   `Invalid JobsModule options: ${problem}.`;
 

@@ -83,7 +83,6 @@ function cut(text: string, max: number): string {
 
 // C0 controls (line breaks, ESC of terminal sequences), DEL, C1 controls and the Unicode line and
 // paragraph separators, which some log viewers also break lines on. JSON.stringify escapes only C0.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function escapeControls(text: string): string {

@@ -2,6 +2,7 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_MODULE_OPTION, show } from '../jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { isQueueName } from './validate-options.util.js';
+import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
 
 type Rule = (value: unknown) => string | undefined;
 
@@ -26,7 +27,7 @@ const RULES: Record<keyof JobsModuleOptions | 'isGlobal', Rule> = {
     const problem = object(v);
     if (problem) return problem;
     const bad = Object.keys(v as object).find((queue) => !isQueueName(queue));
-    return bad === undefined ? undefined : `has the key ${show(bad)}, which is not a queue name (letters, digits, "_", "-", "." and "/")`;
+    return bad === undefined ? undefined : `has the key ${show(bad)}, which is not a queue name (letters, digits, "_", "-", "." and "/", at most ${MAX_QUEUE_NAME_LENGTH} characters)`;
   },
   queues: (v) => {
     if (!Array.isArray(v)) return 'must be an array of job definitions (defineJob)';

@@ -246,7 +246,6 @@ class JsonWalk {
 
 // What JSON.stringify writes differently from the string's UTF-8 bytes: quotes, backslashes and
 // control characters are escaped, and a lone surrogate is written as \udxxx.
-// eslint-disable-next-line no-control-regex
 const ESCAPED = /["\\\u0000-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const ESCAPED_ALL = new RegExp(ESCAPED.source, 'g');
 const SHORT_ESCAPES = '"\\\b\f\n\r\t';

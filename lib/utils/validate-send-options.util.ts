@@ -1,6 +1,7 @@
 import { JobValidationError } from '../errors/job-validation.error.js';
 import { INVALID_SEND_OPTION, show } from '../jobs.messages.js';
 import { isQueueName, optionProblem } from './validate-options.util.js';
+import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
 
 /**
  * Which call the options were given to: each accepts its own set of keys. `transaction` is the
@@ -68,7 +69,9 @@ const RULES: Record<string, Rule> = {
   // schedule() only
   tz: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be an IANA time zone name such as "Europe/Berlin"'),
   key: (v) =>
-    isQueueName(v) ? undefined : 'may only contain letters, digits, "_", "-", "." and "/" (pg-boss\'s rule for schedule keys)',
+    isQueueName(v)
+      ? undefined
+      : `may only contain letters, digits, "_", "-", "." and "/", at most ${MAX_QUEUE_NAME_LENGTH} characters (the rule for schedule keys)`,
 };
 
 const NOT_IN: Record<SendOptionsKind, ReadonlySet<string>> = {
