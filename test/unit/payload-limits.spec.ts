@@ -76,7 +76,7 @@ describe('checkPayloadJson bounds', () => {
     ['escapes', { 'quote"key': 'a"b\\c\nd\te\r\b\f', ctrl: '\u0000\u0001\u001f\u007f' }],
     ['multi-byte and surrogate pairs', { 'é': 'ü€😀𝄞', mixed: 'a😀b' }],
     ['lone surrogates', { hi: 'x\ud83dy', lo: '\ude00', end: 'z\ud83d' }],
-    ['arrays with holes and undefined', { list: [1, undefined, , 'x', [], {}, [[null]]] }], // eslint-disable-line no-sparse-arrays
+    ['arrays with holes and undefined', { list: [1, undefined, , 'x', [], {}, [[null]]] }],
     ['undefined properties, toJSON and wrappers', { gone: undefined, at: new Date(0), n: new Number(3), s: new String('é'), b: new Boolean(false), nested: { toJSON: () => ({ x: [1, 2] }) } }],
     ['keys that need escaping', { '\n': 1, '😀': 2, '': 3 }],
   ])('counts exactly the bytes JSON.stringify writes: %s', (_label, payload) => {
