@@ -15,7 +15,7 @@ export const MAX_ECHOED_CHARS = 120;
  * A value as it appears in a message. Scalars are written as code would write them (`"text"`, `42`,
  * `NaN`, `10n`, `undefined`), strings quoted with every control character escaped and cut at
  * `max` characters (`"aaa…" (50000000 characters)`). Objects are described, never serialised:
- * `an array of 3 items`, `an object with keys host, port`, `a Pool instance`, `a Date (2026-01-01T00:00:00.000Z)`.
+ * `an array of 3 items`, `an object with keys host, port`, `an instance of Pool`, `a Date (2026-01-01T00:00:00.000Z)`.
  */
 export function describeValue(value: unknown, max = MAX_ECHOED_CHARS): string {
   switch (typeof value) {
@@ -63,7 +63,7 @@ function describeObject(value: object, max: number): string {
       return cut(`an object with key${keys.length === 1 ? '' : 's'} ${shown.join(', ')}${more}`, max);
     }
     const name = (prototype as { constructor?: { name?: unknown } } | undefined)?.constructor?.name;
-    return typeof name === 'string' && name !== '' ? `a ${describeText(name, 40)} instance` : 'an object';
+    return typeof name === 'string' && name !== '' ? `an instance of ${describeText(name, 40)}` : 'an object';
   } catch {
     // A Proxy or a getter that throws: nothing more can be said safely.
     return 'an object';

@@ -587,7 +587,7 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
         expect(error).toBeInstanceOf(JobValidationError);
         expect(error.message).toBe(
           'Invalid options for JobsService.send of job "plain": db must be a transaction adapter with executeSql(text, values) ' +
-            `(fromPg, fromTypeOrm, fromKnex...); wrap a pg Pool or client with fromPg(pool), got a ${type} instance. Nothing was sent.`,
+            `(fromPg, fromTypeOrm, fromKnex...); wrap a pg Pool or client with fromPg(pool), got an instance of ${type}. Nothing was sent.`,
         );
         for (const secret of secrets) expect(`${error.message}\n${error.stack}`).not.toContain(secret);
       }
