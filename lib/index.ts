@@ -24,6 +24,7 @@ export type {
   JobInput,
   JobOutput,
 } from './interfaces/job-definition.interface.js';
+export type { JsonPayload, JsonValue, JsonSchemaInput } from './interfaces/json-payload.interface.js';
 export type {
   JobHandlerOptions,
   JobWorkerOptions,

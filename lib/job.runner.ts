@@ -5,7 +5,7 @@ import type { JobEventType } from './interfaces/job-event.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventsBus } from './job-events.bus.js';
 import type { JobsLogger } from './jobs.logger.js';
-import { checkPayloadShape, validatePayload } from './utils/validate-payload.util.js';
+import { checkPayloadShape, validateFetchedPayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
 import { jobContextStorage } from './context/job-context.storage.js';
 import { ABANDONED_HANDLER_SETTLED, HANDLER_ABANDONED, HANDLER_ABANDON_LIMIT } from './jobs.messages.js';
@@ -107,7 +107,7 @@ export class JobRunner {
 
   private async prepare(raw: JobWithMetadata<object>): Promise<Prepared> {
     try {
-      return this.build(raw, await validatePayload(this.handler.definition, raw.data));
+      return this.build(raw, await validateFetchedPayload(this.handler.definition, raw.data));
     } catch (error) {
       return { raw, invalid: error };
     }

@@ -1,18 +1,13 @@
 /** Error and log messages, one factory each, so every message says what to change. */
 
 import { redactSecrets } from './utils/redact.util.js';
+import { describeText, describeValue } from './utils/describe-value.util.js';
 
-/** A value as it appears in a message: JSON where that is readable, `NaN`/`Infinity`/`undefined` as such. */
-export const show = (value: unknown): string => {
-  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) return String(value);
-  if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-};
+/**
+ * A value a caller gave, as it appears in a message: {@link describeValue} (scalars quoted and cut,
+ * control characters escaped, objects described by kind, never serialised).
+ */
+export const show = describeValue;
 
 const job = (queue: string, where?: string) => `job "${queue}"${where ? ` (${where})` : ''}`;
 
@@ -30,13 +25,13 @@ export const IMMUTABLE_QUEUE_OPTION_CHANGED = (
   declared: unknown,
   declaredBy: string,
 ) =>
-  `Queue "${queue}" exists with ${option} ${JSON.stringify(current)}, but ${declaredBy} declares ` +
-  `${option} ${JSON.stringify(declared)}. pg-boss cannot change a queue's ${option} after it is created. ` +
-  `Either keep ${option}: ${JSON.stringify(current)}, or move to a new queue name (for example ` +
+  `Queue "${queue}" exists with ${option} ${show(current)}, but ${declaredBy} declares ` +
+  `${option} ${show(declared)}. pg-boss cannot change a queue's ${option} after it is created. ` +
+  `Either keep ${option}: ${show(current)}, or move to a new queue name (for example ` +
   `"${queue}.v2") and let the old queue drain, or delete it once empty with boss.deleteQueue('${queue}').`;
 
 export const PAYLOAD_INVALID = (queue: string, summary: string, where?: string) =>
-  `Invalid payload for ${job(queue, where)}: ${summary}`;
+  `Invalid payload for ${job(queue, where)}: ${describeText(summary, 1000)}`;
 
 export const PAYLOAD_NOT_OBJECT = (queue: string, got: string, where?: string) =>
   `Invalid payload for ${job(queue, where)}: pg-boss stores an object (or nothing), got ${got}.`;
@@ -44,8 +39,9 @@ export const PAYLOAD_NOT_OBJECT = (queue: string, got: string, where?: string) =
 export const PAYLOAD_NOT_JSON = (queue: string, path: string, problem: string, where?: string) =>
   `Invalid payload for ${job(queue, where)}: ${path} ${problem}. Nothing was sent.`;
 
+/** `bytes`: what was counted when the count passed `max` (the check stops there), so "at least". */
 export const PAYLOAD_TOO_LARGE = (queue: string, bytes: number, max: number, where?: string) =>
-  `Payload of ${job(queue, where)} is ${bytes} bytes of JSON, over the ${max}-byte limit. pg-boss ` +
+  `Payload of ${job(queue, where)} is over the ${max}-byte limit (at least ${bytes} bytes of JSON). pg-boss ` +
   `stores it in the job row and every fetch reads whole rows: store large data elsewhere (a table, ` +
   `object storage) and send its key, or raise JobsModule's maxPayloadBytes.`;
 
@@ -75,6 +71,10 @@ export const INVALID_SCHEDULE = (queue: string, problem: string) =>
 export const INVALID_QUEUE_NAME = (owner: string, name: unknown) =>
   `Invalid options for ${owner}: queue name ${show(name)} may only contain letters, digits, "_", "-", ` +
   `"." and "/" (pg-boss's rule; for example "welcome-email" or "billing/invoice.v2").`;
+
+export const QUEUE_NAME_TOO_LONG = (owner: string, name: string, max: number) =>
+  `Invalid options for ${owner}: queue name ${show(name, 40)} is longer than ${max} characters. ` +
+  `PostgreSQL indexes the name with each job; use a short, fixed name and put the variable part in the payload.`;
 
 export const INVALID_MODULE_OPTION = (problem: string) =>
   `Invalid JobsModule options: ${problem}.`;

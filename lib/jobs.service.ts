@@ -31,10 +31,11 @@ import {
   INVALID_SEND_OPTION,
   NO_DEAD_LETTER_QUEUE,
   NO_JOB_IDS,
+  show,
   UNKNOWN_QUEUE,
   VALUES_REFUSED_BY_DATABASE,
-  show,
 } from './jobs.messages.js';
+import { describeText } from './utils/describe-value.util.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from './interfaces/job-definition.interface.js';
 import type { JobEvent } from './interfaces/job-event.interface.js';
@@ -203,7 +204,7 @@ export class JobsService {
     }
     const defs = steps.map((step, i) => {
       const def = this.definition(step.definition, 'flow');
-      validateSendOptions('flow', def.name, step.options, `step "${String(step.ref ?? i)}"`);
+      validateSendOptions('flow', def.name, step.options, `step ${show(step.ref ?? i)}`);
       return def;
     });
     validateSendOptions('transaction', defs[0]?.name ?? '(flow)', options);
@@ -211,7 +212,7 @@ export class JobsService {
     const jobs: FlowJob[] = await Promise.all(
       steps.map(async (step, i) => {
         const def = defs[i]!;
-        await validatePayload(def, step.data, { maxBytes: this.maxPayloadBytes, label: `flow step "${step.ref}"` });
+        await validatePayload(def, step.data, { maxBytes: this.maxPayloadBytes, label: `flow step ${show(step.ref)}` });
         return {
           ref: step.ref,
           name: def.name,
@@ -426,7 +427,7 @@ export class JobsService {
   /** Refuses a cron expression or time zone pg-boss would refuse, before anything is written. */
   private assertCron(queue: string, cron: unknown, tz: string | undefined): void {
     if (typeof cron !== 'string' || cron.trim() === '') {
-      throw new JobValidationError(INVALID_SCHEDULE(queue, `cron must be a non-empty string, got ${JSON.stringify(cron) ?? String(cron)}`), queue);
+      throw new JobValidationError(INVALID_SCHEDULE(queue, `cron must be a non-empty string, got ${show(cron)}`), queue);
     }
     try {
       // Parses exactly as pg-boss's cron pass will, without touching the database.
@@ -435,7 +436,7 @@ export class JobsService {
       throw new JobValidationError(
         INVALID_SCHEDULE(
           queue,
-          `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
+          `cron ${show(cron)}${tz ? ` with tz ${show(tz)}` : ''} is invalid: ${describeText(String((error as Error)?.message))}`,
         ),
         queue,
       );
@@ -489,7 +490,7 @@ function rethrow(error: unknown, queue: string, method: string): never {
     const missing = /^Queue (.+) does not exist$/.exec(message);
     if (missing) throw new JobsConfigurationError(UNKNOWN_QUEUE(missing[1]!), { cause: error });
     if ((error as Error).name === 'AssertionError') {
-      throw new JobValidationError(INVALID_SEND_OPTION(method, queue, message), queue);
+      throw new JobValidationError(INVALID_SEND_OPTION(method, queue, describeText(message, 500)), queue);
     }
   }
   // A value PostgreSQL cannot store or index (a \u0000 in a payload): the caller's input, not a fault.

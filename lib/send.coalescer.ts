@@ -70,10 +70,19 @@ export class SendCoalescer {
     });
   }
 
-  /** Sends what waited behind the statement that just finished, or marks the queue idle. */
+  /**
+   * Queues with a statement in flight or sends waiting. An idle queue has no entry: the map never
+   * grows with the number of distinct names sent to (names refused by pg-boss included).
+   */
+  get activeQueues(): number {
+    return this.queues.size;
+  }
+
+  /** Sends what waited behind the statement that just finished, or forgets the idle queue. */
   private flush(name: string, state: QueueState): void {
     if (state.waiting.length === 0) {
       state.busy = false;
+      if (this.queues.get(name) === state) this.queues.delete(name);
       return;
     }
     const batch = state.waiting.splice(0, MAX_BATCH);

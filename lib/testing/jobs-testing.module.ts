@@ -71,7 +71,7 @@ const tokenOf = (provider: Provider): Token =>
 export class JobsTestingModule {
   /**
    * @param options `mode` (`manual` by default, or `inline`) and the `JobsModule` options that
-   *   shape jobs: `queueDefaults`, `workerDefaults`, `handlers`, `queues`, `logger`.
+   *   shape jobs: `queueDefaults`, `workerDefaults`, `handlers`, `queues`, `logger`, `maxPayloadBytes`.
    *
    * @example
    * JobsTestingModule.forRoot({ mode: 'inline', queueDefaults: { retryLimit: 0 } })

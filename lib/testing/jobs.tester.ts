@@ -13,6 +13,7 @@ import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.u
 import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
 import { validatePayload } from '../utils/validate-payload.util.js';
 import { serializeError } from '../utils/serialize-error.util.js';
+import { describeValue } from '../utils/describe-value.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
@@ -102,6 +103,11 @@ export class JobsTester implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {
     this.logger = JobsLogger.from(options.logger);
+  }
+
+  /** The module's payload size limit, applied to sends as `JobsService` applies it. */
+  private get payloadLimit(): { maxBytes?: number } {
+    return { maxBytes: this.options.maxPayloadBytes };
   }
 
   /** Discovers and resolves handlers at init, so a bad declaration fails the test as it fails bootstrap. */
@@ -322,7 +328,7 @@ export class JobsTester implements OnModuleInit {
   /** @internal */
   async send(definition: AnyDefinition, data: unknown, options: SendJobOptions): Promise<string | null> {
     const def = await this.definition(definition);
-    await validatePayload(def, data);
+    await validatePayload(def, data, this.payloadLimit);
     const job = this.store.insert(def.name, data ?? null, options, this.queueOptions(def));
     if (job && this.mode === 'inline') await this.runInline([job]);
     return job?.id ?? null;
@@ -334,7 +340,7 @@ export class JobsTester implements OnModuleInit {
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
   ): Promise<string[]> {
     const def = await this.definition(definition);
-    await Promise.all(jobs.map((job) => validatePayload(def, job.data)));
+    await Promise.all(jobs.map((job) => validatePayload(def, job.data, this.payloadLimit)));
     const queue = this.queueOptions(def);
     const inserted = jobs
       .map((job) => this.store.insert(def.name, job.data ?? null, job.options ?? {}, queue))
@@ -348,7 +354,7 @@ export class JobsTester implements OnModuleInit {
     const defs = await Promise.all(
       steps.map(async (step) => {
         const def = await this.definition(step.definition);
-        await validatePayload(def, step.data);
+        await validatePayload(def, step.data, this.payloadLimit);
         return def;
       }),
     );
@@ -358,7 +364,7 @@ export class JobsTester implements OnModuleInit {
       const def = defs[i]!;
       for (const ref of step.dependsOn ?? []) {
         if (!steps.some((s) => s.ref === ref)) {
-          throw new JobsConfigurationError(`flow step "${step.ref}" depends on unknown step "${ref}"`);
+          throw new JobsConfigurationError(`flow step ${describeValue(step.ref)} depends on unknown step ${describeValue(ref)}`);
         }
       }
       const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, this.queueOptions(def));
@@ -379,7 +385,7 @@ export class JobsTester implements OnModuleInit {
   /** @internal */
   async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
     const def = await this.definition(definition);
-    await validatePayload(def, data);
+    await validatePayload(def, data, this.payloadLimit);
     this.parseCron(cron, options.tz);
     const key = options.key ?? '';
     this.schedules.set(`${def.name}\u0000${key}`, { name: def.name, key, cron, data, tz: options.tz });

@@ -31,7 +31,22 @@ export function matchesPartial(actual: unknown, expected: unknown): boolean {
   return Object.is(actual, expected);
 }
 
-/** One line per value, compact, for assertion messages. */
+/** Longest text an assertion message shows for one value. */
+const MAX_SHOWN_CHARS = 2_000;
+
+/**
+ * One line per value, compact, for assertion messages. Payloads are shown whole (that is what the
+ * assertion is about) but bounded: long strings and arrays are cut by `inspect`, the whole by
+ * {@link MAX_SHOWN_CHARS}, and `inspect` escapes control characters in strings and keys.
+ */
 export function show(value: unknown): string {
-  return inspect(value, { depth: 6, breakLength: Infinity, compact: true, sorted: true });
+  const text = inspect(value, {
+    depth: 6,
+    breakLength: Infinity,
+    compact: true,
+    sorted: true,
+    maxStringLength: 200,
+    maxArrayLength: 50,
+  });
+  return text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}… (${text.length} characters)` : text;
 }

@@ -1,5 +1,6 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
+import { INVALID_HANDLER_OPTION, show } from '../jobs.messages.js';
+import { describeText } from './describe-value.util.js';
 import { resolveHandlerOptions } from './resolve-handler-options.util.js';
 import { validateHandlerOptions } from './validate-options.util.js';
 import { checkPayloadJson } from './validate-payload.util.js';
@@ -66,7 +67,7 @@ function assertCron(handler: RegisteredHandler, parseCron: (cron: string, tz: st
     throw new JobsConfigurationError(
       INVALID_HANDLER_OPTION(
         `${handler.owner} (queue "${handler.queue}")`,
-        `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
+        `cron ${show(cron)}${tz ? ` with tz ${show(tz)}` : ''} is invalid: ${describeText(String((error as Error)?.message))}`,
       ),
     );
   }

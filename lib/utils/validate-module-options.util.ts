@@ -2,6 +2,7 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_MODULE_OPTION, show } from '../jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { isQueueName } from './validate-options.util.js';
+import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
 
 type Rule = (value: unknown) => string | undefined;
 
@@ -26,7 +27,7 @@ const RULES: Record<keyof JobsModuleOptions | 'isGlobal', Rule> = {
     const problem = object(v);
     if (problem) return problem;
     const bad = Object.keys(v as object).find((queue) => !isQueueName(queue));
-    return bad === undefined ? undefined : `has the key ${JSON.stringify(bad)}, which is not a queue name (letters, digits, "_", "-", "." and "/")`;
+    return bad === undefined ? undefined : `has the key ${show(bad)}, which is not a queue name (letters, digits, "_", "-", "." and "/", at most ${MAX_QUEUE_NAME_LENGTH} characters)`;
   },
   queues: (v) => {
     if (!Array.isArray(v)) return 'must be an array of job definitions (defineJob)';
@@ -74,7 +75,7 @@ export function validateModuleOptions<T extends JobsModuleOptions>(options: T): 
     const rule = RULES[key as keyof typeof RULES];
     if (!rule) {
       throw new JobsConfigurationError(
-        INVALID_MODULE_OPTION(`unknown option "${key}" (known: ${Object.keys(RULES).join(', ')})`),
+        INVALID_MODULE_OPTION(`unknown option ${show(key)} (known: ${Object.keys(RULES).join(', ')})`),
       );
     }
     const problem = rule(value);
@@ -104,11 +105,11 @@ function schemaProblem(value: unknown, option: string): string | undefined {
   if (Buffer.byteLength(name, 'utf8') > 50) return 'must be at most 50 bytes (pg-boss derives longer names from it)';
   if (quoted) {
     return /["'%$.\\\x00-\x1f\x7f]/.test(name)
-      ? `${JSON.stringify(value)} is quoted but contains a character pg-boss cannot use in a schema name (" ' % $ . \\ or a control character)`
+      ? `${show(value)} is quoted but contains a character pg-boss cannot use in a schema name (" ' % $ . \\ or a control character)`
       : undefined;
   }
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
     ? undefined
-    : `${JSON.stringify(value)} may only contain letters, digits and "_", and may not start with a digit (${example}); ` +
+    : `${show(value)} may only contain letters, digits and "_", and may not start with a digit (${example}); ` +
         `${option} is written into pg-boss's SQL as an identifier`;
 }

@@ -1,6 +1,7 @@
 import { policies } from 'pg-boss';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION, INVALID_QUEUE_NAME, show } from '../jobs.messages.js';
+import { INVALID_HANDLER_OPTION, INVALID_QUEUE_NAME, QUEUE_NAME_TOO_LONG, show } from '../jobs.messages.js';
+import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
 import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
 
 // pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
@@ -9,14 +10,17 @@ const QUEUE_NAME = /^[\w.\-/]+$/;
 
 /** Throws a `JobsConfigurationError` naming `owner` when `name` is not a valid pg-boss queue name. */
 export function assertQueueName(name: unknown, owner: string): asserts name is string {
+  if (typeof name === 'string' && name.length > MAX_QUEUE_NAME_LENGTH) {
+    throw new JobsConfigurationError(QUEUE_NAME_TOO_LONG(owner, name, MAX_QUEUE_NAME_LENGTH));
+  }
   if (typeof name !== 'string' || !QUEUE_NAME.test(name)) {
     throw new JobsConfigurationError(INVALID_QUEUE_NAME(owner, name));
   }
 }
 
-/** Whether `name` is a valid pg-boss queue name (also the rule for schedule keys). */
+/** Whether `name` is a valid queue name, at most {@link MAX_QUEUE_NAME_LENGTH} long (also the rule for schedule keys). */
 export function isQueueName(name: unknown): name is string {
-  return typeof name === 'string' && QUEUE_NAME.test(name);
+  return typeof name === 'string' && name.length <= MAX_QUEUE_NAME_LENGTH && QUEUE_NAME.test(name);
 }
 
 type Rule = (value: unknown, all: JobHandlerOptions) => string | undefined;
@@ -70,9 +74,9 @@ const RULES: Record<string, Rule> = {
   deleteAfterSeconds: num(0),
   warningQueueSize: int(1),
   deadLetter: (v) =>
-    typeof v === 'string' && QUEUE_NAME.test(v)
+    isQueueName(v)
       ? undefined
-      : 'must be a queue name (letters, digits, "_", "-", "." and "/")',
+      : `must be a queue name (letters, digits, "_", "-", "." and "/", at most ${MAX_QUEUE_NAME_LENGTH} characters)`,
   policy: (v) =>
     typeof v === 'string' && Object.values(policies).includes(v as never)
       ? undefined
@@ -110,7 +114,7 @@ export function validateHandlerOptions(
     if (!rule || (!recurring && RECURRING_ONLY.has(key)) || (recurring && key === 'batchSize')) {
       const known = Object.keys(RULES).filter((k) => recurring || !RECURRING_ONLY.has(k));
       throw new JobsConfigurationError(
-        INVALID_HANDLER_OPTION(owner, `unknown option "${key}" (known: ${known.join(', ')})`),
+        INVALID_HANDLER_OPTION(owner, `unknown option ${show(key)} (known: ${known.join(', ')})`),
       );
     }
     const problem = rule(value, options as JobHandlerOptions);

@@ -1,6 +1,7 @@
 import { JobValidationError } from '../errors/job-validation.error.js';
 import { INVALID_SEND_OPTION, show } from '../jobs.messages.js';
 import { isQueueName, optionProblem } from './validate-options.util.js';
+import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
 
 /**
  * Which call the options were given to: each accepts its own set of keys. `transaction` is the
@@ -46,7 +47,7 @@ const queueOption = (key: string): Rule => (value, all) => optionProblem(key, va
 const period: Rule = (value) => {
   if (typeof value !== 'object' || value === null) return 'must be { seconds, key? }';
   const { seconds, key, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) return `has unknown field(s) ${Object.keys(rest).join(', ')} (known: seconds, key)`;
+  if (Object.keys(rest).length > 0) return `has unknown field(s) ${Object.keys(rest).slice(0, 5).map((k) => show(k)).join(', ')} (known: seconds, key)`;
   if (!Number.isInteger(seconds) || (seconds as number) < 1 || (seconds as number) > INT32_MAX) {
     return 'seconds must be an integer >= 1';
   }
@@ -80,10 +81,14 @@ const RULES: Record<string, Rule> = {
     }
     return undefined;
   },
-  db: (v) =>
-    typeof (v as { executeSql?: unknown } | null)?.executeSql === 'function'
-      ? undefined
-      : 'must be a transaction adapter with executeSql(text, values) (fromPg, fromTypeOrm, fromKnex...)',
+  db: (v) => {
+    if (typeof (v as { executeSql?: unknown } | null)?.executeSql === 'function') return undefined;
+    const adapter = 'must be a transaction adapter with executeSql(text, values) (fromPg, fromTypeOrm, fromKnex...)';
+    // The likeliest mistake: a pg Pool or Client passed as it is.
+    return typeof (v as { query?: unknown } | null)?.query === 'function'
+      ? `${adapter}; wrap a pg Pool or client with fromPg(pool)`
+      : adapter;
+  },
   retryLimit: queueOption('retryLimit'),
   retryDelay: queueOption('retryDelay'),
   retryBackoff: queueOption('retryBackoff'),
@@ -92,11 +97,10 @@ const RULES: Record<string, Rule> = {
   deadLetter: queueOption('deadLetter'),
   // schedule() only
   tz: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be an IANA time zone name such as "Europe/Berlin"'),
-  key: (v) => {
-    if (!isQueueName(v)) return 'may only contain letters, digits, "_", "-", "." and "/" (pg-boss\'s rule for schedule keys)';
-    // ASCII by the rule above: one byte per character. Part of the schedule table's primary key.
-    return v.length > MAX_KEY_BYTES ? { problem: `must be at most ${MAX_KEY_BYTES} characters`, got: `${v.length}` } : undefined;
-  },
+  key: (v) =>
+    isQueueName(v)
+      ? undefined
+      : `may only contain letters, digits, "_", "-", "." and "/", at most ${MAX_QUEUE_NAME_LENGTH} characters (the rule for schedule keys)`,
 };
 
 const NOT_IN: Record<SendOptionsKind, ReadonlySet<string>> = {
@@ -129,7 +133,7 @@ export function validateSendOptions(kind: SendOptionsKind, queue: string, option
     if (!rule) {
       const known = Object.keys(RULES).filter((k) => !excluded.has(k));
       throw new JobValidationError(
-        INVALID_SEND_OPTION(method, queue, `unknown option "${key}" (known: ${known.join(', ')})`),
+        INVALID_SEND_OPTION(method, queue, `unknown option ${show(key)} (known: ${known.join(', ')})`),
         queue,
       );
     }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { z } from 'zod';
 import {
   defineJob,
@@ -101,8 +102,8 @@ describe('bad input: nothing is written and the error says what to change', () =
     ['a BigInt as the payload', (j) => j.send(Plain, 10n as never), JobValidationError, /pg-boss stores an object \(or nothing\), got bigint/],
     ['a function as the payload', (j) => j.send(Plain, (() => 1) as never), JobValidationError, /got function/],
     ['a symbol as the payload', (j) => j.send(Plain, Symbol('x') as never), JobValidationError, /got symbol/],
-    ['a payload over 1 MiB of JSON (the default limit)', (j) => j.send(Plain, { blob: 'x'.repeat(ONE_MIB) }), JobValidationError, /^Payload of job "plain" is 1048587 bytes of JSON, over the 1048576-byte limit\. .*store large data elsewhere .* or raise JobsModule's maxPayloadBytes/],
-    ['a multi-byte payload over the limit in bytes, not characters', (j) => j.send(Plain, { text: 'é'.repeat(ONE_MIB / 2 + 1) }), JobValidationError, /is 1048589 bytes of JSON/],
+    ['a payload over 1 MiB of JSON (the default limit)', (j) => j.send(Plain, { blob: 'x'.repeat(ONE_MIB) }), JobValidationError, /^Payload of job "plain" is over the 1048576-byte limit \(at least 1048580 bytes of JSON\)\. .*store large data elsewhere .* or raise JobsModule's maxPayloadBytes/],
+    ['a multi-byte payload over the limit in bytes, not characters', (j) => j.send(Plain, { text: 'é'.repeat(ONE_MIB / 2 + 1) }), JobValidationError, /at least 1048582 bytes of JSON/],
     // send options
     ['priority NaN', (j) => j.send(Plain, {}, { priority: Number.NaN }), JobValidationError, /^Invalid options for JobsService\.send of job "plain": priority must be an integer between -2147483648 and 2147483647, got NaN\. Nothing was sent\.$/],
     ['priority Infinity', (j) => j.send(Plain, {}, { priority: Infinity }), JobValidationError, /priority must be an integer .*, got Infinity/],
@@ -139,7 +140,7 @@ describe('bad input: nothing is written and the error says what to change', () =
   const manyCases: Case[] = [
     ['sendMany: jobs that are not an array', (j) => j.sendMany(Plain, {} as never), JobValidationError, /jobs must be an array of \{ data, options\? \}/],
     ['sendMany: a BigInt in the third job (no job is written)', (j) => j.sendMany(Plain, [{ data: { n: 1 } }, { data: { n: 2 } }, { data: { n: 3n } }]), JobValidationError, /^Invalid payload for job "plain" \(sendMany jobs\[2\]\): payload\.n is a BigInt/],
-    ['sendMany: one job over the size limit', (j) => j.sendMany(Plain, [{ data: { n: 1 } }, { data: { blob: 'x'.repeat(ONE_MIB) } }]), JobValidationError, /^Payload of job "plain" \(sendMany jobs\[1\]\) is \d+ bytes/],
+    ['sendMany: one job over the size limit', (j) => j.sendMany(Plain, [{ data: { n: 1 } }, { data: { blob: 'x'.repeat(ONE_MIB) } }]), JobValidationError, /^Payload of job "plain" \(sendMany jobs\[1\]\) is over the 1048576-byte limit \(at least \d+ bytes of JSON\)/],
     ['sendMany: a NaN priority on one job', (j) => j.sendMany(Plain, [{ data: {} }, { data: {}, options: { priority: Number.NaN } }]), JobValidationError, /^Invalid options for JobsService\.sendMany \(jobs\[1\]\) of job "plain": priority must be an integer/],
     ['sendMany: throttle is not a per-job option', (j) => j.sendMany(Plain, [{ data: {}, options: { throttle: { seconds: 1 } } as never }]), JobValidationError, /unknown option "throttle"/],
     ['sendMany: an unknown call option', (j) => j.sendMany(Plain, [{ data: {} }], { dbb: 1 } as never), JobValidationError, /unknown option "dbb" \(known: db\)/],
@@ -719,5 +720,156 @@ describe('bad input at bootstrap: JobsModule imported twice', () => {
     const created = await sql(`SELECT nspname FROM pg_namespace WHERE nspname IN ($1, $2)`, [first, second]);
     expect(created).toEqual([]);
     expect(started).toEqual([]);
+  });
+});
+
+describe('hostile input: bounded payload checks, the configured size limit, safe messages, long queue names', () => {
+  const schema = uniqueSchema('hostile');
+  const SchemaBlob = defineJob('schema-blob', { schema: z.object({ blob: z.string() }) });
+  const PlainBlob = defineJob<{ blob: string }>('plain-blob');
+  const FOUR_MIB = 4 * ONE_MIB;
+
+  @Injectable()
+  class BlobHandlers {
+    readonly received = new Map<string, number>();
+
+    @JobHandler(SchemaBlob)
+    async schemaBlob(job: Job<{ blob: string }>) {
+      this.received.set(job.id, job.data.blob.length);
+    }
+
+    @JobHandler(PlainBlob)
+    async plainBlob(job: Job<{ blob: string }>) {
+      this.received.set(job.id, job.data.blob.length);
+    }
+  }
+
+  const errors: string[] = [];
+  const logger = { log() {}, warn() {}, error: (message: unknown) => void errors.push(String(message)) };
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+  let blobs: BlobHandlers;
+
+  const counts = async () =>
+    (await sql<{ jobs: number; queues: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+    ))[0]!;
+  /** The call's rejection, after checking that it wrote nothing. */
+  const refused = async (call: () => Promise<unknown>): Promise<Error> => {
+    const before = await counts();
+    const error = await call().then(...refusal('expected the call to be refused'));
+    expect(await counts()).toEqual(before);
+    return error;
+  };
+  // The coalescer is private to JobsService; its size is what 1b.8 is about.
+  const coalescerQueues = () => (jobs as unknown as { coalescer: { activeQueues: number } }).coalescer.activeQueues;
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Handlers, BlobHandlers], jobs: { maxPayloadBytes: FOUR_MIB, logger } });
+    jobs = app.get(JobsService);
+    blobs = app.get(BlobHandlers);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it('refuses a payload nested 3,000 levels deep around thousands of objects, and goes on sending', async () => {
+    let hostile: unknown = Array.from({ length: 5_000 }, () => ({}));
+    for (let i = 0; i < 3_000; i++) hostile = { a: hostile };
+    const error = await refused(() => jobs.send(Plain, hostile as Record<string, unknown>));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(/^Invalid payload for job "plain": payload(\.a){8}…\(116 more\)(\.a){4} is nested 129 levels deep, deeper than the 128 levels a payload may have/);
+    // The process lives and the module still works.
+    await expect(jobs.send(Plain, { after: 'hostile' }, { startAfter: 3600 })).resolves.toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['with a schema', SchemaBlob],
+    ['without a schema', PlainBlob],
+  ] as const)('runs a 1.5 MB job %s when maxPayloadBytes allows 4 MiB, instead of dead-lettering it', async (_label, definition) => {
+    const size = 1_500_000;
+    const id = await jobs.send(definition, { blob: 'x'.repeat(size) });
+    const done = await waitFor(async () => {
+      const job = await jobs.getJob(definition, id!);
+      return job && ['completed', 'failed'].includes(job.state) ? job : undefined;
+    }, { message: 'the 1.5 MB job to settle' });
+    expect(done.state).toBe('completed');
+    expect(blobs.received.get(id!)).toBe(size);
+    expect(errors.filter((line) => line.includes(id!))).toEqual([]);
+  });
+
+  it('still refuses a payload over the configured limit at send', async () => {
+    const error = await refused(() => jobs.send(PlainBlob, { blob: 'x'.repeat(FOUR_MIB) }));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(/^Payload of job "plain-blob" is over the 4194304-byte limit/);
+  });
+
+  it('describes a pg Pool or Client passed as db by its type, never by its contents', async () => {
+    const secrets = ['S3cret-pw-1b6', 'app_user_1b6', 'db-1b6.internal', 'appdb_1b6'];
+    // Neither connects: pg connects on the first query.
+    const pool = new pg.Pool({ connectionString: 'postgres://app_user_1b6:S3cret-pw-1b6@db-1b6.internal:5432/appdb_1b6' });
+    const client = new pg.Client({ user: 'app_user_1b6', password: 'S3cret-pw-1b6', host: 'db-1b6.internal', database: 'appdb_1b6' });
+    try {
+      // pg's Pool class is named BoundPool.
+      for (const [db, type] of [[pool, 'BoundPool'], [client, 'Client']] as const) {
+        const error = await refused(() => jobs.send(Plain, {}, { db: db as never }));
+        expect(error).toBeInstanceOf(JobValidationError);
+        expect(error.message).toBe(
+          'Invalid options for JobsService.send of job "plain": db must be a transaction adapter with executeSql(text, values) ' +
+            `(fromPg, fromTypeOrm, fromKnex...); wrap a pg Pool or client with fromPg(pool), got an instance of ${type}. Nothing was sent.`,
+        );
+        for (const secret of secrets) expect(`${error.message}\n${error.stack}`).not.toContain(secret);
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('cuts a 50 MB string given as priority to a short quote with its length', async () => {
+    const error = await refused(() => jobs.send(Plain, {}, { priority: '9'.repeat(50 * ONE_MIB) as never }));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(/priority must be an integer between -2147483648 and 2147483647, got "9{120}…" \(52428800 characters\)\. Nothing was sent\.$/);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ['an unknown option key', (j: JobsService) => j.send(Plain, {}, { 'priorty\nERROR [JobsModule] fake line': 1 } as never), /unknown option "priorty\\nERROR \[JobsModule\] fake line" \(known:/],
+    ['a throttle field', (j: JobsService) => j.send(Plain, {}, { throttle: { seconds: 1, 'k\r\ney': 1 } as never }), /throttle has unknown field\(s\) "k\\r\\ney"/],
+    ['a flow step ref', (j: JobsService) => j.flow([flowStep('a\nb', Plain, {}, { startAfter: -1 })]), /JobsService\.flow \(step "a\\nb"\)/],
+    ['a cron expression', (j: JobsService) => j.schedule(Plain, `0 3 * * *\u001b[2K\n${'x'.repeat(100_000)}`), /cron "0 3 \* \* \*\\u001b\[2K\\nx+…" \(100014 characters\) is invalid/],
+    ['a long payload key', (j: JobsService) => j.send(Plain, { [`a\nERROR fake${'x'.repeat(5_000)}`]: 1n }), /payload\["a\\nERROR fakex+…" \(5012 characters\)\] is a BigInt/],
+  ])('escapes line breaks and control characters in %s', async (_label, call, message) => {
+    const error = await refused(() => call(jobs));
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toMatch(/[\n\r\u001b]/);
+    expect(error.message.length).toBeLessThan(1_000);
+  });
+
+  it('refuses a 20 KB queue name before doing anything with it', async () => {
+    const name = 'q'.repeat(20_000);
+    const error = await refused(() => jobs.send(name, {}));
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toBe(
+      `Invalid options for JobsService.send: queue name "${'q'.repeat(40)}…" (20000 characters) is longer than 255 characters. ` +
+        'PostgreSQL indexes the name with each job; use a short, fixed name and put the variable part in the payload.',
+    );
+    expect(coalescerQueues()).toBe(0);
+  });
+
+  it('keeps nothing per queue name after sends to 2,000 distinct unknown queues', async () => {
+    const names = Array.from({ length: 2_000 }, (_, i) => `unknown-${i}-${'n'.repeat(200)}`);
+    for (let i = 0; i < names.length; i += 200) {
+      const results = await Promise.allSettled(names.slice(i, i + 200).map((name) => jobs.send(name, { i })));
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(JobsConfigurationError);
+        expect(((result as PromiseRejectedResult).reason as Error).message).toMatch(/^Queue "unknown-\d+-n+" does not exist\./);
+      }
+    }
+    expect(coalescerQueues()).toBe(0);
+    // A known queue's entry lives only while its sends are in flight.
+    await Promise.all(Array.from({ length: 50 }, (_, i) => jobs.send(Plain, { i }, { startAfter: 3600 })));
+    await waitFor(() => coalescerQueues() === 0, { message: 'the coalescer to forget the idle queue' });
   });
 });

@@ -21,7 +21,7 @@ describe('checkPayloadJson', () => {
   it('defaults to 1 MiB and takes a custom limit, naming the call in the message', () => {
     expect(DEFAULT_MAX_PAYLOAD_BYTES).toBe(1_048_576);
     expect(() => checkPayloadJson(Plain, { s: 'x'.repeat(100) }, { maxBytes: 50, label: 'sendMany jobs[4]' })).toThrow(
-      /^Payload of job "plain" \(sendMany jobs\[4\]\) is 108 bytes of JSON, over the 50-byte limit\./,
+      /^Payload of job "plain" \(sendMany jobs\[4\]\) is over the 50-byte limit \(at least 104 bytes of JSON\)\./,
     );
   });
 
@@ -49,9 +49,9 @@ describe('checkPayloadJson', () => {
     expect(() => checkPayloadJson(Plain, { a: shared, b: [shared, shared] })).not.toThrow();
   });
 
-  it('reports a toJSON that throws as a payload JSON cannot carry', () => {
+  it('reports a toJSON that throws as a payload JSON cannot carry, with its path', () => {
     expect(() => checkPayloadJson(Plain, { v: { toJSON() { throw new Error('nope'); } } })).toThrow(
-      /^Invalid payload for job "plain": payload cannot be serialized to JSON \(nope\)\. Nothing was sent\.$/,
+      /^Invalid payload for job "plain": payload\.v cannot be serialized to JSON \(nope\)\. Nothing was sent\.$/,
     );
   });
 
@@ -68,7 +68,7 @@ describe('validateSendOptions', () => {
     ['schedule', { id: '0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d' }, /unknown option "id"/],
     ['transaction', { priority: 1 }, /^Invalid options for JobsService\.sendMany\/flow of job "q": unknown option "priority" \(known: db\)/],
     ['send', { startAfter: '2026-13-01' }, /startAfter must be/],
-    ['send', { throttle: { seconds: 1, keys: 'x' } }, /throttle has unknown field\(s\) keys/],
+    ['send', { throttle: { seconds: 1, keys: 'x' } }, /throttle has unknown field\(s\) "keys"/],
     ['send', { group: { id: 'g', tier: '' } }, /group tier must be a non-empty string/],
   ] as const)('refuses for %s: %j', (kind, options, message) => {
     expect(() => validateSendOptions(kind, 'q', options)).toThrow(message);

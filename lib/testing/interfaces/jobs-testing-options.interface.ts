@@ -12,11 +12,12 @@ export type JobsTestingMode = 'manual' | 'inline';
 
 /**
  * The module options that shape jobs without a database: defaults and overrides merge into each
- * handler's options exactly as `JobsModule` merges them at bootstrap.
+ * handler's options exactly as `JobsModule` merges them at bootstrap, and `maxPayloadBytes` bounds
+ * payloads at send as `JobsService` does.
  */
 export type JobsTestingModuleOptions = Pick<
   JobsModuleOptions,
-  'queueDefaults' | 'workerDefaults' | 'handlers' | 'queues' | 'logger'
+  'queueDefaults' | 'workerDefaults' | 'handlers' | 'queues' | 'logger' | 'maxPayloadBytes'
 >;
 
 /**
