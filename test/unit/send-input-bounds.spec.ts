@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { JobValidationError } from '../../lib/index.js';
 import { isRowLevelError, refusedValues } from '../../lib/utils/database-error.util.js';
 import { validateFindOptions, validateRedriveOptions } from '../../lib/utils/validate-find-options.util.js';
+import { MAX_QUEUE_NAME_LENGTH } from '../../lib/utils/queue-name.util.js';
 import {
   MAX_KEY_BYTES,
   MAX_START_AFTER_SECONDS,
@@ -49,13 +50,13 @@ describe('keys PostgreSQL indexes (singletonKey, throttle/debounce key, group, s
   });
 
   it('refuses a schedule key over the limit', () => {
-    expect(refused('schedule', { key: 'k'.repeat(MAX_KEY_BYTES + 1) })).toThrow(/key must be at most 1024 characters, got 1025/);
+    expect(refused('schedule', { key: 'k'.repeat(MAX_QUEUE_NAME_LENGTH + 1) })).toThrow(/key may only contain .*at most 255 characters .*\(256 characters\)/);
   });
 
   it('accepts keys of exactly the limit', () => {
     expect(refused('send', { singletonKey: atLimit, group: { id: atLimit, tier: atLimit } })).not.toThrow();
     expect(refused('send', { throttle: { seconds: 1, key: 'k'.repeat(MAX_KEY_BYTES) } })).not.toThrow();
-    expect(refused('schedule', { key: 'k'.repeat(MAX_KEY_BYTES) })).not.toThrow();
+    expect(refused('schedule', { key: 'k'.repeat(MAX_QUEUE_NAME_LENGTH) })).not.toThrow();
   });
 });
 
@@ -165,7 +166,7 @@ describe('lookup options (findJobs, getDeadLetters, redrive)', () => {
   const redrive = (options: unknown) => () => validateRedriveOptions('q', options, 1024);
 
   it.each([
-    ['findJobs', find({ id: [] }), /^Invalid options for JobsService\.findJobs on "q": id must be one job id, not a list \(call getJob for each id\), got \[\]\. Nothing was read or changed\.$/],
+    ['findJobs', find({ id: [] }), /^Invalid options for JobsService\.findJobs on "q": id must be one job id, not a list \(call getJob for each id\), got an array of 0 items\. Nothing was read or changed\.$/],
     ['findJobs', find({ id: 'x' }), /id must be a job id \(a uuid\), got "x"/],
     ['findJobs', find({ after: 'x' }), /after must be the id \(a uuid\) of the last job of the previous page/],
     ['findJobs', find({ limit: 0 }), /limit must be an integer from 1 to 100000, got 0/],
@@ -176,7 +177,7 @@ describe('lookup options (findJobs, getDeadLetters, redrive)', () => {
     ['findJobs', find({ data: { n: 1n } }), /data\.n is a BigInt/],
     ['findJobs', find({ data: { a: [1, { b: () => 1 }] } }), /data\.a\[1\]\.b is a function/],
     ['findJobs', find({ data: 'x' }), /data must be an object to match payloads against/],
-    ['findJobs', find({ data: { blob: 'x'.repeat(2000) } }), /data payload is \d+ bytes, the limit is 1024/],
+    ['findJobs', find({ data: { blob: 'x'.repeat(2000) } }), /data payload is more than 1024 bytes of JSON \(at least \d+\)/],
     ['findJobs', find({ ids: [A_UUID] }), /unknown option "ids" \(known: id, key, queued, limit, after, db, data\)/],
     ['findJobs', find(null), /options must be an object, got null/],
     ['getDeadLetters', dead({ queued: true }), /^Invalid options for JobsService\.getDeadLetters on "q": unknown option "queued"/],
