@@ -97,7 +97,7 @@ export class JobsOrchestrator
         explored.handlers,
         this.options,
         (token) => this.moduleRef.get(token as never, { strict: false }),
-        (cron, tz) => this.boss.previewSchedule(cron, { tz, count: 1 }),
+        (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
       );
       await this.startBoss();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
@@ -139,7 +139,9 @@ export class JobsOrchestrator
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
-          (handler.schedule ? `, cron "${handler.schedule.cron}"${handler.schedule.tz ? ` ${handler.schedule.tz}` : ''}` : '') +
+          (handler.schedules ?? [])
+            .map((s) => `, cron "${s.cron}"${s.tz ? ` ${s.tz}` : ''}${s.key !== undefined ? ` (key "${s.key}")` : ''}`)
+            .join('') +
           ')',
       );
     }

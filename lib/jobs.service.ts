@@ -9,7 +9,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
@@ -18,6 +18,7 @@ import { SendCoalescer } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from './utils/validate-payload.util.js';
 import { assertQueueName } from './utils/validate-options.util.js';
+import { assertScheduleExpression } from './utils/validate-schedule.util.js';
 import { isJobId, validateSendOptions } from './utils/validate-send-options.util.js';
 import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
@@ -219,13 +220,15 @@ export class JobsService {
     const def = this.definition(definition, 'schedule');
     validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
-    if (key === RECURRING_SCHEDULE_KEY) {
+    if (key !== undefined && isRecurringScheduleKey(key)) {
       throw new JobValidationError(
-        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules, which bootstrap removes when no decorator declares them; choose another key`),
+        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), which bootstrap removes when no decorator declares them; choose another key`),
         def.name,
       );
     }
-    this.assertCron(def.name, cron, tz);
+    assertScheduleExpression(def.name, cron, tz, (expression, zone, count) =>
+      this.pgBoss.previewSchedule(expression, { tz: zone, count }),
+    );
     await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
     // pg-boss reports a missing queue here only as a foreign-key violation from the database.
@@ -360,25 +363,6 @@ export class JobsService {
         [queue.name],
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
-  }
-
-  /** Refuses a cron expression or time zone pg-boss would refuse, before anything is written. */
-  private assertCron(queue: string, cron: unknown, tz: string | undefined): void {
-    if (typeof cron !== 'string' || cron.trim() === '') {
-      throw new JobValidationError(INVALID_SCHEDULE(queue, `cron must be a non-empty string, got ${JSON.stringify(cron) ?? String(cron)}`), queue);
-    }
-    try {
-      // Parses exactly as pg-boss's cron pass will, without touching the database.
-      this.pgBoss.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
-    } catch (error) {
-      throw new JobValidationError(
-        INVALID_SCHEDULE(
-          queue,
-          `cron ${JSON.stringify(cron)}${tz ? ` with tz ${JSON.stringify(tz)}` : ''} is invalid: ${(error as Error).message}`,
-        ),
-        queue,
-      );
-    }
   }
 
   private queueName(definition: AnyDefinition, method: string): string {
