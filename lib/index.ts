@@ -16,6 +16,7 @@ export { Recurring, type RecurringOptions } from './decorators/recurring.decorat
 export { OnJobEvent } from './decorators/on-job-event.decorator.js';
 export { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+export { MAX_SCHEDULE_EXPRESSION_LENGTH } from './utils/validate-schedule.util.js';
 export * from './errors/index.js';
 export type { Job } from './interfaces/job.interface.js';
 export type {

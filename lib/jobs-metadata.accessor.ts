@@ -18,7 +18,8 @@ export class JobsMetadataAccessor {
     return this.reflector.get(JOB_HANDLER_METADATA, target);
   }
 
-  getRecurringMetadata(target: Function): RecurringMetadata | undefined {
+  /** Every `@Recurring` on the method, in source order. */
+  getRecurringMetadata(target: Function): readonly RecurringMetadata[] | undefined {
     return this.reflector.get(RECURRING_METADATA, target);
   }
 

@@ -6,11 +6,23 @@ export const RECURRING_METADATA = 'nest-pg-jobs:recurring';
 export const JOB_EVENT_LISTENER_METADATA = 'nest-pg-jobs:job-event-listener';
 
 /**
- * The pg-boss schedule key under which `@Recurring` schedules are stored. Schedules with this key
- * are owned by the decorators: one no longer declared in code is removed at bootstrap. Schedules
- * created at runtime with `JobsService.schedule()` use other keys and are never touched.
+ * The pg-boss schedule key under which `@Recurring` schedules are stored; a `@Recurring` with
+ * `key: 'k'` is stored under `nest-pg-jobs.recurring/k`. Schedules with these keys are owned by the
+ * decorators: one no longer declared in code is removed at bootstrap. Schedules created at runtime
+ * with `JobsService.schedule()` must use other keys and are never touched.
  */
 export const RECURRING_SCHEDULE_KEY = 'nest-pg-jobs.recurring';
+
+/** Internal: the pg-boss schedule key of a `@Recurring` declaration with an optional key of its own. */
+export const recurringScheduleKey = (key?: string): string =>
+  key === undefined ? RECURRING_SCHEDULE_KEY : `${RECURRING_SCHEDULE_KEY}/${key}`;
+
+/** Internal: whether a pg-boss schedule key is one `@Recurring` owns. */
+export const isRecurringScheduleKey = (key: string): boolean =>
+  key === RECURRING_SCHEDULE_KEY || key.startsWith(`${RECURRING_SCHEDULE_KEY}/`);
+
+/** Longest `key` a `@Recurring` accepts, in characters. */
+export const MAX_RECURRING_KEY_LENGTH = 100;
 
 /** Injection token of the `PgBoss` instance the module uses. */
 export const PG_BOSS = Symbol('nest-pg-jobs:PgBoss');

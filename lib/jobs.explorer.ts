@@ -3,9 +3,13 @@ import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor.js';
 import { DuplicateJobHandlerError } from './errors/duplicate-job-handler.error.js';
-import { assertQueueName } from './utils/validate-options.util.js';
-import type { DiscoveredHandler } from './interfaces/registered-handler.interface.js';
+import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
+import { MAX_RECURRING_KEY_LENGTH } from './jobs.constants.js';
+import { INVALID_HANDLER_OPTION, show } from './jobs.messages.js';
+import { assertQueueName, isQueueName } from './utils/validate-options.util.js';
+import type { DiscoveredHandler, RecurringSchedule } from './interfaces/registered-handler.interface.js';
 import type { JobEventListenerMetadata } from './decorators/on-job-event.decorator.js';
+import type { RecurringMetadata } from './decorators/recurring.decorator.js';
 
 /** A discovered `@OnJobEvent` listener. */
 export interface DiscoveredListener extends JobEventListenerMetadata {
@@ -63,16 +67,7 @@ export class JobsExplorer {
             invoke,
           });
         }
-        if (recurring) {
-          found.push({
-            kind: 'recurring',
-            owner,
-            definition: { name: recurring.name, options: {} },
-            options: recurring.options,
-            cron: recurring.cron,
-            invoke,
-          });
-        }
+        if (recurring) found.push(...recurringHandlers(owner, recurring, invoke));
         for (const item of found) {
           assertQueueName(item.definition.name, owner);
           const previous = byQueue.get(item.definition.name);
@@ -109,4 +104,66 @@ export class JobsExplorer {
       return instance[method]!(arg);
     };
   }
+}
+
+/**
+ * One recurring handler per queue the method's `@Recurring` decorators name, with one schedule per
+ * decorator. Stacked decorators of one queue share its queue and worker options, so they may not
+ * disagree on one, and each needs its own key (one may go without).
+ */
+function recurringHandlers(
+  owner: string,
+  declarations: readonly RecurringMetadata[],
+  invoke: (arg: unknown) => Promise<unknown>,
+): DiscoveredHandler[] {
+  const byQueue = new Map<string, RecurringMetadata[]>();
+  for (const declaration of declarations) {
+    assertQueueName(declaration.definition.name, owner);
+    byQueue.set(declaration.definition.name, [...(byQueue.get(declaration.definition.name) ?? []), declaration]);
+  }
+  return [...byQueue].map(([queue, group]) => {
+    const where = `${owner} (queue "${queue}")`;
+    const fail = (problem: string): never => {
+      throw new JobsConfigurationError(INVALID_HANDLER_OPTION(where, problem));
+    };
+    // A definition carries a schema and queue options: every decorator of the queue must name it.
+    const definitions = new Set(group.map((d) => d.definition).filter((d) => d.schema || Object.keys(d.options).length > 0));
+    if (definitions.size > 1 || (definitions.size === 1 && group.some((d) => !definitions.has(d.definition)))) {
+      fail('its @Recurring decorators name different definitions of the queue; use one definition (defineJob) in all of them');
+    }
+    const options: Record<string, unknown> = {};
+    const schedules: RecurringSchedule[] = [];
+    const keys = new Set<string | undefined>();
+    for (const { cron, options: declared } of group) {
+      if (typeof declared !== 'object' || declared === null) fail('the options must be an object');
+      const { key, tz, data, ...shared } = declared;
+      if (key !== undefined && (!isQueueName(key) || key.length > MAX_RECURRING_KEY_LENGTH)) {
+        fail(
+          `key ${show(key)} must be at most ${MAX_RECURRING_KEY_LENGTH} letters, digits, "_", "-", "." and "/" ` +
+            `(pg-boss's rule for schedule keys)`,
+        );
+      }
+      if (keys.has(key)) {
+        fail(
+          key === undefined
+            ? 'several @Recurring decorators of the queue have no key; give each schedule of one queue its own key'
+            : `two @Recurring decorators of the queue have key "${key}"; give each schedule its own key`,
+        );
+      }
+      keys.add(key);
+      for (const [name, value] of Object.entries(shared)) {
+        if (value === undefined) continue;
+        if (name in options && show(options[name]) !== show(value)) {
+          fail(
+            `its @Recurring decorators give ${name} different values (${show(options[name])} and ${show(value)}); ` +
+              'queue and worker options apply to the whole queue, so give them once',
+          );
+        }
+        options[name] = value;
+      }
+      schedules.push({ cron, ...(key !== undefined ? { key } : {}), ...(tz !== undefined ? { tz } : {}), ...(data !== undefined ? { data } : {}) });
+    }
+    const definition = [...definitions][0] ?? group[0]!.definition;
+    return { kind: 'recurring', owner, definition, options, schedules, invoke } satisfies DiscoveredHandler;
+  });
 }

@@ -138,7 +138,7 @@ export class JobsOrchestrator
         explored.handlers,
         this.options,
         (token) => this.moduleRef.get(token as never, { strict: false }),
-        (cron, tz) => this.boss.previewSchedule(cron, { tz, count: 1 }),
+        (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
       );
       this.handlersKnown = true;
       await this.startBoss();
@@ -183,7 +183,9 @@ export class JobsOrchestrator
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
-          (handler.schedule ? `, cron "${handler.schedule.cron}"${handler.schedule.tz ? ` ${handler.schedule.tz}` : ''}` : '') +
+          (handler.schedules ?? [])
+            .map((s) => `, cron "${s.cron}"${s.tz ? ` ${s.tz}` : ''}${s.key !== undefined ? ` (key "${s.key}")` : ''}`)
+            .join('') +
           ')',
       );
     }

@@ -9,7 +9,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
@@ -21,6 +21,7 @@ import { assertQueueName } from './utils/validate-options.util.js';
 import { isJobId, resolveStartAfter, validateSendOptions } from './utils/validate-send-options.util.js';
 import { validateFindOptions, validateRedriveOptions } from './utils/validate-find-options.util.js';
 import { refusedValues } from './utils/database-error.util.js';
+import { assertScheduleExpression } from './utils/validate-schedule.util.js';
 import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { JobValidationError } from './errors/job-validation.error.js';
@@ -245,13 +246,15 @@ export class JobsService {
     const def = this.definition(definition, 'schedule');
     validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
-    if (key === RECURRING_SCHEDULE_KEY) {
+    if (key !== undefined && isRecurringScheduleKey(key)) {
       throw new JobValidationError(
-        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules, which bootstrap removes when no decorator declares them; choose another key`),
+        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), which bootstrap removes when no decorator declares them; choose another key`),
         def.name,
       );
     }
-    this.assertCron(def.name, cron, tz);
+    assertScheduleExpression(def.name, cron, tz, (expression, zone, count) =>
+      this.pgBoss.previewSchedule(expression, { tz: zone, count }),
+    );
     await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
     if (send.deadLetter !== undefined) await this.assertDeadLetter('schedule', def, send.deadLetter);
@@ -422,25 +425,6 @@ export class JobsService {
         [queue.name],
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
-  }
-
-  /** Refuses a cron expression or time zone pg-boss would refuse, before anything is written. */
-  private assertCron(queue: string, cron: unknown, tz: string | undefined): void {
-    if (typeof cron !== 'string' || cron.trim() === '') {
-      throw new JobValidationError(INVALID_SCHEDULE(queue, `cron must be a non-empty string, got ${show(cron)}`), queue);
-    }
-    try {
-      // Parses exactly as pg-boss's cron pass will, without touching the database.
-      this.pgBoss.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
-    } catch (error) {
-      throw new JobValidationError(
-        INVALID_SCHEDULE(
-          queue,
-          `cron ${show(cron)}${tz ? ` with tz ${show(tz)}` : ''} is invalid: ${describeText(String((error as Error)?.message))}`,
-        ),
-        queue,
-      );
-    }
   }
 
   private queueName(definition: AnyDefinition, method: string): string {

@@ -3,7 +3,9 @@ import { QueueConflictError } from './errors/queue-conflict.error.js';
 import {
   IMMUTABLE_QUEUE_OPTIONS,
   MANAGED_QUEUE_OPTION_DEFAULTS,
+  isRecurringScheduleKey,
   RECURRING_SCHEDULE_KEY,
+  recurringScheduleKey,
   SET_ONLY_QUEUE_OPTIONS,
 } from './jobs.constants.js';
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
@@ -93,19 +95,25 @@ export class QueuesReconciler {
     }
   }
 
-  /** Upserts every declared `@Recurring` schedule and removes the ones no longer declared. */
+  /**
+   * Upserts every declared `@Recurring` schedule and removes the ones no longer declared: those under
+   * a key `@Recurring` owns ({@link isRecurringScheduleKey}) that no decorator declares any more.
+   */
   async reconcileSchedules(handlers: RegisteredHandler[]): Promise<void> {
-    const declared = handlers.filter((h) => h.schedule);
-    for (const h of declared) {
-      const { cron, tz, data } = h.schedule!;
-      await this.boss.schedule(h.queue, cron, data ?? null, { tz, key: RECURRING_SCHEDULE_KEY });
+    const declared = new Set<string>();
+    for (const h of handlers) {
+      for (const { cron, tz, data, key } of h.schedules ?? []) {
+        const stored = recurringScheduleKey(key);
+        await this.boss.schedule(h.queue, cron, data ?? null, { tz, key: stored });
+        declared.add(JSON.stringify([h.queue, stored]));
+      }
     }
-    const names = new Set(declared.map((h) => h.queue));
     for (const schedule of await this.boss.getSchedules()) {
-      if (schedule.key === RECURRING_SCHEDULE_KEY && !names.has(schedule.name)) {
-        await this.boss.unschedule(schedule.name, RECURRING_SCHEDULE_KEY);
+      if (isRecurringScheduleKey(schedule.key) && !declared.has(JSON.stringify([schedule.name, schedule.key]))) {
+        await this.boss.unschedule(schedule.name, schedule.key);
+        const key = schedule.key === RECURRING_SCHEDULE_KEY ? '' : ` key "${schedule.key.slice(RECURRING_SCHEDULE_KEY.length + 1)}"`;
         this.logger?.log(
-          `Unscheduled "${schedule.name}" (${schedule.cron}): no @Recurring declares it any more`,
+          `Unscheduled "${schedule.name}"${key} (${schedule.cron}): no @Recurring declares it any more`,
         );
       }
     }

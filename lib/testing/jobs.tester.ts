@@ -12,6 +12,7 @@ import { resolveHandlers } from '../utils/resolve-handlers.util.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
 import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
 import { validatePayload } from '../utils/validate-payload.util.js';
+import { assertScheduleExpression } from '../utils/validate-schedule.util.js';
 import { serializeError } from '../utils/serialize-error.util.js';
 import { describeValue } from '../utils/describe-value.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
@@ -385,8 +386,8 @@ export class JobsTester implements OnModuleInit {
   /** @internal */
   async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
     const def = await this.definition(definition);
+    assertScheduleExpression(def.name, cron, options.tz, (expression, tz, count) => this.previewSchedule(expression, tz, count));
     await validatePayload(def, data, this.payloadLimit);
-    this.parseCron(cron, options.tz);
     const key = options.key ?? '';
     this.schedules.set(`${def.name}\u0000${key}`, { name: def.name, key, cron, data, tz: options.tz });
   }
@@ -505,15 +506,15 @@ export class JobsTester implements OnModuleInit {
       explored.handlers,
       this.options,
       (token) => this.moduleRef.get(token as never, { strict: false }),
-      (cron, tz) => this.parseCron(cron, tz),
+      (cron, tz, count) => this.previewSchedule(cron, tz, count),
     );
     return new Map(handlers.map((handler) => [handler.queue, handler]));
   }
 
   // pg-boss parses cron in previewSchedule without a connection; an unstarted PgBoss opens none.
-  private parseCron(cron: string, tz: string | undefined): void {
+  private previewSchedule(cron: string, tz: string, count: number): Date[] {
     this.cronParser ??= new PgBoss({ connectionString: 'postgres://nest-pg-jobs-testing.invalid/none' });
-    this.cronParser.previewSchedule(cron, { tz: tz ?? 'UTC', count: 1 });
+    return this.cronParser.previewSchedule(cron, { tz, count });
   }
 
   private async definition(definition: AnyDefinition): Promise<JobDefinition<unknown, unknown>> {

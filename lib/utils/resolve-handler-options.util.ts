@@ -45,7 +45,7 @@ function omit<T extends Record<string, unknown>>(options: T, keys: readonly stri
  */
 export function resolveHandlerOptions(
   discovered: DiscoveredHandler,
-  declared: JobHandlerOptions & { tz?: string; data?: object },
+  declared: JobHandlerOptions,
   moduleOptions: JobsModuleOptions,
 ): RegisteredHandler {
   const queue = discovered.definition.name;
@@ -83,8 +83,14 @@ export function resolveHandlerOptions(
   validateHandlerOptions(options as Record<string, unknown>, owner);
 
   const kind = discovered.kind === 'single' && options.batchSize !== undefined ? 'batch' : discovered.kind;
-  const tz = (override.tz ?? declared.tz) as string | undefined;
-  const data = (override.data ?? declared.data) as object | undefined;
+  // The module's handlers[queue] tz and data apply to every schedule of the queue.
+  const schedules = discovered.schedules?.map((schedule) => {
+    const tz = (override.tz ?? schedule.tz) as string | undefined;
+    const data = (override.data ?? schedule.data) as object | undefined;
+    // Each schedule's own tz and data follow the rules of the options they came with.
+    validateHandlerOptions({ tz, data }, owner, { recurring: true });
+    return { ...schedule, ...(tz !== undefined ? { tz } : {}), ...(data !== undefined ? { data } : {}) };
+  });
   return {
     kind,
     owner: discovered.owner,
@@ -93,9 +99,7 @@ export function resolveHandlerOptions(
     queue,
     options,
     queueOptions,
-    ...(discovered.cron !== undefined
-      ? { schedule: { cron: discovered.cron, ...(tz ? { tz } : {}), ...(data ? { data } : {}) } }
-      : {}),
+    ...(schedules ? { schedules } : {}),
   };
 }
 

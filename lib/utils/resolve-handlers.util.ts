@@ -1,10 +1,14 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION, show } from '../jobs.messages.js';
-import { describeText } from './describe-value.util.js';
+import { INVALID_HANDLER_OPTION } from '../jobs.messages.js';
 import { resolveHandlerOptions } from './resolve-handler-options.util.js';
 import { validateHandlerOptions } from './validate-options.util.js';
-import { checkPayloadJson } from './validate-payload.util.js';
-import type { DiscoveredHandler, RegisteredHandler } from '../interfaces/registered-handler.interface.js';
+import { validatePayload } from './validate-payload.util.js';
+import { scheduleExpressionProblem, type PreviewSchedule } from './validate-schedule.util.js';
+import type {
+  DiscoveredHandler,
+  RecurringSchedule,
+  RegisteredHandler,
+} from '../interfaces/registered-handler.interface.js';
 import type { JobHandlerOptionsContext } from '../interfaces/job-handler-options.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 
@@ -12,13 +16,14 @@ import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interf
  * Turns discovered handlers into registered ones, as bootstrap does (and the testing module, so a
  * bad declaration fails a unit test the way it fails bootstrap): validates the module defaults,
  * runs option factories with `{ get, moduleOptions }`, merges and validates each handler's options,
- * and checks cron expressions with `parseCron` (pg-boss's `previewSchedule`).
+ * and checks each `@Recurring` schedule: its expression with `preview` (pg-boss's `previewSchedule`,
+ * see {@link scheduleExpressionProblem}) and its data against the definition.
  */
 export async function resolveHandlers(
   discovered: readonly DiscoveredHandler[],
   moduleOptions: JobsModuleOptions,
   get: JobHandlerOptionsContext['get'],
-  parseCron: (cron: string, tz: string) => void,
+  preview: PreviewSchedule,
 ): Promise<RegisteredHandler[]> {
   validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
   validateHandlerOptions((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, 'JobsModule workerDefaults');
@@ -37,38 +42,31 @@ export async function resolveHandlers(
       }
     }
     const handler = resolveHandlerOptions(item, declared as never, moduleOptions);
-    if (handler.schedule) {
-      assertCron(handler, parseCron);
-      assertScheduleData(handler, moduleOptions);
+    for (const schedule of handler.schedules ?? []) {
+      const where = `${handler.owner} (queue "${handler.queue}"${schedule.key !== undefined ? `, key "${schedule.key}"` : ''})`;
+      const problem = scheduleExpressionProblem(schedule.cron, schedule.tz, preview);
+      if (problem !== undefined) throw new JobsConfigurationError(INVALID_HANDLER_OPTION(where, problem));
+      await assertScheduleData(handler, schedule, where, moduleOptions);
     }
     handlers.push(handler);
   }
   return handlers;
 }
 
-// The payload of every tick is stored like a sent one: the same JSON and size checks, at bootstrap.
-function assertScheduleData(handler: RegisteredHandler, moduleOptions: JobsModuleOptions): void {
+// The payload of every tick is stored like a sent one: the same JSON, size and schema checks, at
+// bootstrap. The tick sends null when no data is declared, and the worker checks that against the
+// schema: so is it here.
+async function assertScheduleData(
+  handler: RegisteredHandler,
+  schedule: RecurringSchedule,
+  where: string,
+  moduleOptions: JobsModuleOptions,
+): Promise<void> {
   try {
-    checkPayloadJson(handler.definition, handler.schedule!.data, { maxBytes: moduleOptions.maxPayloadBytes });
+    await validatePayload(handler.definition, schedule.data ?? null, { maxBytes: moduleOptions.maxPayloadBytes });
   } catch (error) {
-    throw new JobsConfigurationError(
-      INVALID_HANDLER_OPTION(`${handler.owner} (queue "${handler.queue}")`, `data: ${(error as Error).message}`),
-      { cause: error },
-    );
-  }
-}
-
-// Checked before anything is written: previewSchedule parses exactly as the cron pass will.
-function assertCron(handler: RegisteredHandler, parseCron: (cron: string, tz: string) => void): void {
-  const { cron, tz } = handler.schedule!;
-  try {
-    parseCron(cron, tz ?? 'UTC');
-  } catch (error) {
-    throw new JobsConfigurationError(
-      INVALID_HANDLER_OPTION(
-        `${handler.owner} (queue "${handler.queue}")`,
-        `cron ${show(cron)}${tz ? ` with tz ${show(tz)}` : ''} is invalid: ${describeText(String((error as Error)?.message))}`,
-      ),
-    );
+    throw new JobsConfigurationError(INVALID_HANDLER_OPTION(where, `data: ${(error as Error).message}`), {
+      cause: error,
+    });
   }
 }

@@ -873,3 +873,59 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
     await waitFor(() => coalescerQueues() === 0, { message: 'the coalescer to forget the idle queue' });
   });
 });
+
+describe('bad input: schedule expressions run otherwise than written, or too long to parse', () => {
+  const schema = uniqueSchema('bad_schedule');
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+
+  const counts = async () => {
+    const [row] = await sql<{ jobs: number; schedules: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.schedule) AS schedules`,
+    );
+    return row!;
+  };
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Handlers] });
+    jobs = app.get(JobsService);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  // An RRULE of 1.3 MB (a long EXDATE list): pg-boss took about 5 s to parse it, synchronously, in
+  // schedule() and then on every scheduler pass.
+  const hugeRule = `FREQ=DAILY;BYHOUR=9\nEXDATE:${'20270101T090000,'.repeat(82_000)}20270102T090000`;
+
+  it.each([
+    ["@nestjs/schedule's EVERY_30_SECONDS (pg-boss would send one job a minute)", '*/30 * * * * *', {}, /^Invalid schedule for job "plain": cron "\*\/30 \* \* \* \* \*" fires more than once a minute \(six fields: the first is seconds\), but a schedule's resolution is one minute: .*Write five fields .*\. Nothing was scheduled\.$/],
+    ['a six-field cron with a seconds list', '0,20,40 * * * * *', {}, /cron "0,20,40 \* \* \* \* \*" fires more than once a minute/],
+    ['an RRULE every 15 seconds', 'FREQ=SECONDLY;INTERVAL=15', {}, /^Invalid schedule for job "plain": rrule "FREQ=SECONDLY;INTERVAL=15" fires more than once a minute .*Use FREQ=MINUTELY or coarser/],
+    ['an RRULE with several BYSECOND values', 'FREQ=MINUTELY;BYSECOND=0,30', {}, /rrule "FREQ=MINUTELY;BYSECOND=0,30" fires more than once a minute/],
+    ['a 1.3 MB RRULE, at once', hugeRule, {}, /^Invalid schedule for job "plain": cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*"… \(1312042 characters\) is over the 4096-character limit: .* Nothing was scheduled\.$/],
+    ['a key under the prefix @Recurring owns', '0 3 * * *', { key: `${RECURRING_SCHEDULE_KEY}/nightly` }, /key "nest-pg-jobs\.recurring\/nightly" is reserved for @Recurring schedules/],
+  ] as const)('schedule() refuses %s, writing nothing', async (_label, cron, options, message) => {
+    const before = await counts();
+    const started = performance.now();
+    const error = await jobs.schedule(Plain, cron, {}, options).then(...refusal('expected schedule() to refuse'));
+    // The refusal never parses a long expression: a length check, not seconds of blocked event loop.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(message);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('schedules what pg-boss runs as written: a six-field cron with one second, an RRULE, after the refusals', async () => {
+    await jobs.schedule(Plain, '0 */5 * * * *', { n: 1 }, { key: 'five-minutes' });
+    await jobs.schedule(Plain, 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSECOND=30', { n: 2 }, { key: 'weekly', tz: 'Europe/Berlin' });
+    const stored = await jobs.boss.getSchedules('plain');
+    expect(stored.map((x) => [x.key, x.cron]).sort()).toEqual([
+      ['five-minutes', '0 */5 * * * *'],
+      ['weekly', 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSECOND=30'],
+    ]);
+    await jobs.unschedule(Plain, 'five-minutes');
+    await jobs.unschedule(Plain, 'weekly');
+  });
+});

@@ -23,12 +23,23 @@ describe('JobsMetadataAccessor', () => {
     expect(accessor.getJobHandlerMetadata(proto.send)).toEqual({ definition: Email, options: { concurrency: 3 } });
   });
 
-  it('reads @Recurring metadata: name, cron and options', () => {
-    expect(accessor.getRecurringMetadata(proto.nightly)).toEqual({
-      name: 'nightly',
-      cron: '0 3 * * *',
-      options: { tz: 'Europe/Berlin' },
-    });
+  it('reads @Recurring metadata: definition, cron and options', () => {
+    expect(accessor.getRecurringMetadata(proto.nightly)).toEqual([
+      { definition: { name: 'nightly', options: {} }, cron: '0 3 * * *', options: { tz: 'Europe/Berlin' } },
+    ]);
+  });
+
+  it('reads every stacked @Recurring in source order, with the definition it names', () => {
+    class Stacked {
+      @Recurring(Email, '0 8 * * *', { key: 'morning', data: { to: 'a@example.com' } })
+      @Recurring(Email, '0 18 * * *', { key: 'evening', data: { to: 'b@example.com' } })
+      run() {}
+    }
+    const metadata = accessor.getRecurringMetadata(Stacked.prototype.run);
+    expect(metadata?.map((m) => [m.definition, m.cron, m.options.key])).toEqual([
+      [Email, '0 8 * * *', 'morning'],
+      [Email, '0 18 * * *', 'evening'],
+    ]);
   });
 
   it('reads @OnJobEvent metadata with the queue name of a definition', () => {

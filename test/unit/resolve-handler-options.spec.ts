@@ -66,14 +66,47 @@ describe('resolveHandlerOptions', () => {
     });
   });
 
-  it('carries cron, time zone and data for @Recurring', () => {
+  it('carries each schedule of a @Recurring: cron, key, time zone and data', () => {
     const handler = resolveHandlerOptions(
-      discovered({ kind: 'recurring', cron: '0 3 * * *', definition: { name: 'nightly', options: {} } }),
-      { tz: 'Europe/Berlin', data: { full: true }, retryLimit: 0 },
+      discovered({
+        kind: 'recurring',
+        definition: { name: 'nightly', options: {} },
+        schedules: [
+          { cron: '0 3 * * *', tz: 'Europe/Berlin', data: { full: true } },
+          { cron: '0 12 * * *', key: 'noon' },
+        ],
+      }),
+      { retryLimit: 0 },
       {},
     );
-    expect(handler.schedule).toEqual({ cron: '0 3 * * *', tz: 'Europe/Berlin', data: { full: true } });
+    expect(handler.schedules).toEqual([
+      { cron: '0 3 * * *', tz: 'Europe/Berlin', data: { full: true } },
+      { cron: '0 12 * * *', key: 'noon' },
+    ]);
     expect(handler.queueOptions).toEqual({ retryLimit: 0 });
+  });
+
+  it("applies the module's handlers[queue] tz and data to every schedule of the queue", () => {
+    const handler = resolveHandlerOptions(
+      discovered({
+        kind: 'recurring',
+        definition: { name: 'nightly', options: {} },
+        schedules: [{ cron: '0 3 * * *', tz: 'Europe/Berlin' }, { cron: '0 12 * * *', key: 'noon', data: { a: 1 } }],
+      }),
+      {},
+      { handlers: { nightly: { tz: 'Asia/Tokyo', data: { b: 2 } } as never } },
+    );
+    expect(handler.schedules).toEqual([
+      { cron: '0 3 * * *', tz: 'Asia/Tokyo', data: { b: 2 } },
+      { cron: '0 12 * * *', key: 'noon', tz: 'Asia/Tokyo', data: { b: 2 } },
+    ]);
+  });
+
+  it('refuses a schedule whose tz or data is not what @Recurring takes', () => {
+    const recurring = (schedule: object) =>
+      discovered({ kind: 'recurring', definition: { name: 'nightly', options: {} }, schedules: [{ cron: '0 3 * * *', ...schedule }] });
+    expect(() => resolveHandlerOptions(recurring({ tz: '' }), {}, {})).toThrow('tz must be an IANA time zone name, got ""');
+    expect(() => resolveHandlerOptions(recurring({ data: [1] }), {}, {})).toThrow('data must be an object, got [1]');
   });
 
   it.each([

@@ -193,6 +193,13 @@ describe('JobsTestingModule, manual mode', () => {
     expect(tester.scheduled()).toEqual([]);
   });
 
+  it('refuses in schedule() what JobsService.schedule() refuses: a sub-minute cron, an over-long expression', async () => {
+    await expect(jobs.schedule(Greet, '*/30 * * * * *', { name: 'x' })).rejects.toThrow(JobValidationError);
+    await expect(jobs.schedule(Greet, '*/30 * * * * *', { name: 'x' })).rejects.toThrow(/^Invalid schedule for job "greet": cron "\*\/30 \* \* \* \* \*" fires more than once a minute/);
+    await expect(jobs.schedule(Greet, `FREQ=DAILY;EXDATE=${'x'.repeat(5000)}`, { name: 'x' })).rejects.toThrow(/is over the 4096-character limit/);
+    expect(tester.scheduled()).toEqual([]);
+  });
+
   it('clear() forgets jobs and schedules', async () => {
     await jobs.send(Greet, { name: 'a' });
     tester.clear();
