@@ -106,7 +106,7 @@ describe('resolveHandlerOptions', () => {
     const recurring = (schedule: object) =>
       discovered({ kind: 'recurring', definition: { name: 'nightly', options: {} }, schedules: [{ cron: '0 3 * * *', ...schedule }] });
     expect(() => resolveHandlerOptions(recurring({ tz: '' }), {}, {})).toThrow('tz must be an IANA time zone name, got ""');
-    expect(() => resolveHandlerOptions(recurring({ data: [1] }), {}, {})).toThrow('data must be an object, got [1]');
+    expect(() => resolveHandlerOptions(recurring({ data: [1] }), {}, {})).toThrow('data must be an object, got an array of 1 item');
   });
 
   it.each([
