@@ -3,7 +3,8 @@
 // CommonJS app, made outside the repository from the README's Quick start blocks (copied as they are),
 // each compiled with tsc and booted against a real PostgreSQL until one job is processed:
 // POST /users/42/welcome enqueues through JobsService, the @JobHandler runs, the job row says
-// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain).
+// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain). Before that, every
+// relative link in the installed package's Markdown must reach a file the package ships.
 //
 // PostgreSQL: DATABASE_URL when set (the apps use pg-boss's default schema `pgboss`, dropped afterwards
 // when this run created it), otherwise a throwaway server from scripts/embedded-postgres.js.
@@ -14,7 +15,7 @@
 // Exits 0 when both apps processed their job, non-zero (with the step and its output) otherwise.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +177,27 @@ async function install(workDir, tarball) {
   await npm(['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: workDir });
 }
 
+/**
+ * Every relative link in the installed package's Markdown (README, docs, the sample's README) must
+ * reach a file the package ships: a reader of node_modules/nest-pg-jobs has nothing else.
+ */
+async function checkLinks(workDir) {
+  const root = join(workDir, 'node_modules', 'nest-pg-jobs');
+  const markdown = ['README.md', 'sample/README.md'];
+  for (const name of await readdir(join(root, 'docs')).catch(() => [])) if (name.endsWith('.md')) markdown.push(`docs/${name}`);
+  const dead = [];
+  for (const file of markdown) {
+    // A file missing here is not shipped: a link to it, from the README, is reported below.
+    const text = await readFile(join(root, file), 'utf8').catch(() => '');
+    for (const [, target] of text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)/g)) {
+      const path = join(root, dirname(file), target);
+      if (!(await stat(path).catch(() => undefined))) dead.push(`${file} -> ${target}`);
+    }
+  }
+  if (dead.length) throw new CheckFailed(`links in the installed package that lead nowhere:\n  ${dead.join('\n  ')}`);
+  log(`links: every relative link in ${markdown.join(', ')} reaches a shipped file`);
+}
+
 async function writeApp(workDir, app, files) {
   const dir = join(workDir, app.name);
   await mkdir(join(dir, 'src'), { recursive: true });
@@ -299,6 +321,7 @@ async function main() {
     const files = await quickStartFiles();
     const tarball = await pack(workDir);
     await install(workDir, tarball);
+    await checkLinks(workDir);
     if (!databaseUrl) {
       log('DATABASE_URL unset: starting an embedded PostgreSQL');
       postgres = await startPostgres({ fast: true });
