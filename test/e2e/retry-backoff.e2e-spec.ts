@@ -23,14 +23,17 @@ describe('retryBackoff', () => {
     await dropSchema(schema);
   });
 
+  const databaseNow = async (): Promise<number> =>
+    (await sql<{ now: Date }>('SELECT clock_timestamp() AS now'))[0]!.now.getTime();
+
   /** Fails every fetched job once; returns each retry's delay as [lowest, highest] possible seconds. */
   async function failOnce(): Promise<Array<[number, number]>> {
     const fetched = await jobs.boss.fetch(Backoff.name, { batchSize: JOBS });
     expect(fetched).toHaveLength(JOBS);
     const ids = fetched.map((job) => job.id);
-    const [{ t0 }] = await sql<{ t0: Date }>('SELECT clock_timestamp() AS t0');
+    const t0 = await databaseNow();
     await jobs.boss.fail(Backoff.name, ids);
-    const [{ t1 }] = await sql<{ t1: Date }>('SELECT clock_timestamp() AS t1');
+    const t1 = await databaseNow();
     const rows = await sql<{ state: string; start_after: Date }>(
       `SELECT state, start_after FROM "${schema}".job WHERE name = $1 AND id = ANY($2::uuid[])`,
       [Backoff.name, ids],
@@ -38,8 +41,8 @@ describe('retryBackoff', () => {
     expect(rows.map((row) => row.state)).toEqual(ids.map(() => 'retry'));
     // Failed at some instant in [t0, t1]: the delay lies between these two bounds.
     return rows.map((row) => [
-      (row.start_after.getTime() - t1!.getTime()) / 1000,
-      (row.start_after.getTime() - t0!.getTime()) / 1000,
+      (row.start_after.getTime() - t1) / 1000,
+      (row.start_after.getTime() - t0) / 1000,
     ]);
   }
 
