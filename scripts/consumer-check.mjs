@@ -14,7 +14,6 @@
 //
 // Exits 0 when both apps processed their job, non-zero (with the step and its output) otherwise.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,8 +42,8 @@ const PEERS = [
 /**
  * One app per module system. `tsconfig` is what the app builds with; `typecheck` lists further
  * compiler settings its sources must type-check under (noEmit), the other settings README names.
- * `emitted` is how the compiled main.js must load the package, so a setting that silently
- * compiled to the other module system would be caught.
+ * `emitted` is how the compiled users.controller.js must load the package, so a setting that
+ * silently compiled to the other module system would be caught.
  */
 const APPS = [
   {
@@ -115,9 +114,9 @@ function log(message) {
 }
 
 /** Runs a command; resolves with its output, rejects with it (and the command) when it fails. */
-function run(command, args, { cwd, env, timeoutMs = 600_000 } = {}) {
+function run(command, args, { cwd, timeoutMs = 600_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -251,8 +250,12 @@ async function boot(dir, app, databaseUrl) {
       if (exit) throw fail(`the app exited with ${exit.code ?? exit.signal} before it listened`);
       if (Date.now() > deadline) throw fail(`not listening after ${BOOT_AND_PROCESS_MS} ms`);
       try {
-        response = await fetch(`http://127.0.0.1:${port}/users/42/welcome`, { method: 'POST' });
+        response = await fetch(`http://127.0.0.1:${port}/users/42/welcome`, {
+          method: 'POST',
+          signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        });
       } catch (error) {
+        if (error?.name === 'TimeoutError') throw fail(`POST /users/42/welcome did not answer within ${BOOT_AND_PROCESS_MS} ms`);
         // Not listening yet; nothing was sent, so trying again cannot enqueue twice.
         if (error?.cause?.code !== 'ECONNREFUSED') throw error;
         await pause();
@@ -276,7 +279,11 @@ async function boot(dir, app, databaseUrl) {
     } finally {
       await client.end();
     }
-    if (!output.includes('welcome e-mail sent to user 42')) throw fail('the job completed without the handler logging its e-mail');
+    // The handler's log line was written before the completion committed; its pipe may be read later.
+    while (!output.includes('welcome e-mail sent to user 42')) {
+      if (Date.now() > deadline) throw fail('the job completed without the handler logging its e-mail');
+      await pause();
+    }
     log(`${app.name}: job ${jobId} completed by the handler`);
     // Nest's shutdown hooks close the app, then raise the signal again, so the process ends by SIGTERM.
     child.kill('SIGTERM');
@@ -290,22 +297,12 @@ async function boot(dir, app, databaseUrl) {
   }
 }
 
-async function schemaExists(databaseUrl) {
+/** Runs one statement on a short-lived connection. */
+async function query(databaseUrl, text) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'pgboss'`);
-    return rows.length > 0;
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropSchema(databaseUrl) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
+    return (await client.query(text)).rows;
   } finally {
     await client.end();
   }
@@ -313,7 +310,7 @@ async function dropSchema(databaseUrl) {
 
 async function main() {
   log(`node ${process.version}`);
-  const workDir = await mkdtemp(join(tmpdir(), `nest-pg-jobs-consumers-${randomUUID().slice(0, 8)}-`));
+  const workDir = await mkdtemp(join(tmpdir(), 'nest-pg-jobs-consumers-'));
   let postgres;
   let dropAfter = false;
   let databaseUrl = process.env.DATABASE_URL;
@@ -327,7 +324,7 @@ async function main() {
       postgres = await startPostgres({ fast: true });
       databaseUrl = postgres.url;
     } else {
-      dropAfter = !(await schemaExists(databaseUrl));
+      dropAfter = (await query(databaseUrl, `SELECT 1 FROM pg_namespace WHERE nspname = 'pgboss'`)).length === 0;
     }
     for (const app of APPS) {
       const dir = await writeApp(workDir, app, files);
@@ -338,7 +335,7 @@ async function main() {
     }
     log('ESM and CommonJS consumers: ok');
   } finally {
-    if (dropAfter) await dropSchema(databaseUrl);
+    if (dropAfter) await query(databaseUrl, 'DROP SCHEMA IF EXISTS pgboss CASCADE');
     await postgres?.stop();
     if (keep) log(`kept ${workDir}`);
     else await rm(workDir, { recursive: true, force: true });
