@@ -276,7 +276,7 @@ ${
     ? `Generated ${report.generatedAt} from ${runs.length} runs (listed under [Runs](#runs); the last: \`${report.command}\`, ${report.durationSeconds} s), into`
     : `Generated ${report.generatedAt} by \`${report.command}\` (${report.mode} mode, ${report.durationSeconds} s), from`
 }
-[bench/results/latest.json](../bench/results/latest.json). Figures are **medians of ${repCounts.join(' or ')}
+\`bench/results/latest.json\` in the repository. Figures are **medians of ${repCounts.join(' or ')}
 repetition(s)**, small print is min–max; "÷ ${REFERENCE}" divides by the nest-pg-jobs row with default handler options${
   runs.length > 1 ? ' († when the two figures come from different runs: such a ratio means less)' : ''
 }.

@@ -8,9 +8,14 @@ import type { QueuePolicy } from 'pg-boss';
 export interface JobQueueOptions {
   /** Retries after the first attempt before the job fails (pg-boss default 2). */
   retryLimit?: number;
-  /** Seconds between retries (default 0). With `retryBackoff`, the base of the exponential delay. */
+  /** Seconds between retries (default 0). With `retryBackoff`, the base of the exponential delay (at least 1). */
   retryDelay?: number;
-  /** Exponential backoff with jitter between retries (default false). */
+  /**
+   * Exponential backoff with jitter between retries (default false). pg-boss waits a random time
+   * between `d × 2^(n-1)` and `d × 2^n` seconds before the n-th retry, `d` being `retryDelay`
+   * (1 when lower): with `retryDelay: 2`, 2–4 s, then 4–8 s, then 8–16 s. The exponent stops
+   * growing at the 16th retry; `retryDelayMax` caps the delay.
+   */
   retryBackoff?: boolean;
   /** Upper bound in seconds for the backoff delay. */
   retryDelayMax?: number;

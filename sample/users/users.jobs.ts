@@ -7,7 +7,7 @@ export interface WelcomeEmailData {
 
 /**
  * Sent after sign-up. Mail providers fail now and then, so the job is retried with exponential
- * backoff (about 1 s, 2 s, 4 s); after the third retry it moves to `welcome-email.dead`, where
+ * backoff (a random 1–2 s, then 2–4 s, then 4–8 s); after the third retry it moves to `welcome-email.dead`, where
  * someone can inspect it and redrive it once the address is fixed.
  */
 export const WelcomeEmail = defineJob<WelcomeEmailData>('welcome-email', {
