@@ -59,9 +59,8 @@ interface Batch {
   /** The job its runner waits to start, and what starts it. */
   next: Job<unknown> | undefined;
   wake: (() => void) | undefined;
-  /** Time its jobs have run so far (ms), and when the one running now started. */
+  /** Time its jobs have run so far (ms), counted while it is the slot's {@link WorkerSlot.current}. */
   busyMs: number;
-  runStart: number;
 }
 
 /**
@@ -100,6 +99,12 @@ export class WorkerSlot {
   private batches: Batch[] = [];
   /** The batch whose job runs now. */
   private running: Batch | undefined;
+  /**
+   * The batch whose jobs ran last, and since when (performance.now()): its time is counted when
+   * another batch's job starts or it ends, so a batch that runs alone reads the clock twice.
+   */
+  private current: Batch | undefined;
+  private currentSince = 0;
   private resizing: Promise<void> | undefined;
   private stopped = false;
 
@@ -163,7 +168,7 @@ export class WorkerSlot {
     lane.held = true;
     for (const batch of this.batches) if (batch.waitFor === lane) this.stopWaiting(batch);
     const out = this.lanes.find((other) => other !== lane && !other.held);
-    const batch: Batch = { lane, waitFor: out, waitTimer: undefined, next: undefined, wake: undefined, busyMs: 0, runStart: 0 };
+    const batch: Batch = { lane, waitFor: out, waitTimer: undefined, next: undefined, wake: undefined, busyMs: 0 };
     this.batches.push(batch);
     if (out) {
       // A short batch means the queue ran dry: the other lane's fetch is most likely empty, and
@@ -182,9 +187,10 @@ export class WorkerSlot {
       // A slot that never adapts has one lane, so its batches already come in claim order.
       return await this.runner.handle(jobs, this.adaptive ? { sequential: true, turn: (job) => this.turn(batch, job) } : { sequential: true });
     } finally {
-      if (this.running === batch) {
-        batch.busyMs += performance.now() - batch.runStart;
-        this.running = undefined;
+      if (this.running === batch) this.running = undefined;
+      if (this.current === batch) {
+        batch.busyMs += performance.now() - this.currentSince;
+        this.current = undefined;
       }
       this.stopWaiting(batch);
       this.batches = this.batches.filter((other) => other !== batch);
@@ -206,10 +212,7 @@ export class WorkerSlot {
    * what starts it later.
    */
   private turn(batch: Batch, job: Job<unknown>): Promise<void> | undefined {
-    if (this.running === batch) {
-      batch.busyMs += performance.now() - batch.runStart;
-      this.running = undefined;
-    }
+    if (this.running === batch) this.running = undefined;
     batch.next = job;
     this.pick();
     if (this.running === batch) return undefined;
@@ -228,8 +231,13 @@ export class WorkerSlot {
       if (!first || ranksBefore(batch.next, first.next!)) first = batch;
     }
     if (!first) return;
+    if (first !== this.current) {
+      const now = performance.now();
+      if (this.current) this.current.busyMs += now - this.currentSince;
+      this.current = first;
+      this.currentSince = now;
+    }
     this.running = first;
-    first.runStart = performance.now();
     first.next = undefined;
     const wake = first.wake;
     first.wake = undefined;
