@@ -89,9 +89,14 @@ interface Batch {
  * batch that landed while the other lane was out waits until that lane lands too (or leaves: a lane
  * whose fetch came back empty sleeps, so after a short wait it is stopped, and a new one is started
  * at the next full batch). A lane that went out after a batch landed fetches after it, so it can only
- * bring jobs that rank below that batch's, or were sent since. Every claimed job therefore starts
- * after every job ranked above it that was queued when it was claimed; a job sent since waits
- * behind at most the jobs the slot holds: two batches.
+ * bring jobs that rank below that batch's, or were sent since. So no job this slot claims starts
+ * before a job ranked above it that was queued when it was claimed (unless another slot took that
+ * one); a job sent since waits behind at most the jobs the slot holds: two batches.
+ *
+ * A slot never runs more than two lanes (the second starts only beside a lone lane), and it never
+ * loses its last one: the lane whose batch waits, and so may stop the other, holds that batch until
+ * the other lands or leaves, so the other cannot stop it in turn. Only a resize stops both, and it
+ * starts a new one.
  */
 export class WorkerSlot {
   private batchSize: number;
