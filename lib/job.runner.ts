@@ -46,20 +46,19 @@ export class JobRunner {
 
   /**
    * The pg-boss work handler. `sequential` runs the jobs of a single-job handler one after another
-   * (the batch one slot fetched) instead of all at once. `after`: run nothing before it settles (the
-   * slot's other loop still running its batch); the jobs are registered at once, so `cancel` reaches
-   * them while they wait.
+   * (the batch one slot fetched) instead of all at once. `turn`, with `sequential`: called before
+   * each job starts; a promise it returns holds the job until it settles (the slot runs another
+   * batch's job first). The jobs are registered at once, so `cancel` reaches them while they wait.
    */
   readonly handle = async (
     jobs: JobWithMetadata<object>[],
-    { sequential = false, after }: { sequential?: boolean; after?: Promise<void> } = {},
+    { sequential = false, turn }: { sequential?: boolean; turn?: (job: Job<unknown>) => Promise<void> | undefined } = {},
   ): Promise<JobResult[]> => {
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
     // Without a schema the check is synchronous: no promise per job on the hot path.
     const prepared = this.handler.definition.schema
       ? await Promise.all(jobs.map((raw) => this.prepare(raw)))
       : jobs.map((raw) => this.prepareChecked(raw));
-    if (after) await after;
     const results: JobResult[] = [];
     const valid: Job<unknown>[] = [];
     for (const item of prepared) {
@@ -71,6 +70,8 @@ export class JobRunner {
         results.push(...(await this.runBatch(valid, raws)));
       } else if (sequential) {
         for (const job of valid) {
+          const wait = turn?.(job);
+          if (wait) await wait;
           // Aborted before its turn: pg-boss already failed it (the batch ran past its expiry, or
           // shutdown ran out of time) or it was cancelled. Running it now would only run it twice.
           const reason = this.abortedBeforeStart(job, raws);

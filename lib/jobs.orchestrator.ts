@@ -20,6 +20,7 @@ import { JobEventsBus } from './job-events.bus.js';
 import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
+import { WorkerPool } from './worker.pool.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
 import { JobsNotRunningError } from './errors/jobs-not-running.error.js';
@@ -52,7 +53,7 @@ export class JobsOrchestrator
 {
   private readonly logger: JobsLogger | undefined;
   private readonly runners = new Map<string, JobRunner>();
-  private readonly slots = new Map<string, WorkerSlot[]>();
+  private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
   private handlers: RegisteredHandler[] = [];
   private handlersKnown = false;
   private workersStarted = false;
@@ -193,21 +194,29 @@ export class JobsOrchestrator
   }
 
   /**
-   * One {@link WorkerSlot} (one pg-boss `work()` loop) per concurrency slot. Slots of a single-job
-   * handler adapt their batch size to how quick the handler is, except where fetching several jobs
-   * at once would change what a fetch may take: group limits (checked per fetch, and pg-boss's
-   * local group tracking is reset when a loop stops) and policies that limit active jobs per key.
+   * One {@link WorkerSlot} (its own pg-boss `work()` loops) per concurrency slot. Slots of a
+   * single-job handler adapt their batch size to how quick the handler is, unless it opts out
+   * (`adaptiveBatching: false`) or fetching several jobs at once would change what a fetch may take:
+   * group limits (checked per fetch) and policies that limit active jobs per key. A handler with
+   * `localGroupConcurrency` runs all its slots in one {@link WorkerPool}: pg-boss checks that limit
+   * against the `localConcurrency` of one `work()` call.
    */
   private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
     const { localConcurrency = 1, ...options } = toWorkOptions(handler);
+    const slots: (WorkerSlot | WorkerPool)[] = [];
+    this.slots.set(handler.queue, slots);
+    if (handler.options.localGroupConcurrency !== undefined) {
+      const pool = new WorkerPool(this.boss, handler.queue, options, runner, localConcurrency);
+      slots.push(pool);
+      await pool.start();
+      return;
+    }
     const adaptive =
       handler.kind === 'single' &&
       options.batchSize === 1 &&
+      handler.options.adaptiveBatching !== false &&
       handler.options.groupConcurrency === undefined &&
-      handler.options.localGroupConcurrency === undefined &&
       [undefined, 'standard', 'short'].includes(handler.queueOptions.policy);
-    const slots: WorkerSlot[] = [];
-    this.slots.set(handler.queue, slots);
     for (let i = 0; i < localConcurrency; i++) {
       const slot = new WorkerSlot(this.boss, handler.queue, options, runner, adaptive);
       slots.push(slot);

@@ -15,9 +15,20 @@ export interface JobWorkerOptions {
   groupConcurrency?: number | GroupConcurrencyConfig;
   /**
    * Limit of running jobs per group in this instance, kept in memory: exact here, not shared with
-   * other instances. Cannot be combined with `groupConcurrency`.
+   * other instances. It counts the jobs of all the handler's `concurrency` slots, so it cannot
+   * exceed `concurrency`. Cannot be combined with `groupConcurrency`.
    */
   localGroupConcurrency?: number | GroupConcurrencyConfig;
+  /**
+   * Whether each slot of a single-job handler fetches several jobs at once while the handler is
+   * quick (default `true`; see README, "Handlers"). Jobs still run in priority order, but a job
+   * sent with a higher priority waits behind the jobs a slot has already fetched: up to two
+   * batches of 100 per slot. `false` fetches one job per slot at a time, so such a job waits only
+   * for the jobs running: strict priority order, at the cost of one fetch and one completion
+   * commit per job. Batch handlers, group limits and the `singleton`, `stately`, `exclusive` and
+   * `key_strict_fifo` policies never adapt, so `true` is refused with them.
+   */
+  adaptiveBatching?: boolean;
   /**
    * Seconds between polls (>= 0.5, default 1). New jobs wake the worker at once through
    * LISTEN/NOTIFY; polling picks up retries and delayed jobs, so it bounds how late they start.

@@ -9,7 +9,7 @@ import type {
   DiscoveredHandler,
   RegisteredHandler,
 } from '../interfaces/registered-handler.interface.js';
-import { validateHandlerOptions } from './validate-options.util.js';
+import { validateHandlerOptions, validateMergedHandlerOptions } from './validate-options.util.js';
 
 /** The options stored on a pg-boss queue, as `defineJob` and `queueDefaults` take them. */
 export const QUEUE_KEYS = [
@@ -83,6 +83,7 @@ export function resolveHandlerOptions(
   validateHandlerOptions(options as Record<string, unknown>, owner);
 
   const kind = discovered.kind === 'single' && options.batchSize !== undefined ? 'batch' : discovered.kind;
+  validateMergedHandlerOptions(options, queueOptions, kind, [declared as Record<string, unknown>, override], owner);
   // The module's handlers[queue] tz and data apply to every schedule of the queue.
   const schedules = discovered.schedules?.map((schedule) => {
     const tz = (override.tz ?? schedule.tz) as string | undefined;

@@ -2,7 +2,9 @@ import { policies } from 'pg-boss';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION, INVALID_QUEUE_NAME, QUEUE_NAME_TOO_LONG, show } from '../jobs.messages.js';
 import { MAX_QUEUE_NAME_LENGTH } from './queue-name.util.js';
+import type { GroupConcurrencyConfig } from 'pg-boss';
 import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 
 // pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
 // the declaration instead of surfacing later as a bare assertion from pg-boss.
@@ -50,6 +52,7 @@ const RULES: Record<string, Rule> = {
       ? 'cannot be combined with localGroupConcurrency (pg-boss runs one or the other); choose one'
       : undefined),
   localGroupConcurrency: groupLimit,
+  adaptiveBatching: bool,
   pollingIntervalSeconds: num(0.5),
   minPriority: priority,
   maxPriority: (v, all) =>
@@ -123,5 +126,56 @@ export function validateHandlerOptions(
         INVALID_HANDLER_OPTION(owner, `${key} ${problem}, got ${show(value)}`),
       );
     }
+  }
+}
+
+/** The most a `localGroupConcurrency` value lets run at once in any group. */
+function largestGroupLimit(limit: number | GroupConcurrencyConfig): number {
+  if (typeof limit === 'number') return limit;
+  return Math.max(limit.default, ...Object.values(limit.tiers ?? {}));
+}
+
+/** Policies under which a slot fetches one job at a time: they limit active jobs per key. */
+const ONE_AT_A_TIME_POLICIES = new Set(['singleton', 'stately', 'exclusive', 'key_strict_fifo']);
+
+/**
+ * Checks the rules that only hold for a handler's merged options (module defaults, definition,
+ * decorator and `handlers` override together), throwing a `JobsConfigurationError` naming the
+ * handler. `explicit` are the layers the handler itself set (decorator and override): an option
+ * there that cannot apply is refused, while the same value in `workerDefaults` is only a default.
+ */
+export function validateMergedHandlerOptions(
+  options: JobHandlerOptions,
+  queueOptions: JobQueueOptions,
+  kind: 'single' | 'batch' | 'recurring',
+  explicit: Record<string, unknown>[],
+  owner: string,
+): void {
+  const concurrency = options.concurrency ?? 1;
+  if (options.localGroupConcurrency !== undefined && largestGroupLimit(options.localGroupConcurrency) > concurrency) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(
+        owner,
+        `localGroupConcurrency ${show(options.localGroupConcurrency)} exceeds concurrency (${concurrency}): ` +
+          'the limit counts the jobs of this handler in this instance, which never runs more than concurrency at once; ' +
+          'raise concurrency or lower the limit',
+      ),
+    );
+  }
+  if (!explicit.some((layer) => layer.adaptiveBatching === true)) return;
+  const blocker =
+    kind === 'batch'
+      ? 'a batch handler (batchSize), which fetches batchSize jobs'
+      : kind === 'recurring'
+        ? 'a @Recurring handler'
+        : options.groupConcurrency !== undefined || options.localGroupConcurrency !== undefined
+          ? 'group limits, which are checked one fetch at a time'
+          : queueOptions.policy !== undefined && ONE_AT_A_TIME_POLICIES.has(queueOptions.policy)
+            ? `the "${queueOptions.policy}" policy, which limits active jobs per key`
+            : undefined;
+  if (blocker) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, `adaptiveBatching: true cannot apply to ${blocker}; remove it`),
+    );
   }
 }

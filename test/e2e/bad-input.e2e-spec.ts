@@ -359,6 +359,62 @@ describe('bad input at bootstrap: module options, decorators and definitions', (
   });
 });
 
+describe('bad input at bootstrap: worker option combinations pg-boss would refuse or ignore', () => {
+  const schema = schemasDroppedAfterAll();
+
+  @Injectable()
+  class GroupLimitAboveConcurrency {
+    @JobHandler(Plain, { localGroupConcurrency: 2 })
+    async run() {}
+  }
+
+  @Injectable()
+  class TierAboveConcurrency {
+    @JobHandler(Plain, { concurrency: 4, localGroupConcurrency: { default: 1, tiers: { gold: 5 } } })
+    async run() {}
+  }
+
+  @Injectable()
+  class AdaptiveNotBoolean {
+    @JobHandler(Plain, { adaptiveBatching: 'no' as never })
+    async run() {}
+  }
+
+  @Injectable()
+  class AdaptiveBatchHandler {
+    @JobHandler(Plain, { batchSize: 10, adaptiveBatching: true })
+    async run() {}
+  }
+
+  @Injectable()
+  class AdaptiveWithGroups {
+    @JobHandler(Plain, { concurrency: 2, groupConcurrency: 1, adaptiveBatching: true })
+    async run() {}
+  }
+
+  @Injectable()
+  class AdaptiveSingleton {
+    @JobHandler(Plain, { policy: 'singleton', adaptiveBatching: true })
+    async run() {}
+  }
+
+  it.each([
+    ['localGroupConcurrency above concurrency (was a raw pg-boss AssertionError)', GroupLimitAboveConcurrency,
+      /^Invalid options for GroupLimitAboveConcurrency\.run \(queue "plain"\): localGroupConcurrency 2 exceeds concurrency \(1\): .*raise concurrency or lower the limit\.$/],
+    ['a localGroupConcurrency tier above concurrency', TierAboveConcurrency, /localGroupConcurrency \{"default":1,"tiers":\{"gold":5\}\} exceeds concurrency \(4\)/],
+    ['adaptiveBatching that is not a boolean', AdaptiveNotBoolean, /adaptiveBatching must be true or false, got "no"/],
+    ['adaptiveBatching: true on a batch handler', AdaptiveBatchHandler, /adaptiveBatching: true cannot apply to a batch handler \(batchSize\)/],
+    ['adaptiveBatching: true with a group limit', AdaptiveWithGroups, /adaptiveBatching: true cannot apply to group limits/],
+    ['adaptiveBatching: true on a singleton queue', AdaptiveSingleton, /adaptiveBatching: true cannot apply to the "singleton" policy/],
+  ] as const)('bootstrap refuses %s, naming the handler and creating no table', async (_label, provider, message) => {
+    const s = schema('workeropts');
+    const error = await createApp(s, { providers: [provider] }).then(...refusal('bootstrap should have failed'));
+    expect(error).toBeInstanceOf(JobsConfigurationError);
+    expect(error.message).toMatch(message);
+    expect(await sql(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [s])).toEqual([]);
+  });
+});
+
 describe('handlers that misbehave', () => {
   const NonError = defineJob<{ kind: string }>('non-error', { retryLimit: 1, retryDelay: 0 });
   const Hangs = defineJob<{ n: number }>('hangs', { expireInSeconds: 1, retryLimit: 1, retryDelay: 0 });

@@ -35,6 +35,40 @@ class TenantJobs {
   }
 }
 
+const Shared = defineJob<{ tenant: string; n: number }>('shared');
+
+@Injectable()
+class SharedTenantJobs {
+  readonly running = new Map<string, number>();
+  readonly maxPerTenant = new Map<string, number>();
+  total = 0;
+  maxTotal = 0;
+  done = 0;
+  release = gate();
+  @JobHandler(Shared, { concurrency: 4, localGroupConcurrency: 2 })
+  async run(job: Job<{ tenant: string; n: number }>) {
+    const t = job.data.tenant;
+    this.running.set(t, (this.running.get(t) ?? 0) + 1);
+    this.maxPerTenant.set(t, Math.max(this.maxPerTenant.get(t) ?? 0, this.running.get(t)!));
+    this.maxTotal = Math.max(this.maxTotal, ++this.total);
+    await this.release.promise;
+    this.running.set(t, this.running.get(t)! - 1);
+    this.total--;
+    this.done++;
+  }
+}
+
+const Busy = defineJob<{ n: number }>('busy-groups');
+
+@Injectable()
+class BusyGroupJobs {
+  done = 0;
+  @JobHandler(Busy, { concurrency: 4, localGroupConcurrency: 2 })
+  async run() {
+    this.done++;
+  }
+}
+
 const Export = defineJob<{ tenant: string; hold: boolean }>('export');
 
 @Injectable()
@@ -88,6 +122,39 @@ describe('handler and module options', () => {
     expect(handler.maxPerTenant.get('acme')).toBe(1);
     expect(handler.maxPerTenant.get('globex')).toBe(1);
     expect(handler.maxTotal).toBe(2);
+    await app.close();
+  });
+
+  it('limits each group to localGroupConcurrency jobs across all the handler slots (limit 2, concurrency 4)', async () => {
+    const app = await createApp(schema('local_groups_shared'), { providers: [SharedTenantJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(SharedTenantJobs);
+    await jobs.sendMany(Shared, [
+      ...Array.from({ length: 6 }, (_, n) => ({ data: { tenant: 'acme', n }, options: { group: { id: 'acme' } } })),
+      { data: { tenant: 'globex', n: 0 }, options: { group: { id: 'globex' } } },
+    ]);
+    // Two acme jobs and the globex job run; the fourth slot is free, fetches again, and still
+    // takes no third acme job.
+    await waitFor(() => handler.total === 3, { message: 'three jobs running' });
+    const after = Date.now();
+    await waitFor(() => jobs.boss.getWipData().some((w) => w.name === 'shared' && (w.lastFetchedOn ?? 0) > after), {
+      message: 'another fetch by the free slot',
+    });
+    expect(Object.fromEntries(handler.running)).toEqual({ acme: 2, globex: 1 });
+    handler.release.open();
+    await waitFor(() => handler.done === 7, { message: 'seven tenant jobs' });
+    expect(Object.fromEntries(handler.maxPerTenant)).toEqual({ acme: 2, globex: 1 });
+    expect(handler.maxTotal).toBe(3);
+    await app.close();
+  });
+
+  it('keeps every slot of a localGroupConcurrency handler fetching right after each job, not once per poll', async () => {
+    const app = await createApp(schema('local_groups_busy'), { providers: [BusyGroupJobs] });
+    const jobs = app.get(JobsService);
+    const handler = app.get(BusyGroupJobs);
+    await jobs.sendMany(Busy, Array.from({ length: 200 }, (_, n) => ({ data: { n }, options: { group: { id: `g${n % 10}` } } })));
+    // Four loops that each slept a polling interval (1 s) after a job would need about 50 s.
+    await waitFor(() => handler.done === 200, { message: '200 jobs', timeoutMs: 20_000 });
     await app.close();
   });
 

@@ -72,7 +72,7 @@ describe('worker slots', () => {
     expect(handler.maxRunning).toBe(1);
     await waitFor(() => batchSizes(jobs, 'mixed')[0]! > 1, { message: 'a batch size above 1' });
 
-    // A slow job: jobs sent while it runs wait for it (the slot's second loop may have fetched them,
+    // A slow job: jobs sent while it runs wait for it (a batch the slot fetched before may hold them,
     // but nothing runs beside it), then the slot is back to one loop fetching one job at a time.
     await jobs.send(Mixed, { n: 1000, slow: true });
     await waitFor(() => handler.started.includes(1000), { message: 'the slow job started' });
@@ -136,11 +136,13 @@ describe('worker slots', () => {
       await waitFor(async () => (await activeCount(s, 'mixed')) === 0, { message: 'the quick jobs settled' });
     }
     handler.release = gate();
-    await jobs.send(Mixed, { n: 1000, slow: true });
+    // One insert, so one fetch takes all six; the slow job ranks first and the five wait, fetched,
+    // behind it.
+    const [, ...ids] = await jobs.sendMany(Mixed, [
+      { data: { n: 1000, slow: true }, options: { priority: 1 } },
+      ...Array.from({ length: 5 }, (_, n) => ({ data: { n: 2000 + n } })),
+    ]);
     await waitFor(() => handler.started.includes(1000), { message: 'the slow job started' });
-    // Sent while the slow job runs: the slot's second loop (two while batches are quick) fetches
-    // them in one batch, which waits for its turn behind the slow job.
-    const ids = await jobs.sendMany(Mixed, Array.from({ length: 5 }, (_, n) => ({ data: { n: 2000 + n } })));
     await waitFor(async () => (await activeCount(s, 'mixed')) === 6, { message: 'the five fetched behind the slow job' });
     expect(handler.started.slice(quick)).toEqual([1000]);
     await jobs.cancel(Mixed, ids[2]!);

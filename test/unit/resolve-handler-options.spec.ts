@@ -121,11 +121,28 @@ describe('resolveHandlerOptions', () => {
     [{ deadLetter: 'x y' }, 'deadLetter must be a queue name'],
     [{ tz: 'Europe/Berlin' }, 'unknown option "tz"'],
     [{ groupConcurrency: 2, localGroupConcurrency: 1 }, 'groupConcurrency cannot be combined with localGroupConcurrency'],
+    [{ adaptiveBatching: 'no' }, 'adaptiveBatching must be true or false, got "no"'],
+    [{ localGroupConcurrency: 3, concurrency: 2 }, 'localGroupConcurrency 3 exceeds concurrency (2)'],
+    [{ batchSize: 5, adaptiveBatching: true }, 'adaptiveBatching: true cannot apply to a batch handler (batchSize)'],
+    [{ policy: 'exclusive', adaptiveBatching: true }, 'adaptiveBatching: true cannot apply to the "exclusive" policy'],
   ])('refuses %j, naming the handler', (options, message) => {
     expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(JobsConfigurationError);
     expect(() => resolveHandlerOptions(discovered(), options as never, {})).toThrow(
       `Invalid options for EmailJobs.send (queue "email"): ${message}`,
     );
+  });
+
+  it('checks localGroupConcurrency against the concurrency the layers add up to', () => {
+    const handler = resolveHandlerOptions(discovered(), { localGroupConcurrency: 3 }, { handlers: { email: { concurrency: 4 } } });
+    expect(handler.options).toEqual({ localGroupConcurrency: 3, concurrency: 4 });
+    expect(() => resolveHandlerOptions(discovered(), { localGroupConcurrency: 3 }, { workerDefaults: { concurrency: 2 } })).toThrow(
+      'localGroupConcurrency 3 exceeds concurrency (2)',
+    );
+  });
+
+  it('takes adaptiveBatching: true in workerDefaults as a default, not a demand, for handlers that cannot adapt', () => {
+    const handler = resolveHandlerOptions(discovered(), { batchSize: 10 }, { workerDefaults: { adaptiveBatching: true } });
+    expect(handler.kind).toBe('batch');
   });
 
   it('refuses a dead-letter queue equal to the queue itself', () => {

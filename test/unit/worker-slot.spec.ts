@@ -1,5 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
-import { ADAPTIVE_BATCH_MAX, nextBatchSize } from '../../lib/worker.slot.js';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import type { JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
+import { defineJob } from '../../lib/define-job.js';
+import { JobEventsBus } from '../../lib/job-events.bus.js';
+import { JobRunner } from '../../lib/job.runner.js';
+import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
+import { ADAPTIVE_BATCH_MAX, nextBatchSize, WorkerSlot } from '../../lib/worker.slot.js';
 
 describe('nextBatchSize', () => {
   it('grows after a full fetch of quick jobs, up to the cap', () => {
@@ -21,5 +26,160 @@ describe('nextBatchSize', () => {
     expect(nextBatchSize(10, 10, 25)).toBe(10); // target 8
     expect(nextBatchSize(10, 10, 12)).toBe(10); // target 16
     expect(nextBatchSize(10, 10, 45)).toBe(4); // target 4: halved
+  });
+});
+
+/** pg-boss's side of a slot: `work()` loops the test feeds by hand, as fetches landing. */
+class FakeBoss {
+  readonly loops = new Map<
+    string,
+    { batchSize: number; callback: (jobs: JobWithMetadata<object>[]) => Promise<unknown>; stopped: boolean; inflight?: Promise<unknown>; lastFetchedOn: number | null }
+  >();
+  private seq = 0;
+
+  async work(_queue: string, options: WorkOptions, callback: (jobs: JobWithMetadata<object>[]) => Promise<unknown>) {
+    const id = `loop-${++this.seq}`;
+    this.loops.set(id, { batchSize: options.batchSize ?? 1, callback, stopped: false, lastFetchedOn: null });
+    return id;
+  }
+
+  // As pg-boss: the loop fetches nothing more, and this waits for the batch it holds.
+  async offWork(_queue: string, { id }: { id: string }) {
+    const loop = this.loops.get(id)!;
+    loop.stopped = true;
+    await loop.inflight;
+  }
+
+  notifyWorker() {}
+
+  getWipData() {
+    return [...this.loops].filter(([, l]) => !l.stopped).map(([id, l]) => ({ id, lastFetchedOn: l.lastFetchedOn, lastErrorOn: null }));
+  }
+
+  /** The running loops, oldest first. */
+  running(): string[] {
+    return [...this.loops].filter(([, l]) => !l.stopped).map(([id]) => id);
+  }
+
+  /** A fetch of `loop` lands with `jobs`; resolves when the slot hands the batch back. */
+  land(id: string, jobs: JobWithMetadata<object>[]): Promise<unknown> {
+    const loop = this.loops.get(id)!;
+    loop.lastFetchedOn = Date.now();
+    loop.inflight = loop.callback(jobs);
+    return loop.inflight;
+  }
+
+  /** A fetch of `loop` came back empty: pg-boss's loop sleeps until its next poll. */
+  emptyFetch(id: string) {
+    this.loops.get(id)!.lastFetchedOn = Date.now();
+  }
+}
+
+const Ordered = defineJob<{ rank: number }>('ordered');
+const base = Date.now() - 60_000;
+
+/** Jobs of equal priority whose age follows their rank: rank 1 is the oldest. */
+const ranked = (ranks: number[]) =>
+  ranks.map(
+    (rank) =>
+      ({ id: `job-${rank}`, name: 'ordered', data: { rank }, retryCount: 0, retryLimit: 0, priority: 0, createdOn: new Date(base + rank), expireInSeconds: 60, signal: new AbortController().signal }) as unknown as JobWithMetadata<object>,
+  );
+
+/** Lets the slot's promises (and pg-boss's, faked) settle: fake timers leave setImmediate alone. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * An adapting slot over a fake pg-boss, grown to batches of ADAPTIVE_BATCH_MAX with two lanes, both
+ * out. The clock is fake, so every batch looks instant and the slot's batch size never shrinks.
+ */
+async function slotWithTwoLanesOut() {
+  const boss = new FakeBoss();
+  const ran: number[] = [];
+  const holds = new Map<number, Promise<void>>();
+  /** Holds the job of this rank, once started, until the test opens the gate. */
+  const holdAt = (rank: number) => {
+    let open!: () => void;
+    holds.set(rank, new Promise<void>((resolve) => (open = resolve)));
+    return { open };
+  };
+  const handler = {
+    kind: 'single',
+    owner: 'Ordered.handle',
+    definition: Ordered,
+    queue: 'ordered',
+    options: {},
+    queueOptions: {},
+    invoke: async (job: unknown) => {
+      const rank = (job as { data: { rank: number } }).data.rank;
+      ran.push(rank);
+      await holds.get(rank);
+    },
+  } as unknown as RegisteredHandler;
+  const runner = new JobRunner(handler, new JobEventsBus(), undefined);
+  const slot = new WorkerSlot(boss as unknown as PgBoss, 'ordered', { batchSize: 1 }, runner, true);
+  await slot.start();
+  // One quick job at batch size 1: the slot grows to the cap (a new loop replaces the first).
+  await boss.land(boss.running()[0]!, ranked([-1]));
+  await settle();
+  expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([ADAPTIVE_BATCH_MAX]);
+  // A full batch: a second lane starts, and both lanes are out once it is done.
+  await boss.land(boss.running()[0]!, ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => -1000 + i)));
+  await settle();
+  expect(boss.running()).toHaveLength(2);
+  ran.length = 0;
+  return { boss, slot, ran, holdAt, lanes: boss.running() as [string, string] };
+}
+
+describe('WorkerSlot', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('runs two batches whose fetches ran side by side merged in priority, then age order', async () => {
+    const { boss, ran, lanes } = await slotWithTwoLanesOut();
+    // Both lanes fetched at once and SKIP LOCKED interleaved the head of the queue between them;
+    // the batch with the even ranks lands first.
+    const evens = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => 2 * i + 2)));
+    await settle();
+    jest.advanceTimersByTime(50); // the other lane's fetch is still under way: it is not stopped
+    await settle();
+    expect(ran).toEqual([]);
+    expect(boss.running()).toEqual(lanes);
+    const odds = boss.land(lanes[1], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => 2 * i + 1)));
+    await Promise.all([evens, odds]);
+    expect(ran).toEqual(Array.from({ length: 2 * ADAPTIVE_BATCH_MAX }, (_, i) => i + 1));
+  });
+
+  it('stops the other lane when its fetch came back empty, then runs the batch that waited for it', async () => {
+    const { boss, ran, lanes } = await slotWithTwoLanesOut();
+    const batch = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1)));
+    boss.emptyFetch(lanes[1]);
+    await settle();
+    expect(ran).toEqual([]);
+    jest.advanceTimersByTime(5);
+    await batch;
+    expect(ran).toEqual(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1));
+    expect(boss.loops.get(lanes[1])!.stopped).toBe(true);
+  });
+
+  it('runs a batch that landed while the other lane held one without waiting for that lane', async () => {
+    const { boss, ran, lanes, holdAt } = await slotWithTwoLanesOut();
+    const first = holdAt(1);
+    const middle = holdAt(150);
+    const a = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1)));
+    const b = boss.land(lanes[1], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 101)));
+    await settle();
+    first.open();
+    await a; // lane 0 is done and out; lane 1 holds its batch, held at rank 150
+    await settle();
+    expect(ran.at(-1)).toBe(150);
+    // Lane 0's next fetch started after lane 1's batch landed: it cannot hold jobs that rank first.
+    const c = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 301)));
+    middle.open();
+    await Promise.all([b, c]);
+    expect(ran).toEqual([...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => i + 301)]);
   });
 });
