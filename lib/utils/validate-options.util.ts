@@ -135,6 +135,13 @@ function largestGroupLimit(limit: number | GroupConcurrencyConfig): number {
   return Math.max(limit.default, ...Object.values(limit.tiers ?? {}));
 }
 
+// The limit as written, numbers and tier names only (never a serialised object).
+function describeGroupLimit(limit: number | GroupConcurrencyConfig): string {
+  if (typeof limit === 'number') return String(limit);
+  const tiers = Object.entries(limit.tiers ?? {}).map(([tier, n]) => `${show(tier)}: ${String(n)}`);
+  return `{ default: ${String(limit.default)}${tiers.length ? `, tiers: { ${tiers.join(', ')} }` : ''} }`;
+}
+
 /** Policies under which a slot fetches one job at a time: they limit active jobs per key. */
 const ONE_AT_A_TIME_POLICIES = new Set(['singleton', 'stately', 'exclusive', 'key_strict_fifo']);
 
@@ -156,7 +163,7 @@ export function validateMergedHandlerOptions(
     throw new JobsConfigurationError(
       INVALID_HANDLER_OPTION(
         owner,
-        `localGroupConcurrency ${show(options.localGroupConcurrency)} exceeds concurrency (${concurrency}): ` +
+        `localGroupConcurrency ${describeGroupLimit(options.localGroupConcurrency)} exceeds concurrency (${concurrency}): ` +
           'the limit counts the jobs of this handler in this instance, which never runs more than concurrency at once; ' +
           'raise concurrency or lower the limit',
       ),

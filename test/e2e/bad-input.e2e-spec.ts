@@ -401,7 +401,7 @@ describe('bad input at bootstrap: worker option combinations pg-boss would refus
   it.each([
     ['localGroupConcurrency above concurrency (was a raw pg-boss AssertionError)', GroupLimitAboveConcurrency,
       /^Invalid options for GroupLimitAboveConcurrency\.run \(queue "plain"\): localGroupConcurrency 2 exceeds concurrency \(1\): .*raise concurrency or lower the limit\.$/],
-    ['a localGroupConcurrency tier above concurrency', TierAboveConcurrency, /localGroupConcurrency \{"default":1,"tiers":\{"gold":5\}\} exceeds concurrency \(4\)/],
+    ['a localGroupConcurrency tier above concurrency', TierAboveConcurrency, /localGroupConcurrency \{ default: 1, tiers: \{ "gold": 5 \} \} exceeds concurrency \(4\)/],
     ['adaptiveBatching that is not a boolean', AdaptiveNotBoolean, /adaptiveBatching must be true or false, got "no"/],
     ['adaptiveBatching: true on a batch handler', AdaptiveBatchHandler, /adaptiveBatching: true cannot apply to a batch handler \(batchSize\)/],
     ['adaptiveBatching: true with a group limit', AdaptiveWithGroups, /adaptiveBatching: true cannot apply to group limits/],
