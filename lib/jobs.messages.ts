@@ -99,3 +99,21 @@ export const HANDLER_ABANDON_LIMIT = (queue: string, count: number) =>
 
 export const ABANDONED_HANDLER_SETTLED = (queue: string, ids: string[], seconds: number) =>
   `An abandoned handler of ${queue} ${ids.join(', ')} settled ${seconds.toFixed(1)} s after it was abandoned.`;
+
+export const JOB_TIMED_OUT = (queue: string, id: string, seconds: number) =>
+  `job ${id} of ${queue} timed out: it ran past its expireInSeconds (${seconds} s), so pg-boss failed it ` +
+  `(it retries while retries remain). Raise expireInSeconds if the job needs longer.`;
+
+export const JOB_SHUT_DOWN = (queue: string, id: string) =>
+  `job ${id} of ${queue} was stopped by the app's shutdown: it was still running when shutdownTimeoutMs ran out, ` +
+  `so it was failed and retries while retries remain.`;
+
+export const JOB_CANCELLED = (queue: string, id: string) => `job ${id} was cancelled (queue ${queue}).`;
+
+export const JOB_CLAIM_LOST = (queue: string, id: string) =>
+  `job ${id} was cancelled (queue ${queue}): it is no longer active under this worker's claim (cancelled from ` +
+  `another instance, or settled elsewhere), as its heartbeat found.`;
+
+export const OUTCOME_NOT_RECORDED = (events: number, queue: string) =>
+  `${events} job event(s) of ${queue} were not emitted: pg-boss could not record the outcome of their batch ` +
+  `(see its error). The jobs stay active until their expireInSeconds, then retry.`;

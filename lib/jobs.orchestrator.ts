@@ -19,6 +19,7 @@ import { JobEventsBus } from './job-events.bus.js';
 import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
+import { SettleWatch } from './settle.watch.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
 import { DATABASE_RETRY, DATABASE_UNREACHABLE } from './jobs.messages.js';
@@ -132,8 +133,9 @@ export class JobsOrchestrator
   }
 
   private async startWorkers(): Promise<void> {
+    const watch = new SettleWatch(this.boss, this.events, this.logger);
     for (const handler of this.handlers) {
-      const runner = new JobRunner(handler, this.events, this.logger);
+      const runner = new JobRunner(handler, this.events, this.logger, { watch });
       this.runners.set(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
 import type { JobRunner } from './job.runner.js';
+import type { JobEvent } from './interfaces/job-event.interface.js';
 
 /**
  * How long, in ms, a fetched job may wait behind the jobs fetched with it. A slot that adapts its
@@ -77,7 +78,13 @@ export class WorkerSlot {
   async start(): Promise<void> {
     const loops = this.adaptive && this.batchSize > 1 ? 2 : 1;
     for (let i = 0; i < loops; i++) {
-      this.loopIds.push(await this.boss.work(this.queue, this.workOptions(), this.handle as never));
+      // Each loop's handler knows its loop: the runner holds the batch's outcome events until that
+      // pg-boss loop has recorded the results (work() returns before its first fetch can land).
+      let id = '';
+      const hold = (events: JobEvent[]) => this.runner.holdUntilRecorded(id, events);
+      id = await this.boss.work(this.queue, this.workOptions(), ((jobs: JobWithMetadata<object>[]) =>
+        this.handle(jobs, hold)) as never);
+      this.loopIds.push(id);
     }
   }
 
@@ -96,7 +103,10 @@ export class WorkerSlot {
     };
   }
 
-  private readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+  private readonly handle = async (
+    jobs: JobWithMetadata<object>[],
+    hold: (events: JobEvent[]) => void,
+  ): Promise<JobResult[]> => {
     const previous = this.turn;
     let done!: () => void;
     this.turn = new Promise<void>((resolve) => (done = resolve));
@@ -108,7 +118,7 @@ export class WorkerSlot {
       // pg-boss's fetch picks jobs by priority, then age, but UPDATE … RETURNING hands them back in
       // no particular order: run them in the order they were picked.
       if (jobs.length > 1 && !inFetchOrder(jobs)) jobs.sort(byFetchOrder);
-      return await this.runner.handle(jobs, { sequential: true, after });
+      return await this.runner.handle(jobs, { sequential: true, after, hold });
     } finally {
       done();
       const next = this.adaptive
