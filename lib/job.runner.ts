@@ -99,7 +99,7 @@ export class JobRunner {
   ): Promise<JobResult[]> => {
     // The start of pg-boss's timer for this batch (it calls the handler, then arms it): tells its
     // timeout from its shutdown when it aborts a job's signal.
-    const batch: Batch = { startedAt: performance.now(), jobs };
+    const batch: Batch = { startedAt: performance.now(), jobs, classify: this.pgBoss !== undefined };
     // Nothing observes events: no event objects at all.
     const out: JobEvent[] | undefined = this.events.observed ? [] : undefined;
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
@@ -116,7 +116,7 @@ export class JobRunner {
     }
     try {
       if (valid.length > 0 && this.handler.kind === 'batch') {
-        results.push(...(await this.runBatch(valid, raws, out)));
+        results.push(...(await this.runBatch(valid, raws, out, batch)));
       } else if (sequential) {
         for (const job of valid) {
           // Aborted before its turn: pg-boss already failed it (the batch ran past its expiry, or
@@ -182,7 +182,7 @@ export class JobRunner {
   }
 
   private build(raw: JobWithMetadata<object>, data: unknown, batch: Batch): Prepared {
-    const local: LocalAbort = { batch, classify: this.pgBoss !== undefined };
+    const local: LocalAbort = { batch };
     this.running.set(raw.id, local);
     return { job: new RunningJob(raw, data, local) };
   }
@@ -302,6 +302,7 @@ export class JobRunner {
     jobs: Job<unknown>[],
     raws: Map<string, JobWithMetadata<object>>,
     out: JobEvent[] | undefined,
+    batch: Batch,
   ): Promise<JobResult[]> {
     for (const job of jobs) this.emit('started', job);
     const started = performance.now();
@@ -314,10 +315,10 @@ export class JobRunner {
       );
     } catch (error) {
       const durationMs = performance.now() - started;
-      for (const job of jobs) RunningJob.settle(job);
+      batch.settled = true;
       return jobs.map((job) => this.failed(job, error, durationMs, raws, out));
     }
-    for (const job of jobs) RunningJob.settle(job);
+    batch.settled = true;
     const durationMs = performance.now() - started;
     const byId = new Map<string, BatchJobResult>();
     if (Array.isArray(returned)) {
@@ -441,7 +442,7 @@ function event(
 function reasonOf(raw: JobWithMetadata<object>, local: LocalAbort): unknown {
   if (local.reason !== undefined) return local.reason;
   const given: unknown = raw.signal.reason;
-  if (!local.classify || given instanceof JobAbortedError) return (local.reason = given);
+  if (!local.batch.classify || given instanceof JobAbortedError) return (local.reason = given);
   if (!(given instanceof DOMException)) {
     return (local.reason = new JobAbortedError('cancelled', raw.name, raw.id, JOB_CLAIM_LOST(raw.name, raw.id), {
       cause: given,
@@ -510,7 +511,7 @@ class RunningJob implements Job<unknown> {
     const given = raw.signal;
     if (given && !controller.signal.aborted) {
       const follow = () => {
-        if (!local.settled && !controller.signal.aborted) controller.abort(reasonOf(raw, local));
+        if (!local.settled && !local.batch.settled && !controller.signal.aborted) controller.abort(reasonOf(raw, local));
       };
       if (given.aborted) follow();
       else given.addEventListener('abort', follow, { once: true });
@@ -518,7 +519,10 @@ class RunningJob implements Job<unknown> {
     return (local.signal = controller.signal);
   }
 
-  /** Marks the job's handler settled: a later abort by pg-boss (the end of its batch) no longer reaches it. */
+  /**
+   * Marks a single-job handler's job settled: a later abort by pg-boss (the end of its batch) no
+   * longer reaches its signal. A batch handler's jobs are marked through their `Batch`.
+   */
   static settle(job: Job<unknown>): void {
     if (job instanceof RunningJob) job.#local.settled = true;
   }
@@ -529,18 +533,20 @@ interface Batch {
   /** When the runner received it (pg-boss starts the batch's timer just after). */
   readonly startedAt: number;
   readonly jobs: readonly JobWithMetadata<object>[];
+  /** Whether pg-boss's aborts are turned into {@link JobAbortedError}s (see `reasonOf`). */
+  readonly classify: boolean;
+  /** A batch handler's call settled (for single-job handlers, each job's `settled`). */
+  settled?: boolean;
 }
 
 /** The local half of a running job's signal, created only when read or aborted. */
 interface LocalAbort {
   readonly batch: Batch;
-  /** Whether pg-boss's aborts are turned into {@link JobAbortedError}s (see `reasonOf`). */
-  readonly classify: boolean;
   controller?: AbortController;
   signal?: AbortSignal;
   /** The reason of pg-boss's abort, once worked out. */
   reason?: unknown;
-  /** The handler settled. */
+  /** The job's handler settled (a single-job handler). */
   settled?: boolean;
   /** Told when `abort` aborted the controller, for a slot waiting on the handler. */
   onAbort?: () => void;
