@@ -12,7 +12,7 @@ export class JobEventsBus implements OnApplicationShutdown {
 
   /**
    * Whether anything listens (`events$` subscribers, `@OnJobEvent` listeners): runners build no
-   * event for nobody, two per job otherwise.
+   * event for nobody (and hold no outcome events until pg-boss recorded them), two per job otherwise.
    */
   get observed(): boolean {
     return this.subject.observed;
@@ -20,6 +20,11 @@ export class JobEventsBus implements OnApplicationShutdown {
 
   emit(event: JobEvent): void {
     this.subject.next(event);
+  }
+
+  /** Emits events in order. */
+  emitAll(events: readonly JobEvent[]): void {
+    for (const event of events) this.subject.next(event);
   }
 
   /**

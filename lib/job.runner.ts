@@ -1,14 +1,23 @@
 import type { JobResult, JobWithMetadata } from 'pg-boss';
 import type { Job } from './interfaces/job.interface.js';
 import type { BatchJobResult } from './interfaces/batch-result.interface.js';
-import type { JobEventType } from './interfaces/job-event.interface.js';
+import type { JobEvent, JobEventType } from './interfaces/job-event.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobEventsBus } from './job-events.bus.js';
 import type { JobsLogger } from './jobs.logger.js';
+import type { SettleWatch } from './settle.watch.js';
+import { JobAbortedError } from './errors/job-aborted.error.js';
 import { checkPayloadShape, validateFetchedPayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
 import { jobContextStorage } from './context/job-context.storage.js';
-import { ABANDONED_HANDLER_SETTLED, HANDLER_ABANDONED, HANDLER_ABANDON_LIMIT } from './jobs.messages.js';
+import {
+  ABANDONED_HANDLER_SETTLED,
+  HANDLER_ABANDONED,
+  HANDLER_ABANDON_LIMIT,
+  JOB_CLAIM_LOST,
+  JOB_SHUT_DOWN,
+  JOB_TIMED_OUT,
+} from './jobs.messages.js';
 
 /**
  * How long a handler gets to settle once its job's signal aborted (pg-boss failed the job at its
@@ -22,12 +31,27 @@ export const ABANDON_AFTER_ABORT_MS = 2_000;
  * So a handler is abandoned between {@link ABANDON_AFTER_ABORT_MS} and that plus this after the abort.
  */
 export const ABORT_SWEEP_MS = 500;
+/**
+ * How close, in ms, a batch must be to its timeout for pg-boss's abort to count as that timeout: its
+ * timer may fire a little before the runner's clock says the time is up.
+ */
+const TIMEOUT_TOLERANCE_MS = 50;
+
+/** How the runner is wired to pg-boss; the testing kit passes none of it. */
+export interface JobRunnerPgBoss {
+  /** Holds the outcome events of a pg-boss loop's batch until pg-boss has recorded the batch's results. */
+  readonly watch: SettleWatch;
+}
 
 /**
  * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
  * validated, run and settled on its own (pg-boss `perJobResults`), so one failing job never fails
  * its neighbours, and a job with an invalid payload goes straight to the dead-letter queue without
  * burning retries. Each handler call runs inside the job's `JobContext` (AsyncLocalStorage).
+ *
+ * The outcome events of a batch (`completed`, `failed`, `retried`, `dead-lettered`) are built only when
+ * something observes the events bus, and are emitted once the outcome is recorded: handed to the
+ * caller's `hold`, which emits them when it has recorded the results. `started` is emitted at once.
  */
 export class JobRunner {
   /** Jobs running in this instance, by id, so `JobsService.cancel` can abort them locally. */
@@ -42,50 +66,91 @@ export class JobRunner {
     private readonly handler: RegisteredHandler,
     private readonly events: JobEventsBus,
     private readonly logger: JobsLogger | undefined,
+    /**
+     * With pg-boss: its aborts of a job's signal are turned into {@link JobAbortedError}s (without it, a
+     * job's signal aborts with the reason of the signal it was handed, as the testing kit's).
+     */
+    private readonly pgBoss?: JobRunnerPgBoss,
   ) {}
+
+  /** Whether anything observes job events: a caller may skip the work of holding them otherwise. */
+  get observed(): boolean {
+    return this.events.observed;
+  }
+
+  /**
+   * Emits outcome events once pg-boss's worker loops `loops` have recorded the results their handler
+   * calls are about to return (the `hold` a worker slot passes for its loop; a pool passes every
+   * loop that may be the one running this batch). No loop known: emitted now.
+   */
+  holdUntilRecorded(loops: readonly string[], events: JobEvent[]): void {
+    if (this.pgBoss && loops.length > 0) this.pgBoss.watch.hold(loops, events);
+    else this.events.emitAll(events);
+  }
 
   /**
    * The pg-boss work handler. `sequential` runs the jobs of a single-job handler one after another
    * (the batch one slot fetched) instead of all at once. `turn`, with `sequential`: called before
    * each job starts; a promise it returns holds the job until it settles (the slot runs another
    * batch's job first). The jobs are registered at once, so `cancel` reaches them while they wait.
+   * `hold`: receives the batch's outcome events, to emit once the results this returns are
+   * recorded; without it they are emitted as this returns.
    */
   readonly handle = async (
     jobs: JobWithMetadata<object>[],
-    { sequential = false, turn }: { sequential?: boolean; turn?: (job: Job<unknown>) => Promise<void> | undefined } = {},
+    {
+      sequential = false,
+      turn,
+      hold,
+    }: {
+      sequential?: boolean;
+      turn?: (job: Job<unknown>) => Promise<void> | undefined;
+      hold?: (events: JobEvent[]) => void;
+    } = {},
   ): Promise<JobResult[]> => {
+    // The start of pg-boss's timer for this batch (it calls the handler, then arms it): tells its
+    // timeout from its shutdown when it aborts a job's signal.
+    const batch: Batch = { startedAt: performance.now(), jobs, classify: this.pgBoss !== undefined };
+    // Nothing observes events: no event objects at all.
+    const out: JobEvent[] | undefined = this.events.observed ? [] : undefined;
     const raws = new Map(jobs.map((raw) => [raw.id, raw]));
     // Without a schema the check is synchronous: no promise per job on the hot path.
     const prepared = this.handler.definition.schema
-      ? await Promise.all(jobs.map((raw) => this.prepare(raw)))
-      : jobs.map((raw) => this.prepareChecked(raw));
+      ? await Promise.all(jobs.map((raw) => this.prepare(raw, batch)))
+      : jobs.map((raw) => this.prepareChecked(raw, batch));
     const results: JobResult[] = [];
     const valid: Job<unknown>[] = [];
     for (const item of prepared) {
-      if ('invalid' in item) results.push(this.deadLetterInvalid(item.raw, item.invalid));
+      if ('invalid' in item) results.push(this.deadLetterInvalid(item.raw, item.invalid, out));
       else valid.push(item.job);
     }
     try {
       if (valid.length > 0 && this.handler.kind === 'batch') {
-        results.push(...(await this.runBatch(valid, raws)));
+        results.push(...(await this.runBatch(valid, raws, out, batch)));
       } else if (sequential) {
         for (const job of valid) {
           const wait = turn?.(job);
           if (wait) await wait;
           // Aborted before its turn: pg-boss already failed it (the batch ran past its expiry, or
           // shutdown ran out of time) or it was cancelled. Running it now would only run it twice.
-          const reason = this.abortedBeforeStart(job, raws);
+          const reason = this.abortedBy(job, raws);
           if (reason !== undefined) {
+            RunningJob.settle(job);
+            if (out) this.failedEvents(out, job, reason, undefined, raws);
             results.push({ id: job.id, status: 'failed', output: serializeError(reason) });
           } else {
-            results.push(await this.runOne(job, raws));
+            results.push(await this.runOne(job, raws, out));
           }
         }
       } else {
-        results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws)))));
+        results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws, out)))));
       }
     } finally {
       for (const job of valid) this.running.delete(job.id);
+    }
+    if (out !== undefined && out.length > 0) {
+      if (hold) hold(out);
+      else this.events.emitAll(out);
     }
     return results;
   };
@@ -99,50 +164,62 @@ export class JobRunner {
     return true;
   }
 
-  private abortedBeforeStart(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): unknown {
-    const rawSignal = raws.get(job.id)?.signal;
-    if (rawSignal?.aborted) return rawSignal.reason ?? new Error('aborted');
-    const local = this.running.get(job.id)?.controller?.signal;
-    return local?.aborted ? (local.reason ?? new Error('aborted')) : undefined;
+  /**
+   * Why the job's signal aborted, when it did (pg-boss failed the job at its timeout or at shutdown,
+   * or it was cancelled): the database then holds that outcome, whatever the handler does next.
+   */
+  private abortedBy(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): unknown {
+    const local = this.running.get(job.id);
+    const raw = raws.get(job.id);
+    if (raw?.signal?.aborted) return local ? reasonOf(raw, local) : raw.signal.reason;
+    const signal = local?.controller?.signal;
+    return signal?.aborted ? (signal.reason ?? new Error('aborted')) : undefined;
   }
 
-  private async prepare(raw: JobWithMetadata<object>): Promise<Prepared> {
+  private async prepare(raw: JobWithMetadata<object>, batch: Batch): Promise<Prepared> {
     try {
-      return this.build(raw, await validateFetchedPayload(this.handler.definition, raw.data));
+      return this.build(raw, await validateFetchedPayload(this.handler.definition, raw.data), batch);
     } catch (error) {
       return { raw, invalid: error };
     }
   }
 
-  private prepareChecked(raw: JobWithMetadata<object>): Prepared {
+  private prepareChecked(raw: JobWithMetadata<object>, batch: Batch): Prepared {
     try {
       checkPayloadShape(this.handler.definition, raw.data);
     } catch (error) {
       return { raw, invalid: error };
     }
-    return this.build(raw, raw.data);
+    return this.build(raw, raw.data, batch);
   }
 
-  private build(raw: JobWithMetadata<object>, data: unknown): Prepared {
-    const local: LocalAbort = {};
+  private build(raw: JobWithMetadata<object>, data: unknown, batch: Batch): Prepared {
+    const local: LocalAbort = { batch };
     this.running.set(raw.id, local);
     return { job: new RunningJob(raw, data, local) };
   }
 
-  private async runOne(job: Job<unknown>, raws: Map<string, JobWithMetadata<object>>): Promise<JobResult> {
+  private async runOne(
+    job: Job<unknown>,
+    raws: Map<string, JobWithMetadata<object>>,
+    out: JobEvent[] | undefined,
+  ): Promise<JobResult> {
     this.emit('started', job);
     const started = performance.now();
     try {
-      const output = await this.settleOrAbandon(
-        jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job)),
-        [job],
-        raws,
+      const output = toOutput(
+        await this.settleOrAbandon(
+          jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job)),
+          [job],
+          raws,
+        ),
       );
-      const durationMs = performance.now() - started;
-      this.emit('completed', job, { durationMs });
-      return { id: job.id, status: 'completed', output: toOutput(output) };
+      RunningJob.settle(job);
+      if (out) this.completedEvents(out, job, output, performance.now() - started, raws);
+      return { id: job.id, status: 'completed', output };
     } catch (error) {
-      return this.failed(job, error, performance.now() - started, raws);
+      RunningJob.settle(job);
+      return this.failed(job, error, performance.now() - started, raws, out);
     }
   }
 
@@ -236,6 +313,8 @@ export class JobRunner {
   private async runBatch(
     jobs: Job<unknown>[],
     raws: Map<string, JobWithMetadata<object>>,
+    out: JobEvent[] | undefined,
+    batch: Batch,
   ): Promise<JobResult[]> {
     for (const job of jobs) this.emit('started', job);
     const started = performance.now();
@@ -248,8 +327,10 @@ export class JobRunner {
       );
     } catch (error) {
       const durationMs = performance.now() - started;
-      return jobs.map((job) => this.failed(job, error, durationMs, raws));
+      batch.settled = true;
+      return jobs.map((job) => this.failed(job, error, durationMs, raws, out));
     }
+    batch.settled = true;
     const durationMs = performance.now() - started;
     const byId = new Map<string, BatchJobResult>();
     if (Array.isArray(returned)) {
@@ -264,17 +345,24 @@ export class JobRunner {
           })
         : { id: job.id, status: 'completed' as const };
       if (result.status === 'completed') {
-        this.emit('completed', job, { durationMs });
+        if (out) this.completedEvents(out, job, result.output, durationMs, raws);
         return { id: job.id, status: 'completed', output: result.output };
       }
       const error = result.output ?? { message: `batch handler returned ${result.status}` };
       if (result.status === 'deadletter') {
-        const deadLetter = raws.get(job.id)?.deadLetter;
-        this.emit('failed', job, { error, durationMs });
-        if (deadLetter) this.emit('dead-lettered', job, { error, deadLetter });
+        if (out) {
+          const abort = this.abortedBy(job, raws);
+          if (abort !== undefined) {
+            this.failedEvents(out, job, abort, durationMs, raws);
+          } else {
+            const deadLetter = raws.get(job.id)?.deadLetter;
+            out.push(event('failed', job, { error, durationMs }));
+            if (deadLetter) out.push(event('dead-lettered', job, { error, deadLetter }));
+          }
+        }
         return { id: job.id, status: 'deadletter', output: error };
       }
-      return this.failed(job, error, durationMs, raws);
+      return this.failed(job, error, durationMs, raws, out);
     });
   }
 
@@ -283,35 +371,102 @@ export class JobRunner {
     error: unknown,
     durationMs: number,
     raws: Map<string, JobWithMetadata<object>>,
+    out: JobEvent[] | undefined,
   ): JobResult {
     const raw = raws.get(job.id);
     const willRetry = raw ? raw.retryCount < raw.retryLimit : false;
     const next = willRetry ? 'will retry' : raw?.deadLetter ? `moving it to ${raw.deadLetter}` : 'no retries left';
     const output = serializeError(error);
     this.logger?.warn(`Job ${job.name} ${job.id} failed on attempt ${job.attempt} (${next}): ${output.message}`);
-    this.emit('failed', job, { error, durationMs });
-    if (willRetry) this.emit('retried', job, { error });
-    else if (raw?.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
+    if (out) this.failedEvents(out, job, error, durationMs, raws);
     return { id: job.id, status: 'failed', output };
   }
 
-  private deadLetterInvalid(raw: JobWithMetadata<object>, error: unknown): JobResult {
+  /**
+   * The events of a job whose handler resolved: `completed` with its output, unless pg-boss had failed
+   * the job (timeout, shutdown) or it was cancelled before that, in which case that is what the
+   * database holds and what the events say.
+   */
+  private completedEvents(
+    out: JobEvent[],
+    job: Job<unknown>,
+    output: object | undefined,
+    durationMs: number,
+    raws: Map<string, JobWithMetadata<object>>,
+  ): void {
+    const abort = this.abortedBy(job, raws);
+    if (abort !== undefined) this.failedEvents(out, job, abort, durationMs, raws);
+    else out.push(event('completed', job, { durationMs, output }));
+  }
+
+  /**
+   * `failed`, then `retried` or `dead-lettered` as the database will have it. A cancelled job stays
+   * `cancelled`: it gets `failed` alone.
+   */
+  private failedEvents(
+    out: JobEvent[],
+    job: Job<unknown>,
+    error: unknown,
+    durationMs: number | undefined,
+    raws: Map<string, JobWithMetadata<object>>,
+  ): void {
+    out.push(event('failed', job, durationMs === undefined ? { error } : { error, durationMs }));
+    const abort = this.abortedBy(job, raws);
+    if (abort instanceof JobAbortedError && abort.code === 'cancelled') return;
+    const raw = raws.get(job.id);
+    if (raw && raw.retryCount < raw.retryLimit) out.push(event('retried', job, { error }));
+    else if (raw?.deadLetter) out.push(event('dead-lettered', job, { error, deadLetter: raw.deadLetter }));
+  }
+
+  private deadLetterInvalid(raw: JobWithMetadata<object>, error: unknown, out: JobEvent[] | undefined): JobResult {
     const job = { id: raw.id, name: raw.name, attempt: raw.retryCount + 1 };
     const next = raw.deadLetter ? `moved to ${raw.deadLetter} without retrying` : 'failed without retrying';
     this.logger?.error(`Job ${raw.name} ${raw.id} has an invalid payload (${next}): ${(error as Error).message}`);
-    this.emit('failed', job, { error });
-    if (raw.deadLetter) this.emit('dead-lettered', job, { error, deadLetter: raw.deadLetter });
+    if (out) {
+      out.push(event('failed', job, { error }));
+      if (raw.deadLetter) out.push(event('dead-lettered', job, { error, deadLetter: raw.deadLetter }));
+    }
     return { id: raw.id, status: 'deadletter', output: serializeError(error) };
   }
 
-  private emit(
-    type: JobEventType,
-    job: { id: string; name: string; attempt: number },
-    extra: { error?: unknown; durationMs?: number; deadLetter?: string } = {},
-  ): void {
+  private emit(type: JobEventType, job: { id: string; name: string; attempt: number }): void {
     if (!this.events.observed) return;
-    this.events.emit({ type, queue: job.name, jobId: job.id, attempt: job.attempt, ...extra });
+    this.events.emit(event(type, job));
   }
+}
+
+function event(
+  type: JobEventType,
+  job: { id: string; name: string; attempt: number },
+  extra: { error?: unknown; durationMs?: number; deadLetter?: string; output?: object | undefined } = {},
+): JobEvent {
+  return { type, queue: job.name, jobId: job.id, attempt: job.attempt, ...extra };
+}
+
+/**
+ * The reason a job's signal aborts with when pg-boss aborted the signal it handed over. pg-boss aborts
+ * it three ways: at the batch's timeout and when shutdown fails the jobs still running, both without a
+ * reason (a DOMException AbortError), told apart by the time the batch has run; and when its heartbeat
+ * finds a job no longer claimed by this worker (cancelled elsewhere, or settled elsewhere), with an
+ * Error. The first reason is kept, so every read of it sees the same error. Without pg-boss (the
+ * testing kit): the reason of the signal the job was handed, as it is.
+ */
+function reasonOf(raw: JobWithMetadata<object>, local: LocalAbort): unknown {
+  if (local.reason !== undefined) return local.reason;
+  const given: unknown = raw.signal.reason;
+  if (!local.batch.classify || given instanceof JobAbortedError) return (local.reason = given);
+  if (!(given instanceof DOMException)) {
+    return (local.reason = new JobAbortedError('cancelled', raw.name, raw.id, JOB_CLAIM_LOST(raw.name, raw.id), {
+      cause: given,
+    }));
+  }
+  let seconds = 1;
+  for (const job of local.batch.jobs) if (job.expireInSeconds > seconds) seconds = job.expireInSeconds;
+  local.reason =
+    performance.now() - local.batch.startedAt >= seconds * 1000 - TIMEOUT_TOLERANCE_MS
+      ? new JobAbortedError('timeout', raw.name, raw.id, JOB_TIMED_OUT(raw.name, raw.id, seconds), { cause: given })
+      : new JobAbortedError('shutdown', raw.name, raw.id, JOB_SHUT_DOWN(raw.name, raw.id), { cause: given });
+  return local.reason;
 }
 
 // pg-boss stores a job's output as JSON: keep objects, wrap anything else so it is not lost.
@@ -322,9 +477,9 @@ function toOutput(value: unknown): object | undefined {
 }
 
 /**
- * The job a handler receives. Its `signal` is built on first read (a getter on the prototype):
- * AbortSignal.any and a controller per job cost more than a no-op handler (CPU profile of
- * perf/run.mjs), and most handlers never read it.
+ * The job a handler receives. Its `signal` is built on first read (a getter on the prototype): a
+ * controller and a listener per job cost more than a no-op handler (CPU profile of perf/run.mjs), and
+ * most handlers never read it.
  */
 class RunningJob implements Job<unknown> {
   readonly id: string;
@@ -355,16 +510,56 @@ class RunningJob implements Job<unknown> {
     this.#local = local;
   }
 
+  /**
+   * The local controller's signal. It aborts with a {@link JobAbortedError} when pg-boss aborts the
+   * signal it handed over (one listener, added here) or when `JobRunner.abort` cancels the job, and no
+   * more once the handler settled: pg-boss also aborts its signals when a batch ends.
+   */
   get signal(): AbortSignal {
     const local = this.#local;
-    return (local.signal ??= AbortSignal.any([this.#raw.signal, (local.controller ??= new AbortController()).signal]));
+    if (local.signal) return local.signal;
+    const controller = (local.controller ??= new AbortController());
+    const raw = this.#raw;
+    const given = raw.signal;
+    if (given && !controller.signal.aborted) {
+      const follow = () => {
+        if (!local.settled && !local.batch.settled && !controller.signal.aborted) controller.abort(reasonOf(raw, local));
+      };
+      if (given.aborted) follow();
+      else given.addEventListener('abort', follow, { once: true });
+    }
+    return (local.signal = controller.signal);
   }
+
+  /**
+   * Marks a single-job handler's job settled: a later abort by pg-boss (the end of its batch) no
+   * longer reaches its signal. A batch handler's jobs are marked through their `Batch`.
+   */
+  static settle(job: Job<unknown>): void {
+    if (job instanceof RunningJob) job.#local.settled = true;
+  }
+}
+
+/** The batch pg-boss handed to one handler call. */
+interface Batch {
+  /** When the runner received it (pg-boss starts the batch's timer just after). */
+  readonly startedAt: number;
+  readonly jobs: readonly JobWithMetadata<object>[];
+  /** Whether pg-boss's aborts are turned into {@link JobAbortedError}s (see `reasonOf`). */
+  readonly classify: boolean;
+  /** A batch handler's call settled (for single-job handlers, each job's `settled`). */
+  settled?: boolean;
 }
 
 /** The local half of a running job's signal, created only when read or aborted. */
 interface LocalAbort {
+  readonly batch: Batch;
   controller?: AbortController;
   signal?: AbortSignal;
+  /** The reason of pg-boss's abort, once worked out. */
+  reason?: unknown;
+  /** The job's handler settled (a single-job handler). */
+  settled?: boolean;
   /** Told when `abort` aborted the controller, for a slot waiting on the handler. */
   onAbort?: () => void;
 }

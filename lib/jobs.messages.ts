@@ -160,3 +160,21 @@ export const SCHEDULE_FINER_THAN_A_MINUTE = (expression: string, rrule: boolean)
     : 'Write five fields (minute hour day month weekday), e.g. "* * * * *" for every minute, or give the ' +
       'seconds field one value ("0 */5 * * * *")') +
   `; for work every few seconds, loop inside one job or send jobs with startAfter`;
+
+export const JOB_TIMED_OUT = (queue: string, id: string, seconds: number) =>
+  `job ${id} of ${queue} timed out: it ran past its expireInSeconds (${seconds} s), so pg-boss failed it ` +
+  `(it retries while retries remain). Raise expireInSeconds if the job needs longer.`;
+
+export const JOB_SHUT_DOWN = (queue: string, id: string) =>
+  `job ${id} of ${queue} was stopped by the app's shutdown: it was still running when shutdownTimeoutMs ran out, ` +
+  `so it was failed and retries while retries remain.`;
+
+export const JOB_CANCELLED = (queue: string, id: string) => `job ${id} was cancelled (queue ${queue}).`;
+
+export const JOB_CLAIM_LOST = (queue: string, id: string) =>
+  `job ${id} was cancelled (queue ${queue}): it is no longer active under this worker's claim (cancelled from ` +
+  `another instance, or settled elsewhere), as its heartbeat found.`;
+
+export const OUTCOME_NOT_RECORDED = (events: number, queue: string) =>
+  `${events} job event(s) of ${queue} were not emitted: pg-boss could not record the outcome of their batch ` +
+  `(see its error). The jobs stay active until their expireInSeconds, then retry.`;

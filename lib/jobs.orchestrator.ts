@@ -21,6 +21,7 @@ import { JobsLogger } from './jobs.logger.js';
 import { JobRunner } from './job.runner.js';
 import { WorkerSlot } from './worker.slot.js';
 import { WorkerPool } from './worker.pool.js';
+import { SettleWatch } from './settle.watch.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
 import { JobsNotRunningError } from './errors/jobs-not-running.error.js';
@@ -177,8 +178,9 @@ export class JobsOrchestrator
   }
 
   private async startWorkers(): Promise<void> {
+    const watch = new SettleWatch(this.boss, this.events, this.logger);
     for (const handler of this.handlers) {
-      const runner = new JobRunner(handler, this.events, this.logger);
+      const runner = new JobRunner(handler, this.events, this.logger, { watch });
       this.runners.set(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(

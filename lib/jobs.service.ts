@@ -25,10 +25,12 @@ import { assertScheduleExpression } from './utils/validate-schedule.util.js';
 import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { JobValidationError } from './errors/job-validation.error.js';
+import { JobAbortedError } from './errors/job-aborted.error.js';
 import {
   DEAD_LETTER_NOT_DECLARED,
   INVALID_JOB_ID,
   INVALID_SCHEDULE,
+  JOB_CANCELLED,
   INVALID_SEND_OPTION,
   NO_DEAD_LETTER_QUEUE,
   NO_JOB_IDS,
@@ -279,7 +281,8 @@ export class JobsService {
 
   /**
    * Cancels jobs. A job running in this instance has its `signal` aborted at once; in other
-   * instances it is aborted at their next heartbeat when the queue has `heartbeatSeconds`.
+   * instances it is aborted at their next heartbeat when the queue has `heartbeatSeconds`. The
+   * signal's reason is a `JobAbortedError` with `code: 'cancelled'`.
    */
   async cancel(definition: AnyDefinition, ids: string | string[]): Promise<void> {
     const name = this.queueName(definition, 'cancel');
@@ -287,7 +290,7 @@ export class JobsService {
     await this.orchestrator.ready;
     await this.pgBoss.cancel(name, list);
     const runner = this.orchestrator.runner(name);
-    for (const id of list) runner?.abort(id, new Error(`job ${id} was cancelled`));
+    for (const id of list) runner?.abort(id, new JobAbortedError('cancelled', name, id, JOB_CANCELLED(name, id)));
   }
 
   /** Puts cancelled jobs back in the queue. */

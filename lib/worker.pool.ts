@@ -21,6 +21,8 @@ import { sortInFetchOrder } from './worker.slot.js';
  */
 export class WorkerPool {
   private id: string | undefined;
+  /** Loops known to be running a handler call of this pool now. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     private readonly boss: PgBoss,
@@ -42,13 +44,36 @@ export class WorkerPool {
   async stop(): Promise<void> {}
 
   private readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
+    // Outcome events wait until the loop that runs this batch has recorded it (see SettleWatch). The
+    // loops of one work() call share one handler, so the loop is found from pg-boss's worker data:
+    // only when something observes events.
+    const loops = this.runner.observed ? this.loopsHolding(jobs.length) : undefined;
+    const claimed = loops?.length === 1 ? loops[0] : undefined;
+    if (claimed !== undefined) this.claimed.add(claimed);
     try {
       sortInFetchOrder(jobs);
-      return await this.runner.handle(jobs, { sequential: true });
+      return await this.runner.handle(
+        jobs,
+        loops ? { sequential: true, hold: (events) => this.runner.holdUntilRecorded(loops, events) } : { sequential: true },
+      );
     } finally {
+      if (claimed !== undefined) this.claimed.delete(claimed);
       if ((this.options.batchSize ?? 1) === 1) this.wakeBusyLoops();
     }
   };
+
+  /**
+   * The loops of this pool that may be running a batch of `size` jobs just handed over: those holding
+   * that many jobs that no handler call in flight has claimed. Usually one; when two loops fetched
+   * at once, both, and the events wait for both (a claim is only taken when it is certain).
+   */
+  private loopsHolding(size: number): string[] {
+    const loops: string[] = [];
+    for (const worker of this.boss.getWipData()) {
+      if (worker.workId === this.id && worker.count === size && !this.claimed.has(worker.id)) loops.push(worker.id);
+    }
+    return loops;
+  }
 
   private wakeBusyLoops(): void {
     for (const worker of this.boss.getWipData()) {

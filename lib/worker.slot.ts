@@ -1,5 +1,6 @@
 import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
 import type { JobRunner } from './job.runner.js';
+import type { JobEvent } from './interfaces/job-event.interface.js';
 import type { Job } from './interfaces/job.interface.js';
 
 /**
@@ -190,7 +191,12 @@ export class WorkerSlot {
     try {
       sortInFetchOrder(jobs);
       // A slot that never adapts has one lane, so its batches already come in claim order.
-      return await this.runner.handle(jobs, this.adaptive ? { sequential: true, turn: (job) => this.turn(batch, job) } : { sequential: true });
+      // The batch's outcome events wait until this lane's pg-boss loop has recorded its results.
+      const hold = (events: JobEvent[]) => this.runner.holdUntilRecorded(lane.id === undefined ? [] : [lane.id], events);
+      return await this.runner.handle(
+        jobs,
+        this.adaptive ? { sequential: true, turn: (job) => this.turn(batch, job), hold } : { sequential: true, hold },
+      );
     } finally {
       if (this.running === batch) this.running = undefined;
       if (this.current === batch) {

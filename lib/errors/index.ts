@@ -4,3 +4,4 @@ export * from './queue-conflict.error.js';
 export * from './job-validation.error.js';
 export * from './jobs-start.error.js';
 export * from './jobs-not-running.error.js';
+export * from './job-aborted.error.js';

@@ -5,12 +5,18 @@ export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dea
  * One lifecycle event of a job processed in this instance.
  *
  * - `started`: the handler was called.
- * - `completed`: the handler resolved.
- * - `failed`: an attempt failed (the handler threw, timed out or the payload was invalid);
- *   followed by `retried` or `dead-lettered` when the module can tell which comes next.
+ * - `completed`: the handler resolved; carries the job's `output`.
+ * - `failed`: an attempt failed (the handler threw, timed out, was cancelled or the payload was
+ *   invalid); followed by `retried` or `dead-lettered` when the module can tell which comes next
+ *   (neither for a cancelled job).
  * - `retried`: the failed job will run again.
  * - `dead-lettered`: the job used its last attempt (or had an invalid payload) and was moved to
  *   the queue's dead-letter queue.
+ *
+ * `completed`, `failed`, `retried` and `dead-lettered` fire once pg-boss has recorded the outcome:
+ * a listener that reads the job (`JobsService.getJob`) sees its new state and output. The outcome
+ * events of a batch fire together, after the batch, in the order its jobs ran; `started` fires as
+ * each handler is called.
  */
 export interface JobEvent {
   readonly type: JobEventType;
@@ -25,4 +31,10 @@ export interface JobEvent {
   readonly durationMs?: number;
   /** The dead-letter queue, on `dead-lettered`. */
   readonly deadLetter?: string;
+  /**
+   * The job's output as stored, on `completed`: what the handler returned (a batch handler: the
+   * job's result's `output`), wrapped as `{ value }` when not an object; absent when it returned
+   * nothing. The stored copy is its JSON (a `Date` is stored as its ISO string).
+   */
+  readonly output?: object;
 }

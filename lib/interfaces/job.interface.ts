@@ -23,7 +23,9 @@ export interface Job<T = unknown> {
   /**
    * Aborts when the job times out, is cancelled (through `JobsService.cancel` in this instance,
    * or in any instance when the queue has heartbeats), or when the app shuts down and the grace
-   * period is over. Pass it to `fetch`, streams and child processes so work stops with the job.
+   * period is over; never after the handler settled. Its `reason` is a `JobAbortedError` whose
+   * `code` (`'timeout'`, `'cancelled'`, `'shutdown'`) says which. Pass it to `fetch`, streams and
+   * child processes so work stops with the job.
    */
   readonly signal: AbortSignal;
 }

@@ -31,8 +31,9 @@ const FINAL: ReadonlySet<string> = new Set(['completed', 'cancelled', 'failed'])
 
 /**
  * Re-runs `check` when `trigger` fires and on a slow backstop, until it settles the promise.
- * After a trigger it re-checks every 10 ms for a second: pg-boss writes a job's new state just
- * after the runner's event, so the first re-check may still see the old one.
+ * After a trigger it re-checks every 10 ms for a second. Outcome events fire once pg-boss has
+ * recorded the outcome, so the re-check they start sees the new state; the quick re-checks after
+ * a `started` event cover an outcome that follows soon after.
  */
 function watch<T>(
   app: JobsApp,

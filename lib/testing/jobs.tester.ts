@@ -6,7 +6,9 @@ import { JobsLogger } from '../jobs.logger.js';
 import type { JobsExplorer } from '../jobs.explorer.js';
 import type { JobEventsBus } from '../job-events.bus.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
+import { JOB_CANCELLED, NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
+import { JobAbortedError } from '../errors/job-aborted.error.js';
+import type { JobEvent } from '../interfaces/job-event.interface.js';
 import { pickQueueOptions } from '../utils/resolve-handler-options.util.js';
 import { resolveHandlers } from '../utils/resolve-handlers.util.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
@@ -403,7 +405,7 @@ export class JobsTester implements OnModuleInit {
       if (job.state !== 'created' && job.state !== 'retry' && job.state !== 'active') continue;
       job.state = 'cancelled';
       job.completedOn = new Date();
-      this.runners.get(job.name)?.abort(job.id, new Error(`job ${job.id} was cancelled`));
+      this.runners.get(job.name)?.abort(job.id, new JobAbortedError('cancelled', job.name, job.id, JOB_CANCELLED(job.name, job.id)));
     }
   }
 
@@ -623,14 +625,17 @@ export class JobsTester implements OnModuleInit {
       job.startedOn = new Date();
       return this.store.toRaw(job, new AbortController().signal);
     });
-    const subscription = this.events.events$.subscribe((event) => {
-      if (event.type === 'failed' && ids.has(event.jobId)) failures.set(event.jobId, event.error);
-    });
+    // Observed, the runner builds its events (the `failed` ones carry each job's error); it hands the
+    // outcome events over instead of emitting them, and they are emitted below, once the store holds
+    // the outcome, as the module emits them once pg-boss recorded it.
+    let held: readonly JobEvent[] = [];
+    const subscription = this.events.events$.subscribe(() => undefined);
     let results;
     try {
-      results = await runner.handle(raws);
+      results = await runner.handle(raws, { hold: (events) => (held = events) });
     } finally {
       subscription.unsubscribe();
+      for (const event of held) if (event.type === 'failed' && ids.has(event.jobId)) failures.set(event.jobId, event.error);
       // A thrown error is reported as the handler threw it, not as serialized by the runner.
       for (const id of ids) {
         const outcome = this.outcomes.get(id);
@@ -660,6 +665,7 @@ export class JobsTester implements OnModuleInit {
         }
       }
     }
+    this.events.emitAll(held);
     return failures;
   }
 
