@@ -503,6 +503,8 @@ describe('handlers that misbehave', () => {
       }, { message: `the ${kind} job to fail for good` });
       expect(failed.retryCount).toBe(1);
       expect(failed.output).toEqual(output);
+      // Outcome events fire once pg-boss has recorded the outcome: just after the database shows it.
+      await waitFor(() => events.filter((e) => e.jobId === id && e.type === 'failed').length === 2, { message: 'the second failed event' });
       expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual([
         'started', 'failed', 'retried', 'started', 'failed',
       ]);

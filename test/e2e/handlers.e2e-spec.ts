@@ -65,6 +65,7 @@ describe('a @JobHandler method', () => {
       return job?.state === 'completed' ? job : undefined;
     });
     expect(stored.output).toEqual({ greeted: 'Ada' });
+    await waitFor(() => events.some((e) => e.jobId === id && e.type === 'completed'), { message: 'the completed event' });
     expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual(['started', 'completed']);
     // The throwing @OnJobEvent listener was logged and changed nothing for the job.
     await waitFor(() => errors.length > 0, { message: 'the listener error to be logged' });

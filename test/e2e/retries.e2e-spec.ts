@@ -68,6 +68,8 @@ describe('retries, dead letters and timeouts', () => {
       async () => (await jobs.getDeadLetters(Flaky)).find((j) => j.sourceId === id),
       { message: 'the job to reach flaky.dead', timeoutMs: 30_000 },
     );
+    // Outcome events fire once pg-boss has recorded the outcome, so just after the database shows it.
+    await waitFor(() => events.some((e) => e.jobId === id && e.type === 'dead-lettered'), { message: 'the dead-lettered event' });
     sub.unsubscribe();
     const attempts = handler.attempts.get('a')!;
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
