@@ -54,6 +54,10 @@ export const NO_JOB_IDS = (method: string, queue: string) =>
 export const INVALID_LOOKUP_OPTION = (method: string, queue: string, problem: string) =>
   `Invalid options for JobsService.${method} on "${queue}": ${problem}. Nothing was read or changed.`;
 
+export const PAGE_ANCHOR_GONE = (after: unknown) =>
+  `after ${show(after)} names no job of the queue (deleted since the previous page was read, by retention or ` +
+  'deleteJob); list again from the start, without after';
+
 export const VALUES_REFUSED_BY_DATABASE = (method: string, queue: string, reason: string) =>
   `JobsService.${method} of job "${queue}": PostgreSQL refused the job's values (${reason}). Nothing was sent.`;
 

@@ -985,3 +985,42 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
     await jobs.unschedule(Plain, 'weekly');
   });
 });
+
+describe('bad input at lookups and job commands: unknown queues, a vanished page anchor', () => {
+  const schema = uniqueSchema('bad_lookup');
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+
+  const counts = async () => {
+    const [row] = await sql<{ jobs: number; queues: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+    );
+    return row!;
+  };
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Handlers] });
+    jobs = app.get(JobsService);
+    await jobs.send(Plain, { seed: true }, { startAfter: 3600 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it.each([
+    ['findJobs on a queue that does not exist', (j) => j.findJobs(Undeclared, { key: 'k' }), JobsConfigurationError, /^Queue "undeclared" does not exist\. Declare a handler for it/],
+    ['getJob on a queue that does not exist', (j) => j.getJob(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['cancel on a queue that does not exist', (j) => j.cancel(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['resume on a queue that does not exist', (j) => j.resume(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['retry on a queue that does not exist', (j) => j.retry(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    // pg-boss asserts that the page anchor still exists: a job deleted since the previous page (retention) hit it.
+    ['findJobs with an after naming no job', (j) => j.findJobs(Plain, { after: A_UUID }), JobValidationError, /^Invalid options for JobsService\.findJobs on "plain": after "0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d" names no job of the queue .*Nothing was read or changed\.$/],
+  ] as Case[])('refuses %s with a named error, writing nothing', async (_label, call, type, message) => {
+    const before = await counts();
+    const error = await call(jobs).then(...refusal('expected the call to be refused'));
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toMatch(message);
+    expect(await counts()).toEqual(before);
+  });
+});
