@@ -230,7 +230,7 @@ export class JobsService {
     await this.orchestrator.ready;
     for (const [i, step] of steps.entries()) {
       const deadLetter = step.options?.deadLetter;
-      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step "${step.ref}")`, defs[i]!, deadLetter);
+      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step ${show(step.ref)})`, defs[i]!, deadLetter);
     }
     const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})

@@ -986,7 +986,7 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
   });
 });
 
-describe('bad input at lookups and job commands: unknown queues, a vanished page anchor', () => {
+describe('bad input at lookups and job commands: unknown queues, a vanished page anchor, echoed flow refs', () => {
   const schema = uniqueSchema('bad_lookup');
   let app: INestApplicationContext;
   let jobs: JobsService;
@@ -1022,5 +1022,18 @@ describe('bad input at lookups and job commands: unknown queues, a vanished page
     expect(error).toBeInstanceOf(type);
     expect(error.message).toMatch(message);
     expect(await counts()).toEqual(before);
+  });
+
+  it('escapes a flow ref with a line break in the message of a refused dead-letter target', async () => {
+    const before = await counts();
+    const error = await jobs
+      .flow([flowStep('a\nFAKE LOG LINE', Plain, {}, { deadLetter: 'other' })])
+      .then(...refusal('expected flow() to refuse an ordinary queue as deadLetter'));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(/^Invalid options for JobsService\.flow \(step "a\\nFAKE LOG LINE"\) of job "plain": deadLetter "other" is not a dead-letter queue/);
+    expect(error.message).not.toContain('\n');
+    expect(await counts()).toEqual(before);
+    // The process lives, and the queue takes the next send.
+    await expect(jobs.send(Plain, { after: 'refusals' }, { startAfter: 3600 })).resolves.toEqual(expect.any(String));
   });
 });
