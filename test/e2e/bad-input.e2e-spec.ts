@@ -960,7 +960,7 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
     ['a six-field cron with a seconds list', '0,20,40 * * * * *', {}, /cron "0,20,40 \* \* \* \* \*" fires more than once a minute/],
     ['an RRULE every 15 seconds', 'FREQ=SECONDLY;INTERVAL=15', {}, /^Invalid schedule for job "plain": rrule "FREQ=SECONDLY;INTERVAL=15" fires more than once a minute .*Use FREQ=MINUTELY or coarser/],
     ['an RRULE with several BYSECOND values', 'FREQ=MINUTELY;BYSECOND=0,30', {}, /rrule "FREQ=MINUTELY;BYSECOND=0,30" fires more than once a minute/],
-    ['a 1.3 MB RRULE, at once', hugeRule, {}, /^Invalid schedule for job "plain": cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*"… \(1312042 characters\) is over the 4096-character limit: .* Nothing was scheduled\.$/],
+    ['a 1.3 MB RRULE, at once', hugeRule, {}, /^Invalid schedule for job "plain": cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*…" \(1312042 characters\) is over the 4096-character limit: .* Nothing was scheduled\.$/],
     ['a key under the prefix @Recurring owns', '0 3 * * *', { key: `${RECURRING_SCHEDULE_KEY}/nightly` }, /key "nest-pg-jobs\.recurring\/nightly" is reserved for @Recurring schedules/],
   ] as const)('schedule() refuses %s, writing nothing', async (_label, cron, options, message) => {
     const before = await counts();
