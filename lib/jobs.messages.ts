@@ -2,6 +2,7 @@
 
 import { redactSecrets } from './utils/redact.util.js';
 import { describeText, describeValue } from './utils/describe-value.util.js';
+import { RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
 
 /**
  * A value a caller gave, as it appears in a message: {@link describeValue} (scalars quoted and cut,
@@ -137,6 +138,10 @@ export const HANDLER_ABANDON_LIMIT = (queue: string, count: number) =>
 
 export const ABANDONED_HANDLER_SETTLED = (queue: string, ids: string[], seconds: number) =>
   `An abandoned handler of ${queue} ${ids.join(', ')} settled ${seconds.toFixed(1)} s after it was abandoned.`;
+
+export const RESERVED_SCHEDULE_KEY = (key: string) =>
+  `key ${show(key)} is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), ` +
+  'which bootstrap removes when no decorator declares them; choose another key';
 
 export const SCHEDULE_NOT_A_STRING = (value: unknown) =>
   `cron must be a non-empty string, got ${show(value)}`;

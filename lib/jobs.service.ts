@@ -9,7 +9,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
@@ -36,6 +36,7 @@ import {
   NO_DEAD_LETTER_QUEUE,
   NO_JOB_IDS,
   PAGE_ANCHOR_GONE,
+  RESERVED_SCHEDULE_KEY,
   show,
   UNKNOWN_QUEUE,
   VALUES_REFUSED_BY_DATABASE,
@@ -251,10 +252,7 @@ export class JobsService {
     validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
     if (key !== undefined && isRecurringScheduleKey(key)) {
-      throw new JobValidationError(
-        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), which bootstrap removes when no decorator declares them; choose another key`),
-        def.name,
-      );
+      throw new JobValidationError(INVALID_SCHEDULE(def.name, RESERVED_SCHEDULE_KEY(key)), def.name);
     }
     assertScheduleExpression(def.name, cron, tz, (expression, zone, count) =>
       this.pgBoss.previewSchedule(expression, { tz: zone, count }),
