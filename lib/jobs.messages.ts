@@ -2,6 +2,7 @@
 
 import { redactSecrets } from './utils/redact.util.js';
 import { describeText, describeValue } from './utils/describe-value.util.js';
+import { RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
 
 /**
  * A value a caller gave, as it appears in a message: {@link describeValue} (scalars quoted and cut,
@@ -53,6 +54,10 @@ export const NO_JOB_IDS = (method: string, queue: string) =>
 
 export const INVALID_LOOKUP_OPTION = (method: string, queue: string, problem: string) =>
   `Invalid options for JobsService.${method} on "${queue}": ${problem}. Nothing was read or changed.`;
+
+export const PAGE_ANCHOR_GONE = (after: unknown) =>
+  `after ${show(after)} names no job of the queue (deleted since the previous page was read, by retention or ` +
+  'deleteJob); list again from the start, without after';
 
 export const VALUES_REFUSED_BY_DATABASE = (method: string, queue: string, reason: string) =>
   `JobsService.${method} of job "${queue}": PostgreSQL refused the job's values (${reason}). Nothing was sent.`;
@@ -134,25 +139,25 @@ export const HANDLER_ABANDON_LIMIT = (queue: string, count: number) =>
 export const ABANDONED_HANDLER_SETTLED = (queue: string, ids: string[], seconds: number) =>
   `An abandoned handler of ${queue} ${ids.join(', ')} settled ${seconds.toFixed(1)} s after it was abandoned.`;
 
-/** A long string as it appears in a message: JSON, its first `max` characters and its length. */
-const excerpt = (value: string, max = 120): string =>
-  value.length <= max ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, max))}… (${value.length} characters)`;
+export const RESERVED_SCHEDULE_KEY = (key: string) =>
+  `key ${show(key)} is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), ` +
+  'which bootstrap removes when no decorator declares them; choose another key';
 
 export const SCHEDULE_NOT_A_STRING = (value: unknown) =>
-  `cron must be a non-empty string, got ${typeof value === 'string' ? excerpt(value) : show(value)}`;
+  `cron must be a non-empty string, got ${show(value)}`;
 
 export const SCHEDULE_TOO_LONG = (expression: string, max: number) =>
-  `cron ${excerpt(expression, 60)} is over the ${max}-character limit: pg-boss parses the expression on every ` +
+  `cron ${show(expression, 60)} is over the ${max}-character limit: pg-boss parses the expression on every ` +
   `scheduler pass, blocking the event loop while it does. A cron expression is five fields; split an RRULE with ` +
   `long EXDATE or RDATE lists into several schedules, each with its own key`;
 
 export const SCHEDULE_EXPRESSION_INVALID = (expression: string, tz: string | undefined, cause: string) =>
-  `cron ${excerpt(expression)}${tz ? ` with tz ${excerpt(tz, 60)}` : ''} is invalid: ${describeText(cause, 500)}`;
+  `cron ${show(expression)}${tz ? ` with tz ${show(tz, 60)}` : ''} is invalid: ${describeText(cause, 500)}`;
 
 export const SCHEDULE_FINER_THAN_A_MINUTE = (expression: string, rrule: boolean) =>
   (rrule
-    ? `rrule ${excerpt(expression)} fires more than once a minute (FREQ=SECONDLY, or several BYSECOND values)`
-    : `cron ${excerpt(expression)} fires more than once a minute (six fields: the first is seconds)`) +
+    ? `rrule ${show(expression)} fires more than once a minute (FREQ=SECONDLY, or several BYSECOND values)`
+    : `cron ${show(expression)} fires more than once a minute (six fields: the first is seconds)`) +
   `, but a schedule's resolution is one minute: pg-boss sends at most one job per schedule each minute, so it ` +
   `would run once a minute, not as written. ` +
   (rrule

@@ -9,7 +9,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
+import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
@@ -29,11 +29,14 @@ import { JobAbortedError } from './errors/job-aborted.error.js';
 import {
   DEAD_LETTER_NOT_DECLARED,
   INVALID_JOB_ID,
+  INVALID_LOOKUP_OPTION,
   INVALID_SCHEDULE,
   JOB_CANCELLED,
   INVALID_SEND_OPTION,
   NO_DEAD_LETTER_QUEUE,
   NO_JOB_IDS,
+  PAGE_ANCHOR_GONE,
+  RESERVED_SCHEDULE_KEY,
   show,
   UNKNOWN_QUEUE,
   VALUES_REFUSED_BY_DATABASE,
@@ -228,7 +231,7 @@ export class JobsService {
     await this.orchestrator.ready;
     for (const [i, step] of steps.entries()) {
       const deadLetter = step.options?.deadLetter;
-      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step "${step.ref}")`, defs[i]!, deadLetter);
+      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step ${show(step.ref)})`, defs[i]!, deadLetter);
     }
     const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})
@@ -249,10 +252,7 @@ export class JobsService {
     validateSendOptions('schedule', def.name, options);
     const { tz, key, ...send } = options;
     if (key !== undefined && isRecurringScheduleKey(key)) {
-      throw new JobValidationError(
-        INVALID_SCHEDULE(def.name, `key "${key}" is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), which bootstrap removes when no decorator declares them; choose another key`),
-        def.name,
-      );
+      throw new JobValidationError(INVALID_SCHEDULE(def.name, RESERVED_SCHEDULE_KEY(key)), def.name);
     }
     assertScheduleExpression(def.name, cron, tz, (expression, zone, count) =>
       this.pgBoss.previewSchedule(expression, { tz: zone, count }),
@@ -288,7 +288,7 @@ export class JobsService {
     const name = this.queueName(definition, 'cancel');
     const list = jobIds('cancel', name, ids);
     await this.orchestrator.ready;
-    await this.pgBoss.cancel(name, list);
+    await this.pgBoss.cancel(name, list).catch((error: unknown) => rethrowLookup(error, name, 'cancel'));
     const runner = this.orchestrator.runner(name);
     for (const id of list) runner?.abort(id, new JobAbortedError('cancelled', name, id, JOB_CANCELLED(name, id)));
   }
@@ -298,7 +298,7 @@ export class JobsService {
     const name = this.queueName(definition, 'resume');
     const list = jobIds('resume', name, ids);
     await this.orchestrator.ready;
-    await this.pgBoss.resume(name, list);
+    await this.pgBoss.resume(name, list).catch((error: unknown) => rethrowLookup(error, name, 'resume'));
   }
 
   /** Retries failed jobs now. */
@@ -306,7 +306,7 @@ export class JobsService {
     const name = this.queueName(definition, 'retry');
     const list = jobIds('retry', name, ids);
     await this.orchestrator.ready;
-    await this.pgBoss.retry(name, list);
+    await this.pgBoss.retry(name, list).catch((error: unknown) => rethrowLookup(error, name, 'retry'));
   }
 
   /** One job by id, with its state and output, or `null`. Rejects an id that is not a uuid. */
@@ -322,7 +322,7 @@ export class JobsService {
     const name = this.queueName(definition, 'findJobs');
     validateFindOptions('findJobs', name, options, this.maxPayloadBytes);
     await this.orchestrator.ready;
-    return this.pgBoss.findJobs<O>(name, options);
+    return this.pgBoss.findJobs<O>(name, options).catch((error: unknown) => rethrowLookup(error, name, 'findJobs', options));
   }
 
   /** The queue with its options and pg-boss's cached counts. */
@@ -361,7 +361,9 @@ export class JobsService {
     const name = this.queueName(definition, 'getDeadLetters');
     validateFindOptions('getDeadLetters', name, options, this.maxPayloadBytes);
     const dlq = await this.deadLetterOf(name);
-    return this.pgBoss.findJobs<O>(dlq, { ...options, queued: true });
+    return this.pgBoss
+      .findJobs<O>(dlq, { ...options, queued: true })
+      .catch((error: unknown) => rethrowLookup(error, name, 'getDeadLetters', options));
   }
 
   /**
@@ -372,7 +374,9 @@ export class JobsService {
     const name = this.queueName(definition, 'redrive');
     validateRedriveOptions(name, options, this.maxPayloadBytes);
     const dlq = await this.deadLetterOf(name);
-    return this.pgBoss.redrive(dlq, { sourceName: name, ...options });
+    return this.pgBoss
+      .redrive(dlq, { sourceName: name, ...options })
+      .catch((error: unknown) => rethrowLookup(error, name, 'redrive'));
   }
 
   /**
@@ -486,6 +490,27 @@ function rethrow(error: unknown, queue: string, method: string): never {
     const validation = new JobValidationError(VALUES_REFUSED_BY_DATABASE(method, queue, refused), queue);
     validation.cause = error;
     throw validation;
+  }
+  throw error;
+}
+
+/**
+ * {@link rethrow} for the calls that read or change stored jobs: a missing queue becomes a
+ * `JobsConfigurationError`, and pg-boss's assertions a `JobValidationError` naming the call, the
+ * queue and the option (a findJobs page anchor, `after`, that names a job deleted since: a
+ * listing that outlived retention). Anything else passes unchanged.
+ */
+function rethrowLookup(error: unknown, queue: string, method: string, options?: { after?: unknown }): never {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') {
+    const missing = /^Queue (.+) does not exist$/.exec(message);
+    if (missing) throw new JobsConfigurationError(UNKNOWN_QUEUE(missing[1]!), { cause: error });
+    if ((error as Error).name === 'AssertionError') {
+      const problem = /\bafter names a row that no longer exists\b/.test(message)
+        ? PAGE_ANCHOR_GONE(options?.after)
+        : describeText(message, 500);
+      throw new JobValidationError(INVALID_LOOKUP_OPTION(method, queue, problem), queue);
+    }
   }
   throw error;
 }

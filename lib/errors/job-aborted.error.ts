@@ -28,6 +28,7 @@ export class JobAbortedError extends Error {
     readonly code: JobAbortCode,
     /** Queue name of the job. */
     readonly queue: string,
+    /** Id of the job whose signal aborted. */
     readonly jobId: string,
     message: string,
     options?: { cause?: unknown },

@@ -6,7 +6,9 @@ import { JobsLogger } from '../jobs.logger.js';
 import type { JobsExplorer } from '../jobs.explorer.js';
 import type { JobEventsBus } from '../job-events.bus.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { JOB_CANCELLED, NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
+import { INVALID_SCHEDULE, JOB_CANCELLED, NO_DEAD_LETTER_QUEUE, RESERVED_SCHEDULE_KEY } from '../jobs.messages.js';
+import { isRecurringScheduleKey } from '../jobs.constants.js';
+import { JobValidationError } from '../errors/job-validation.error.js';
 import { JobAbortedError } from '../errors/job-aborted.error.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import { pickQueueOptions } from '../utils/resolve-handler-options.util.js';
@@ -388,6 +390,9 @@ export class JobsTester implements OnModuleInit {
   /** @internal */
   async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
     const def = await this.definition(definition);
+    if (options.key !== undefined && isRecurringScheduleKey(options.key)) {
+      throw new JobValidationError(INVALID_SCHEDULE(def.name, RESERVED_SCHEDULE_KEY(options.key)), def.name);
+    }
     assertScheduleExpression(def.name, cron, options.tz, (expression, tz, count) => this.previewSchedule(expression, tz, count));
     await validatePayload(def, data, this.payloadLimit);
     const key = options.key ?? '';

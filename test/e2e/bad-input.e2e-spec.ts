@@ -962,7 +962,7 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
     ['a six-field cron with a seconds list', '0,20,40 * * * * *', {}, /cron "0,20,40 \* \* \* \* \*" fires more than once a minute/],
     ['an RRULE every 15 seconds', 'FREQ=SECONDLY;INTERVAL=15', {}, /^Invalid schedule for job "plain": rrule "FREQ=SECONDLY;INTERVAL=15" fires more than once a minute .*Use FREQ=MINUTELY or coarser/],
     ['an RRULE with several BYSECOND values', 'FREQ=MINUTELY;BYSECOND=0,30', {}, /rrule "FREQ=MINUTELY;BYSECOND=0,30" fires more than once a minute/],
-    ['a 1.3 MB RRULE, at once', hugeRule, {}, /^Invalid schedule for job "plain": cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*"… \(1312042 characters\) is over the 4096-character limit: .* Nothing was scheduled\.$/],
+    ['a 1.3 MB RRULE, at once', hugeRule, {}, /^Invalid schedule for job "plain": cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*…" \(1312042 characters\) is over the 4096-character limit: .* Nothing was scheduled\.$/],
     ['a key under the prefix @Recurring owns', '0 3 * * *', { key: `${RECURRING_SCHEDULE_KEY}/nightly` }, /key "nest-pg-jobs\.recurring\/nightly" is reserved for @Recurring schedules/],
   ] as const)('schedule() refuses %s, writing nothing', async (_label, cron, options, message) => {
     const before = await counts();
@@ -985,5 +985,57 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
     ]);
     await jobs.unschedule(Plain, 'five-minutes');
     await jobs.unschedule(Plain, 'weekly');
+  });
+});
+
+describe('bad input at lookups and job commands: unknown queues, a vanished page anchor, echoed flow refs', () => {
+  const schema = uniqueSchema('bad_lookup');
+  let app: INestApplicationContext;
+  let jobs: JobsService;
+
+  const counts = async () => {
+    const [row] = await sql<{ jobs: number; queues: number }>(
+      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+    );
+    return row!;
+  };
+
+  beforeAll(async () => {
+    app = await createApp(schema, { providers: [Handlers] });
+    jobs = app.get(JobsService);
+    await jobs.send(Plain, { seed: true }, { startAfter: 3600 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(schema);
+  });
+
+  it.each([
+    ['findJobs on a queue that does not exist', (j) => j.findJobs(Undeclared, { key: 'k' }), JobsConfigurationError, /^Queue "undeclared" does not exist\. Declare a handler for it/],
+    ['getJob on a queue that does not exist', (j) => j.getJob(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['cancel on a queue that does not exist', (j) => j.cancel(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['resume on a queue that does not exist', (j) => j.resume(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    ['retry on a queue that does not exist', (j) => j.retry(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
+    // pg-boss asserts that the page anchor still exists: a job deleted since the previous page (retention) hit it.
+    ['findJobs with an after naming no job', (j) => j.findJobs(Plain, { after: A_UUID }), JobValidationError, /^Invalid options for JobsService\.findJobs on "plain": after "0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d" names no job of the queue .*Nothing was read or changed\.$/],
+  ] as Case[])('refuses %s with a named error, writing nothing', async (_label, call, type, message) => {
+    const before = await counts();
+    const error = await call(jobs).then(...refusal('expected the call to be refused'));
+    expect(error).toBeInstanceOf(type);
+    expect(error.message).toMatch(message);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('escapes a flow ref with a line break in the message of a refused dead-letter target', async () => {
+    const before = await counts();
+    const error = await jobs
+      .flow([flowStep('a\nFAKE LOG LINE', Plain, {}, { deadLetter: 'other' })])
+      .then(...refusal('expected flow() to refuse an ordinary queue as deadLetter'));
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect(error.message).toMatch(/^Invalid options for JobsService\.flow \(step "a\\nFAKE LOG LINE"\) of job "plain": deadLetter "other" is not a dead-letter queue/);
+    expect(error.message).not.toContain('\n');
+    expect(await counts()).toEqual(before);
+    // The process lives, and the queue takes the next send.
+    await expect(jobs.send(Plain, { after: 'refusals' }, { startAfter: 3600 })).resolves.toEqual(expect.any(String));
   });
 });

@@ -161,7 +161,7 @@ describe('@Recurring expressions pg-boss would run otherwise than written', () =
     expect(secondly.message).toMatch(/^Invalid options for Secondly\.tick \(queue "secondly"\): rrule "FREQ=SECONDLY;INTERVAL=10" fires more than once a minute/);
     const tooLong = await bootstrapError(b, TooLong);
     expect(tooLong).toBeInstanceOf(JobsConfigurationError);
-    expect(tooLong.message).toMatch(/^Invalid options for TooLong\.tick \(queue "too-long"\): cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*"… \(4842 characters\) is over the 4096-character limit/);
+    expect(tooLong.message).toMatch(/^Invalid options for TooLong\.tick \(queue "too-long"\): cron "FREQ=DAILY;BYHOUR=9\\nEXDATE:.*…" \(4842 characters\) is over the 4096-character limit/);
     expect(await schemaExists(a)).toBe(false);
     expect(await schemaExists(b)).toBe(false);
   });

@@ -73,7 +73,7 @@ describe('scheduleExpressionProblem', () => {
     const message = scheduleExpressionProblem(huge, undefined, parse);
     expect(parse).not.toHaveBeenCalled();
     expect(message).toBe(
-      `cron ${JSON.stringify(huge.slice(0, 60))}… (${huge.length} characters) is over the 4096-character limit: ` +
+      `cron ${JSON.stringify(huge.slice(0, 60)).slice(0, -1)}…" (${huge.length} characters) is over the 4096-character limit: ` +
         'pg-boss parses the expression on every scheduler pass, blocking the event loop while it does. A cron ' +
         'expression is five fields; split an RRULE with long EXDATE or RDATE lists into several schedules, each ' +
         'with its own key',
@@ -104,5 +104,18 @@ describe('scheduleExpressionProblem', () => {
   it('reports what pg-boss finds wrong, with the time zone', () => {
     expect(problem('61 * * * *')).toMatch(/^cron "61 \* \* \* \*" is invalid: /);
     expect(problem('0 3 * * *', 'Mars/Olympus')).toMatch(/^cron "0 3 \* \* \*" with tz "Mars\/Olympus" is invalid: Unknown or unsupported time zone/);
+  });
+});
+
+describe('scheduleExpressionProblem: echoed expressions and time zones, as every other message quotes a value', () => {
+  it('escapes Unicode line separators and C1 controls, which JSON.stringify leaves as they are', () => {
+    const message = problem('61 * * * *\u2028FAKE LOG LINE', 'Europe/Berlin\u0085x')!;
+    expect(message).toMatch(/^cron "61 \* \* \* \*\\u2028FAKE LOG LINE" with tz "Europe\/Berlin\\u0085x" is invalid: /);
+    expect(message).not.toMatch(/[\u2028\u0085]/);
+  });
+
+  it('cuts a long expression the way describeValue cuts every echoed string', () => {
+    const long = `61 ${'*'.repeat(200)}`;
+    expect(problem(long)).toMatch(new RegExp(`^cron "61 \\*{117}…" \\(203 characters\\) is invalid: `));
   });
 });

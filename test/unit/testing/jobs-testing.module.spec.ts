@@ -200,6 +200,16 @@ describe('JobsTestingModule, manual mode', () => {
     expect(tester.scheduled()).toEqual([]);
   });
 
+  it('refuses in schedule() the keys JobsService.schedule() reserves for @Recurring, with its error', async () => {
+    for (const key of ['nest-pg-jobs.recurring', 'nest-pg-jobs.recurring/nightly']) {
+      await expect(jobs.schedule(Greet, '0 3 * * *', { name: 'x' }, { key })).rejects.toThrow(JobValidationError);
+      await expect(jobs.schedule(Greet, '0 3 * * *', { name: 'x' }, { key })).rejects.toThrow(
+        new RegExp(`^Invalid schedule for job "greet": key "${key.replace('.', '\\.')}" is reserved for @Recurring schedules`),
+      );
+    }
+    expect(tester.scheduled()).toEqual([]);
+  });
+
   it('clear() forgets jobs and schedules', async () => {
     await jobs.send(Greet, { name: 'a' });
     tester.clear();
