@@ -1,4 +1,4 @@
-import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss, WipData, WorkOptions } from 'pg-boss';
 import type { JobRunner } from './job.runner.js';
 import { sortInFetchOrder } from './worker.slot.js';
 
@@ -21,8 +21,8 @@ import { sortInFetchOrder } from './worker.slot.js';
  */
 export class WorkerPool {
   private id: string | undefined;
-  /** Loops known to be running a handler call of this pool now. */
-  private readonly claimed = new Set<string>();
+  /** Per loop, when the batch last handed to a handler call was fetched (its `lastFetchedOn`). */
+  private readonly attributed = new Map<string, number | null>();
 
   constructor(
     private readonly boss: PgBoss,
@@ -48,8 +48,6 @@ export class WorkerPool {
     // loops of one work() call share one handler, so the loop is found from pg-boss's worker data:
     // only when something observes events.
     const loops = this.runner.observed ? this.loopsHolding(jobs.length) : undefined;
-    const claimed = loops?.length === 1 ? loops[0] : undefined;
-    if (claimed !== undefined) this.claimed.add(claimed);
     try {
       sortInFetchOrder(jobs);
       return await this.runner.handle(
@@ -57,22 +55,31 @@ export class WorkerPool {
         loops ? { sequential: true, hold: (events) => this.runner.holdUntilRecorded(loops, events) } : { sequential: true },
       );
     } finally {
-      if (claimed !== undefined) this.claimed.delete(claimed);
       if ((this.options.batchSize ?? 1) === 1) this.wakeBusyLoops();
     }
   };
 
   /**
-   * The loops of this pool that may be running a batch of `size` jobs just handed over: those holding
-   * that many jobs that no handler call in flight has claimed. Usually one; when two loops fetched
-   * at once, both, and the events wait for both (a claim is only taken when it is certain).
+   * The loops of this pool that may be running a batch of `size` jobs just handed over. A loop's
+   * batch is known by when it was fetched (`lastFetchedOn`); a batch already handed to a handler call
+   * is remembered, so a loop still recording a batch whose call returned is no candidate for the
+   * next. Usually one loop is left, and the batch is attributed to it. When two loops fetched at
+   * once, both are returned and the events wait for both. None left (two fetches of one loop in one
+   * millisecond): every loop holding jobs, so the events still wait for the right one.
    */
   private loopsHolding(size: number): string[] {
-    const loops: string[] = [];
+    const fresh: WipData[] = [];
+    const busy: string[] = [];
     for (const worker of this.boss.getWipData()) {
-      if (worker.workId === this.id && worker.count === size && !this.claimed.has(worker.id)) loops.push(worker.id);
+      if (worker.workId !== this.id || worker.count === 0) continue;
+      busy.push(worker.id);
+      if (worker.count === size && this.attributed.get(worker.id) !== worker.lastFetchedOn) fresh.push(worker);
     }
-    return loops;
+    if (fresh.length === 1) {
+      this.attributed.set(fresh[0]!.id, fresh[0]!.lastFetchedOn);
+      return [fresh[0]!.id];
+    }
+    return fresh.length > 1 ? fresh.map((worker) => worker.id) : busy;
   }
 
   private wakeBusyLoops(): void {

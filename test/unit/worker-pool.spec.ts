@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import type { JobWithMetadata, PgBoss, WipData } from 'pg-boss';
+import { WorkerPool } from '../../lib/worker.pool.js';
+import type { JobRunner } from '../../lib/job.runner.js';
+import type { JobEvent } from '../../lib/interfaces/job-event.interface.js';
+
+type Handler = (jobs: JobWithMetadata<object>[]) => Promise<unknown>;
+
+/**
+ * A pg-boss with one work() call of two loops ('w0', 'w1') whose bookkeeping the test sets by hand,
+ * and a runner that records which loops each batch's outcome events were held for.
+ */
+function setup() {
+  const wips = new Map<string, WipData>(
+    ['w0', 'w1'].map((id) => [
+      id,
+      { id, workId: 'w0', count: 0, lastFetchedOn: null, lastJobEndedOn: null, lastErrorOn: null } as unknown as WipData,
+    ]),
+  );
+  let handler!: Handler;
+  const boss = {
+    work: async (_queue: string, _options: unknown, callback: Handler) => {
+      handler = callback;
+      return 'w0';
+    },
+    getWipData: () => [...wips.values()],
+    notifyWorker: () => undefined,
+  } as unknown as PgBoss;
+  const heldFor: string[][] = [];
+  const runner = {
+    observed: true,
+    holdUntilRecorded: (loops: readonly string[]) => heldFor.push([...loops]),
+    handle: async (_jobs: unknown, options: { hold?: (events: JobEvent[]) => void }) => {
+      options.hold?.([]);
+      return [];
+    },
+  } as unknown as JobRunner;
+  const pool = new WorkerPool(boss, 'q', { batchSize: 1 }, runner, 2);
+  const job = (id: string) => ({ id, priority: 0, createdOn: new Date(0) }) as JobWithMetadata<object>;
+  /** pg-boss's loop `id` fetched one job at `at` (it holds it until it has recorded its outcome). */
+  const land = (id: string, at: number) => Object.assign(wips.get(id)!, { count: 1, lastFetchedOn: at });
+  /** The loop hands its batch to the handler. */
+  const call = (id: string, at: number) => handler([job(`${id}@${at}`)]);
+  return { pool, land, call, heldFor };
+}
+
+describe('WorkerPool', () => {
+  it('holds a batch’s events for its own loop only, even while another loop is still recording a batch whose call returned', async () => {
+    const { pool, land, call, heldFor } = setup();
+    await pool.start();
+    // Loop w0 runs a batch; its handler call returns, and pg-boss has not recorded it yet (count 1).
+    land('w0', 100);
+    await call('w0', 100);
+    expect(heldFor).toEqual([['w0']]);
+    // Meanwhile loop w1 fetches: its batch is the only one not yet handed to a call.
+    land('w1', 105);
+    await call('w1', 105);
+    expect(heldFor[1]).toEqual(['w1']);
+  });
+
+  it('waits for every loop that may hold the batch when two loops fetched before either call began', async () => {
+    const { pool, land, call, heldFor } = setup();
+    await pool.start();
+    land('w0', 200);
+    land('w1', 200);
+    await call('w0', 200);
+    expect([...heldFor[0]!].sort()).toEqual(['w0', 'w1']);
+  });
+});
