@@ -8,6 +8,8 @@ import {
   recurringScheduleKey,
   SET_ONLY_QUEUE_OPTIONS,
 } from './jobs.constants.js';
+import { show } from './jobs.messages.js';
+import { describeText } from './utils/describe-value.util.js';
 import type { JobQueueOptions } from './interfaces/queue-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
 import type { JobsLogger } from './jobs.logger.js';
@@ -111,9 +113,9 @@ export class QueuesReconciler {
     for (const schedule of await this.boss.getSchedules()) {
       if (isRecurringScheduleKey(schedule.key) && !declared.has(JSON.stringify([schedule.name, schedule.key]))) {
         await this.boss.unschedule(schedule.name, schedule.key);
-        const key = schedule.key === RECURRING_SCHEDULE_KEY ? '' : ` key "${schedule.key.slice(RECURRING_SCHEDULE_KEY.length + 1)}"`;
+        const key = schedule.key === RECURRING_SCHEDULE_KEY ? '' : ` key ${show(schedule.key.slice(RECURRING_SCHEDULE_KEY.length + 1))}`;
         this.logger?.log(
-          `Unscheduled "${schedule.name}"${key} (${schedule.cron}): no @Recurring declares it any more`,
+          `Unscheduled ${show(schedule.name)}${key} (${describeText(schedule.cron, 200)}): no @Recurring declares it any more`,
         );
       }
     }

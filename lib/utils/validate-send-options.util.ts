@@ -19,12 +19,13 @@ const INT32_MAX = 2_147_483_647;
 const UUID = /^(?:\{[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}\}|[0-9a-f]{4}(?:-?[0-9a-f]{4}){7})$/i;
 
 /**
- * Most UTF-8 bytes of a `singletonKey`, a throttle/debounce `key`, a `group` id or tier and a
- * schedule `key`. pg-boss indexes the key and the group id together with the queue name and a few
+ * Most UTF-8 bytes of a `singletonKey`, a throttle/debounce `key` and a `group` id or tier (a
+ * schedule `key` follows the queue-name rule). pg-boss indexes the key and the group id together with the queue name and a few
  * fixed-size columns (`job_i10`: name, key, state, created_on, id, start_after; `job_i7`: name,
  * group id), and PostgreSQL refuses an index row over 2704 bytes: a job over it is never inserted
  * (a key) or, worse, is inserted and then fails every fetch of its queue (a group id, indexed once
- * the job is active). 1024 bytes leaves room for a queue name of 1,500 bytes and the other columns.
+ * the job is active). 1024 bytes leaves room, under 2704, for the longest queue name (255 characters) and the other
+ * columns.
  */
 export const MAX_KEY_BYTES = 1024;
 
