@@ -172,8 +172,13 @@ export class JobsService {
       jobs.map((job, i) => validatePayload(def, job.data, { maxBytes: this.maxPayloadBytes, label: `sendMany jobs[${i}]` })),
     );
     await this.orchestrator.ready;
+    // Each distinct target once: a target this app does not declare costs a look at the database.
+    const checked = new Set<string>();
     for (const [i, job] of jobs.entries()) {
-      if (job.options?.deadLetter !== undefined) await this.assertDeadLetter(`sendMany (jobs[${i}])`, def, job.options.deadLetter);
+      const target = job.options?.deadLetter;
+      if (target === undefined || checked.has(target)) continue;
+      await this.assertDeadLetter(`sendMany (jobs[${i}])`, def, target);
+      checked.add(target);
     }
     if (jobs.length === 0) return [];
     const db = options.db ?? this.sendDb;
