@@ -174,13 +174,23 @@ export class WorkerSlot {
     lane.held = true;
     for (const batch of this.batches) if (batch.waitFor === lane) this.stopWaiting(batch);
     const out = this.lanes.find((other) => other !== lane && !other.held);
-    const batch: Batch = { lane, waitFor: out, waitTimer: undefined, next: undefined, wake: undefined, busyMs: 0 };
+    // An out lane still recording its last batch has not begun its next fetch: that fetch comes after
+    // this batch's claim, so this batch need not wait for it (no job it brings was passed over here).
+    const overlaps = out !== undefined && full && !this.recording(out);
+    const batch: Batch = {
+      lane,
+      waitFor: overlaps || !full ? out : undefined,
+      waitTimer: undefined,
+      next: undefined,
+      wake: undefined,
+      busyMs: 0,
+    };
     this.batches.push(batch);
     if (out) {
       // A short batch means the queue ran dry: the other lane's fetch is most likely empty, and
       // that lane asleep. Stop it now (if it is still fetching, its batch lands first).
-      if (full) this.waitForLane(batch, out);
-      else void this.stopLane(out);
+      if (overlaps) this.waitForLane(batch, out);
+      else if (!full) void this.stopLane(out);
     }
     // A full batch: there is a backlog, so a second lane fetches the next batch while this one
     // runs. It goes out after this batch landed, so it fetches after it.
@@ -277,6 +287,19 @@ export class WorkerSlot {
     };
     batch.waitTimer = setTimeout(check, LANE_CHECK_MS);
     batch.waitTimer.unref();
+  }
+
+  /**
+   * Whether an out lane's loop still holds the jobs of its last batch: pg-boss is recording their
+   * results, and its loop fetches again only after that (it lets go of its jobs, then fetches).
+   * pg-boss's times are whole milliseconds: a fetch in the millisecond the lane went out reads as a
+   * new batch, so the doubt falls on waiting.
+   */
+  private recording(lane: Lane): boolean {
+    if (lane.id === undefined) return false;
+    const worker = this.boss.getWipData().find((w) => w.id === lane.id);
+    // Holding jobs it fetched since it went out is a batch on its way here, not a recording.
+    return worker !== undefined && worker.count > 0 && (worker.lastFetchedOn ?? 0) < lane.outAt;
   }
 
   /**
