@@ -895,7 +895,7 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
     ['an unknown option key', (j: JobsService) => j.send(Plain, {}, { 'priorty\nERROR [JobsModule] fake line': 1 } as never), /unknown option "priorty\\nERROR \[JobsModule\] fake line" \(known:/],
     ['a throttle field', (j: JobsService) => j.send(Plain, {}, { throttle: { seconds: 1, 'k\r\ney': 1 } as never }), /throttle has unknown field\(s\) "k\\r\\ney"/],
     ['a flow step ref', (j: JobsService) => j.flow([flowStep('a\nb', Plain, {}, { startAfter: -1 })]), /JobsService\.flow \(step "a\\nb"\)/],
-    ['a cron expression', (j: JobsService) => j.schedule(Plain, `0 3 * * *\u001b[2K\n${'x'.repeat(100_000)}`), /cron "0 3 \* \* \*\\u001b\[2K\\nx+"… \(100014 characters\) is over the 4096-character limit/],
+    ['a cron expression', (j: JobsService) => j.schedule(Plain, `0 3 * * *\u001b[2K\n${'x'.repeat(100_000)}`), /cron "0 3 \* \* \*\\u001b\[2K\\nx+…" \(100014 characters\) is over the 4096-character limit/],
     ['a long payload key', (j: JobsService) => j.send(Plain, { [`a\nERROR fake${'x'.repeat(5_000)}`]: 1n }), /payload\["a\\nERROR fakex+…" \(5012 characters\)\] is a BigInt/],
   ])('escapes line breaks and control characters in %s', async (_label, call, message) => {
     const error = await refused(() => call(jobs));
