@@ -19,11 +19,21 @@ import {
   type Job,
   type JobEvent,
 } from '../../lib/index.js';
-import { createApp, databaseUrl, dropSchema, schemasDroppedAfterAll, sql, track, uniqueSchema, waitFor } from '../support/e2e.js';
+import { bootstrapError, createApp, databaseUrl, dropSchema, schemasDroppedAfterAll, sql, uniqueSchema, waitFor } from '../support/e2e.js';
 
 /** `.then(...refusal(what))`: the rejection as an Error, or an Error saying `what` did not happen. */
 const refusal = (what: string) =>
   [() => new Error(what), (e: unknown) => e as Error] as const;
+
+/** Jobs, schedules and queues in a schema: what "nothing was written" compares before and after. */
+async function rowCounts(schema: string): Promise<{ jobs: number; schedules: number; queues: number }> {
+  const [row] = await sql<{ jobs: number; schedules: number; queues: number }>(
+    `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs,
+            (SELECT count(*)::int FROM ${schema}.schedule) AS schedules,
+            (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
+  );
+  return row!;
+}
 
 const Plain = defineJob<Record<string, unknown>>('plain');
 const Validated = defineJob('validated', { schema: z.object({ n: z.number().int() }) });
@@ -60,14 +70,7 @@ describe('bad input: nothing is written and the error says what to change', () =
   let app: INestApplicationContext;
   let jobs: JobsService;
 
-  const counts = async () => {
-    const [row] = await sql<{ jobs: number; schedules: number; queues: number }>(
-      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs,
-              (SELECT count(*)::int FROM ${schema}.schedule) AS schedules,
-              (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
-    );
-    return row!;
-  };
+  const counts = () => rowCounts(schema);
 
   beforeAll(async () => {
     app = await createApp(schema, { providers: [Handlers] });
@@ -257,19 +260,13 @@ describe('bad input at bootstrap: module options, decorators and definitions', (
   });
 
   it('forRootAsync refuses bad options from its factory the same way', async () => {
-    const error = await NestFactory.createApplicationContext(
+    const error = await bootstrapError(NestFactory.createApplicationContext(
       {
         module: Empty,
         imports: [JobsModule.forRootAsync({ useFactory: async () => ({ connectionString: databaseUrl(), schema: 'x"; drop' }) })],
       },
       { logger: false, abortOnError: false },
-    ).then(
-      (app) => {
-        track(app);
-        return new Error('bootstrap should have failed');
-      },
-      (e: unknown) => e as Error,
-    );
+    ));
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toMatch(/^Invalid JobsModule options: schema "x\\"; drop" may only contain/);
   });
@@ -588,14 +585,7 @@ describe('bad input that reached PostgreSQL or pg-boss raw: indexed keys, startA
   let jobs: JobsService;
   let recorder: Recorder;
 
-  const counts = async () => {
-    const [row] = await sql<{ jobs: number; schedules: number; queues: number }>(
-      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs,
-              (SELECT count(*)::int FROM ${schema}.schedule) AS schedules,
-              (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
-    );
-    return row!;
-  };
+  const counts = () => rowCounts(schema);
 
   beforeAll(async () => {
     app = await createApp(schema, { providers: [Recorder] });
@@ -763,13 +753,7 @@ describe('bad input at bootstrap: JobsModule imported twice', () => {
       providers: [Counted],
     })
     class TwiceApp {}
-    const error = await NestFactory.createApplicationContext(TwiceApp, { logger: false, abortOnError: false }).then(
-      (app) => {
-        track(app);
-        return new Error('bootstrap should have failed');
-      },
-      (e: unknown) => e as Error,
-    );
+    const error = await bootstrapError(NestFactory.createApplicationContext(TwiceApp, { logger: false, abortOnError: false }));
     expect(error).toBeInstanceOf(JobsConfigurationError);
     expect(error.message).toMatch(
       /^JobsModule is imported 2 times in this application \(forRoot or forRootAsync, with schemas "t_twice_(a|b)_\w+", "t_twice_(a|b)_\w+"\): each would start every handler.* Import it once, in the root module/,
@@ -808,10 +792,7 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
   let jobs: JobsService;
   let blobs: BlobHandlers;
 
-  const counts = async () =>
-    (await sql<{ jobs: number; queues: number }>(
-      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
-    ))[0]!;
+  const counts = () => rowCounts(schema);
   /** The call's rejection, after checking that it wrote nothing. */
   const refused = async (call: () => Promise<unknown>): Promise<Error> => {
     const before = await counts();
@@ -937,12 +918,7 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
   let app: INestApplicationContext;
   let jobs: JobsService;
 
-  const counts = async () => {
-    const [row] = await sql<{ jobs: number; schedules: number }>(
-      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.schedule) AS schedules`,
-    );
-    return row!;
-  };
+  const counts = () => rowCounts(schema);
 
   beforeAll(async () => {
     app = await createApp(schema, { providers: [Handlers] });
@@ -993,12 +969,7 @@ describe('bad input at lookups and job commands: unknown queues, a vanished page
   let app: INestApplicationContext;
   let jobs: JobsService;
 
-  const counts = async () => {
-    const [row] = await sql<{ jobs: number; queues: number }>(
-      `SELECT (SELECT count(*)::int FROM ${schema}.job) AS jobs, (SELECT count(*)::int FROM ${schema}.queue) AS queues`,
-    );
-    return row!;
-  };
+  const counts = () => rowCounts(schema);
 
   beforeAll(async () => {
     app = await createApp(schema, { providers: [Handlers] });

@@ -19,7 +19,7 @@ import {
   type JobsModuleOptions,
 } from '../../lib/index.js';
 import { freePort } from '../../scripts/embedded-postgres.js';
-import { databaseUrl, sql, track, waitFor } from '../support/e2e.js';
+import { bootstrapError, databaseUrl, printedText, sql, track, waitFor } from '../support/e2e.js';
 
 const PASSWORD = `Pw-${randomUUID().slice(0, 8)}-s3cret`;
 
@@ -35,20 +35,14 @@ class Host {}
 
 async function failedStart(jobs: JobsModuleOptions) {
   const logger = capturingLogger();
-  const error = await NestFactory.createApplicationContext(
-    { module: Host, imports: [JobsModule.forRoot({ startAttempts: 2, ...jobs, logger })] } as DynamicModule,
-    { logger, abortOnError: false },
-  ).then(
-    (app) => {
-      track(app);
-      return new Error('bootstrap should have failed');
-    },
-    (e: unknown) => e as Error,
+  const error = await bootstrapError(
+    NestFactory.createApplicationContext(
+      { module: Host, imports: [JobsModule.forRoot({ startAttempts: 2, ...jobs, logger })] } as DynamicModule,
+      { logger, abortOnError: false },
+    ),
   );
   // The error as anything could print it: message, stack, every cause, util.inspect.
-  const texts = [...logger.lines, inspect(error, { depth: 10 })];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, e.stack ?? '');
-  return { error, text: texts.join('\n'), lines: logger.lines };
+  return { error, text: printedText(logger.lines, error), lines: logger.lines };
 }
 
 describe('secrets never reach logs or errors', () => {

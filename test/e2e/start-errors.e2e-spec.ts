@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobsModule, JobsStartError, type JobsModuleOptions } from '../../lib/index.js';
 import { freePort } from '../../scripts/embedded-postgres.js';
-import { databaseUrl, sql, track } from '../support/e2e.js';
+import { bootstrapError, databaseUrl, printedText, sql } from '../support/e2e.js';
 
 @Module({})
 class Host {}
@@ -20,22 +20,14 @@ async function failedStart(jobs: Partial<JobsModuleOptions>) {
   const lines: string[] = [];
   const push = (...args: unknown[]) => void lines.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' '));
   const logger: LoggerService = { log: push, error: push, warn: push, debug: push, verbose: push, fatal: push };
-  const error = await NestFactory.createApplicationContext(
+  const error = await bootstrapError(NestFactory.createApplicationContext(
     {
       module: Host,
       imports: [JobsModule.forRoot({ schema: `t_start_${randomUUID().slice(0, 8)}`, startAttempts: 3, ...jobs, logger })],
     } as DynamicModule,
     { logger, abortOnError: false },
-  ).then(
-    (app) => {
-      track(app);
-      return new Error('bootstrap should have failed');
-    },
-    (e: unknown) => e as Error,
-  );
-  const texts = [...lines, inspect(error, { depth: 10 })];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, e.stack ?? '');
-  return { error, text: texts.join('\n'), retries: lines.filter((line) => line.startsWith('Database not reachable')) };
+  ));
+  return { error, text: printedText(lines, error), retries: lines.filter((line) => line.startsWith('Database not reachable')) };
 }
 
 describe('start-up errors', () => {

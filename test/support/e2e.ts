@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import { Module, type DynamicModule, type INestApplicationContext, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll } from '@jest/globals';
@@ -65,6 +66,27 @@ export function track<T extends INestApplicationContext>(app: T): T {
     await close(...(args as []));
   };
   return app;
+}
+
+/**
+ * The error a start that must fail failed with, or an Error saying it did not fail (then its app is
+ * tracked, so it is closed after the file's tests).
+ */
+export function bootstrapError(starting: Promise<INestApplicationContext>): Promise<Error> {
+  return starting.then(
+    (app) => {
+      track(app);
+      return new Error('bootstrap should have failed');
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+/** Everything an error could print (message, stack, every cause, util.inspect) after the log lines, one text. */
+export function printedText(lines: readonly string[], error: Error): string {
+  const texts = [...lines, inspect(error, { depth: 10 })];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, e.stack ?? '');
+  return texts.join('\n');
 }
 
 afterAll(async () => {
