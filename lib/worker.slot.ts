@@ -9,7 +9,7 @@ import type { Job } from './interfaces/job.interface.js';
  */
 export const ADAPTIVE_BATCH_TARGET_MS = 20;
 /** The most jobs an adapting slot fetches at once. */
-export const ADAPTIVE_BATCH_MAX = 100;
+export const ADAPTIVE_BATCH_MAX = 200;
 
 /**
  * The batch size an adapting slot should fetch next: as many jobs as the handler ran in
@@ -26,37 +26,28 @@ export function nextBatchSize(current: number, fetched: number, elapsedMs: numbe
   return current;
 }
 
-/** How often a batch waiting for the other lane looks whether that lane's fetch came back empty. */
-const LANE_CHECK_MS = 5;
-/** The longest a batch waits for the other lane before stopping it anyway. */
-const LANE_WAIT_MAX_MS = 250;
-
 /**
- * One pg-boss `work()` loop of a slot, as the slot tracks it. A lane is *held* while its batch is in
- * the slot's hands (the work callback runs) and *out* otherwise: recording its last results,
- * fetching, or sleeping after an empty fetch.
+ * One pg-boss `work()` loop of a slot, as the slot tracks it. A lane is *in hand* while its batch is
+ * in the slot's hands (the work callback runs) and *out* otherwise: recording its last results,
+ * fetching, or sleeping until its next poll. A lane is *retired* when told to stop: a lane retired in
+ * hand records that batch and ends without fetching again; one retired while out may still land the
+ * batch of a fetch under way.
  */
 interface Lane {
   /** The id `work()` returned, once it has. */
   id: string | undefined;
   /** Settles when `work()` has returned (rejects if it refused). */
   started: Promise<void>;
-  held: boolean;
-  /** When it last went out (Date.now(), the clock of pg-boss's worker data). */
-  outAt: number;
-  /** Set once the lane was told to stop: its loop fetches nothing more. Settles when it has ended. */
-  stopping: Promise<void> | undefined;
+  /** The batch size its loop fetches. */
+  size: number;
+  inHand: boolean;
+  retired: boolean;
+  /** Retired, and will fetch nothing more: it was retired in hand, or has landed since. */
+  final: boolean;
 }
 
 /** A batch in the slot's hands: its runner goes through it one job at a time, asking for turns. */
 interface Batch {
-  lane: Lane;
-  /**
-   * A lane that was out when this batch landed: its fetch may have run beside this batch's and
-   * taken jobs that rank first, so nothing of this batch starts before that lane lands or leaves.
-   */
-  waitFor: Lane | undefined;
-  waitTimer: NodeJS.Timeout | undefined;
   /** The job its runner waits to start, and what starts it. */
   next: Job<unknown> | undefined;
   wake: (() => void) | undefined;
@@ -65,44 +56,42 @@ interface Batch {
 }
 
 /**
- * One concurrency slot of a handler: pg-boss `work()` loops whose jobs run one at a time.
+ * One concurrency slot of a handler: pg-boss `work()` loops (*lanes*) whose jobs run one at a time.
  *
  * pg-boss sleeps a full polling interval after a fetch that was not a full batch and never bursts
  * at batch size 1, so a slot at batch size 1 wakes its own loop after each job (waking every loop
- * of the queue would cost up to `concurrency` empty fetches per job). Larger batches use pg-boss's
- * `burstWhenBatchFull`.
+ * of the queue would cost up to `concurrency` empty fetches per job). A slot that does not adapt
+ * keeps one loop, and larger batches use pg-boss's `burstWhenBatchFull`.
  *
  * An adapting slot starts at batch size 1 and fetches more jobs at once while its handler is quick
  * (see {@link nextBatchSize}): each fetch and each completion is a commit, and one commit for many
  * short jobs is what makes a busy queue fast. A handler that turns slow brings it back to 1 after
  * that batch, so jobs do not wait behind it. pg-boss fixes the batch size per `work()` call, so a
- * resize stops this slot's loops (after their batches settled) and starts a new one.
+ * new size is a new lane.
  *
- * While an adapting slot takes full batches (a backlog), it runs a second loop (a *lane*) beside the
- * first: one lane records completions and fetches while the other's jobs run, and for a quick
- * handler the two lanes' round trips overlap each other. Jobs still run one at a time, so the
- * handler sees the concurrency it declared.
+ * Above batch size 1, a lane that lands a full batch (a backlog) is retired at once: its loop
+ * records that batch and ends. The next batch is fetched by a new lane, started as soon as no other
+ * lane is out and the slot holds fewer than two batches. So the next fetch runs while this batch's
+ * jobs run, and while the last batch is recorded: for a quick handler the jobs, the fetch and the
+ * completions overlap. A batch that comes back short (the queue ran dry) leaves its lane running,
+ * to sleep and poll as pg-boss's loops do.
  *
- * Priority order. A fetch takes jobs by priority, then age; two fetches running at once split the
- * head of the queue between them (SKIP LOCKED: each skips the rows the other locked first), and
- * either may return first. So the slot runs the jobs of the batches it holds merged in priority,
- * then age order (each batch is sorted; a job asks for its turn, {@link WorkerSlot.turn}), and a
- * batch that landed while the other lane was out waits until that lane lands too (or leaves: a lane
- * whose fetch came back empty sleeps, so after a short wait it is stopped, and a new one is started
- * at the next full batch). A lane that went out after a batch landed fetches after it, so it can only
- * bring jobs that rank below that batch's, or were sent since. So no job this slot claims starts
- * before a job ranked above it that was queued when it was claimed (unless another slot took that
- * one); a job sent since waits behind at most the jobs the slot holds: two batches.
- *
- * A slot never runs more than two lanes (the second starts only beside a lone lane), and it never
- * loses its last one: the lane whose batch waits, and so may stop the other, holds that batch until
- * the other lands or leaves, so the other cannot stop it in turn. Only a resize stops both, and it
- * starts a new one.
+ * Priority order. A fetch takes jobs by priority, then age; two fetches running at once would split
+ * the head of the queue between them (SKIP LOCKED: each skips the rows the other locked first), and
+ * either could land first. A slot never has two lanes out: a lane goes out only when every other
+ * lane is in hand or will fetch nothing more, so each fetch of a slot starts after the previous one
+ * landed. The slot runs the jobs of the batches it holds merged in priority, then age order (each
+ * batch is sorted; a job asks for its turn, {@link WorkerSlot.turn}): a later batch can rank first
+ * only with jobs sent after the earlier one was claimed. So no job this slot claims starts before a
+ * job ranked above it that was queued when it was claimed (unless another slot took that one), and
+ * a job sent since waits behind at most the jobs the slot holds: two batches.
  */
 export class WorkerSlot {
   private batchSize: number;
   private lanes: Lane[] = [];
   private batches: Batch[] = [];
+  /** A full batch landed and no lane has gone out for the next one yet. */
+  private owed = false;
   /** The batch whose job runs now. */
   private running: Batch | undefined;
   /**
@@ -111,7 +100,6 @@ export class WorkerSlot {
    */
   private current: Batch | undefined;
   private currentSince = 0;
-  private resizing: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -129,34 +117,33 @@ export class WorkerSlot {
     return this.batchSize;
   }
 
-  /** How many pg-boss loops this slot runs now: two while an adapting slot takes full batches. */
+  /** How many pg-boss loops this slot runs now (a retired one counts until it has ended). */
   get loopCount(): number {
     return this.lanes.length;
   }
 
   async start(): Promise<void> {
-    await this.addLane();
+    await this.addLane(this.batchSize);
   }
 
-  /** Stops adapting and waits for a resize in flight, so no loop starts after this resolves. */
+  /** Stops adapting: no loop starts after this resolves (pg-boss's `offWork` stops the running ones). */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.resizing;
   }
 
-  private workOptions(): WorkOptions {
+  private workOptions(size: number): WorkOptions {
     return {
       ...this.options,
       localConcurrency: 1,
-      batchSize: this.batchSize,
-      ...(this.batchSize > 1 ? { burstWhenBatchFull: true } : {}),
+      batchSize: size,
+      ...(size > 1 ? { burstWhenBatchFull: true } : {}),
     };
   }
 
-  private addLane(): Promise<void> {
-    const lane: Lane = { id: undefined, started: undefined!, held: false, outAt: Date.now(), stopping: undefined };
+  private addLane(size: number): Promise<void> {
+    const lane: Lane = { id: undefined, started: undefined!, size, inHand: false, retired: false, final: false };
     this.lanes.push(lane);
-    lane.started = this.boss.work(this.queue, this.workOptions(), ((jobs: JobWithMetadata<object>[]) =>
+    lane.started = this.boss.work(this.queue, this.workOptions(size), ((jobs: JobWithMetadata<object>[]) =>
       this.handle(lane, jobs)) as never).then(
       (id) => {
         lane.id = id;
@@ -170,37 +157,21 @@ export class WorkerSlot {
   }
 
   private async handle(lane: Lane, jobs: JobWithMetadata<object>[]): Promise<JobResult[]> {
-    const full = jobs.length >= this.batchSize;
-    lane.held = true;
-    for (const batch of this.batches) if (batch.waitFor === lane) this.stopWaiting(batch);
-    const out = this.lanes.find((other) => other !== lane && !other.held);
-    // An out lane still recording its last batch has not begun its next fetch: that fetch comes after
-    // this batch's claim, so this batch need not wait for it (no job it brings was passed over here).
-    const overlaps = out !== undefined && full && !this.recording(out);
-    const batch: Batch = {
-      lane,
-      waitFor: overlaps || !full ? out : undefined,
-      waitTimer: undefined,
-      next: undefined,
-      wake: undefined,
-      busyMs: 0,
-    };
+    lane.inHand = true;
+    if (lane.retired) lane.final = true;
+    const batch: Batch = { next: undefined, wake: undefined, busyMs: 0 };
     this.batches.push(batch);
-    if (out) {
-      // A short batch means the queue ran dry: the other lane's fetch is most likely empty, and
-      // that lane asleep. Stop it now (if it is still fetching, its batch lands first).
-      if (overlaps) this.waitForLane(batch, out);
-      else if (!full) void this.stopLane(out);
-    }
-    // A full batch: there is a backlog, so a second lane fetches the next batch while this one
-    // runs. It goes out after this batch landed, so it fetches after it.
-    if (this.adaptive && this.batchSize > 1 && full && this.lanes.length === 1 && !this.resizing && !this.stopped) {
-      // Not awaited: the jobs run while it starts. A refusal (pg-boss stopping) leaves one lane.
-      this.addLane().catch(() => undefined);
+    if (this.adaptive && lane.size > 1) {
+      // A full batch: there is a backlog. This lane ends once it has recorded the batch, and a new
+      // one fetches the next batch while this one runs.
+      if (jobs.length >= lane.size) {
+        this.retire(lane);
+        this.owed = true;
+      } else this.owed = false;
+      this.fetchNext();
     }
     try {
       sortInFetchOrder(jobs);
-      // A slot that never adapts has one lane, so its batches already come in claim order.
       // The batch's outcome events wait until this lane's pg-boss loop has recorded its results.
       const hold = (events: JobEvent[]) => this.runner.holdUntilRecorded(lane.id === undefined ? [] : [lane.id], events);
       return await this.runner.handle(
@@ -213,18 +184,40 @@ export class WorkerSlot {
         batch.busyMs += performance.now() - this.currentSince;
         this.current = undefined;
       }
-      this.stopWaiting(batch);
       this.batches = this.batches.filter((other) => other !== batch);
-      lane.held = false;
-      lane.outAt = Date.now();
-      const next = this.adaptive ? nextBatchSize(this.batchSize, jobs.length, batch.busyMs) : this.batchSize;
-      if (next !== this.batchSize && !this.resizing && !this.stopped) {
-        this.resizing = this.resize(next);
-      } else if (this.batchSize === 1 && this.lanes.length === 1 && lane.id !== undefined) {
-        this.boss.notifyWorker(lane.id);
-      }
+      lane.inHand = false;
+      if (this.adaptive) this.resize(nextBatchSize(lane.size, jobs.length, batch.busyMs));
+      if (!lane.retired && lane.size === 1 && lane.id !== undefined) this.boss.notifyWorker(lane.id);
+      this.fetchNext();
       this.pick();
     }
+  }
+
+  /**
+   * Takes a new batch size: lanes fetching another size are retired, and a lane of the new size
+   * goes out once they are in hand or gone.
+   */
+  private resize(next: number): void {
+    if (next === this.batchSize || this.stopped) return;
+    this.batchSize = next;
+    for (const lane of this.lanes) {
+      if (!lane.retired && lane.size !== next) {
+        this.retire(lane);
+        this.owed = true;
+      }
+    }
+  }
+
+  /**
+   * Sends a lane out for the batch owed, when no lane is out (so no two fetches of this slot run
+   * at once) and the slot holds fewer than two batches.
+   */
+  private fetchNext(): void {
+    if (!this.owed || this.stopped || this.batches.length >= 2) return;
+    if (this.lanes.some((lane) => !lane.final)) return;
+    this.owed = false;
+    // Not awaited: the jobs in hand run while it starts. A refusal (pg-boss stopping) leaves none.
+    this.addLane(this.batchSize).catch(() => undefined);
   }
 
   /**
@@ -242,13 +235,13 @@ export class WorkerSlot {
 
   /**
    * Starts the job that ranks first, if no job runs and every batch held has said which job it
-   * runs next (one still preparing its jobs may hold the first) and none waits for a lane.
+   * runs next (one still preparing its jobs may hold the first).
    */
   private pick(): void {
     if (this.running) return;
     let first: Batch | undefined;
     for (const batch of this.batches) {
-      if (batch.waitFor || !batch.next) return;
+      if (!batch.next) return;
       if (!first || ranksBefore(batch.next, first.next!)) first = batch;
     }
     if (!first) return;
@@ -266,66 +259,15 @@ export class WorkerSlot {
   }
 
   /**
-   * Waits for `lane` to land, looking every {@link LANE_CHECK_MS} whether its fetch has come back:
-   * then it was empty (a batch would have landed), the lane sleeps until its next poll, and it is
-   * stopped. A lane still recording its results or fetching is left to land (stopping it would
-   * only cost a new lane at the next full batch), up to {@link LANE_WAIT_MAX_MS}. Runs only while a
-   * batch waits (a backlog where both lanes went out together), reading pg-boss's in-memory worker
-   * list.
+   * Tells a lane's loop to fetch nothing more (pg-boss marks it stopping before its first await),
+   * and forgets the lane once the loop has ended: then a lane owed may go out.
    */
-  private waitForLane(batch: Batch, lane: Lane): void {
-    const deadline = Date.now() + LANE_WAIT_MAX_MS;
-    const check = () => {
-      batch.waitTimer = undefined;
-      if (batch.waitFor !== lane) return;
-      if (Date.now() >= deadline || this.fetchedSinceOut(lane)) {
-        void this.stopLane(lane);
-        return;
-      }
-      batch.waitTimer = setTimeout(check, LANE_CHECK_MS);
-      batch.waitTimer.unref();
-    };
-    batch.waitTimer = setTimeout(check, LANE_CHECK_MS);
-    batch.waitTimer.unref();
-  }
-
-  /**
-   * Whether an out lane's loop still holds the jobs of its last batch: pg-boss is recording their
-   * results, and its loop fetches again only after that (it lets go of its jobs, then fetches).
-   * pg-boss's times are whole milliseconds: a fetch in the millisecond the lane went out reads as a
-   * new batch, so the doubt falls on waiting.
-   */
-  private recording(lane: Lane): boolean {
-    if (lane.id === undefined) return false;
-    const worker = this.boss.getWipData().find((w) => w.id === lane.id);
-    // Holding jobs it fetched since it went out is a batch on its way here, not a recording.
-    return worker !== undefined && worker.count > 0 && (worker.lastFetchedOn ?? 0) < lane.outAt;
-  }
-
-  /**
-   * Whether the loop of an out lane has fetched (or failed to) since it went out. pg-boss's times
-   * are whole milliseconds, so a fetch in the very millisecond the lane went out reads as one:
-   * stopping a lane is always safe, it only costs a new one.
-   */
-  private fetchedSinceOut(lane: Lane): boolean {
-    if (lane.id === undefined) return false;
-    const worker = this.boss.getWipData().find((w) => w.id === lane.id);
-    return !worker || (worker.lastFetchedOn ?? 0) >= lane.outAt || (worker.lastErrorOn ?? 0) >= lane.outAt;
-  }
-
-  private stopWaiting(batch: Batch): void {
-    batch.waitFor = undefined;
-    if (batch.waitTimer) {
-      clearTimeout(batch.waitTimer);
-      batch.waitTimer = undefined;
-    }
-  }
-
-  private stopLane(lane: Lane): Promise<void> {
-    lane.stopping ??= (async () => {
+  private retire(lane: Lane): void {
+    lane.retired = true;
+    if (lane.inHand) lane.final = true;
+    void (async () => {
       try {
         if (lane.id === undefined) await lane.started;
-        // pg-boss marks the loop stopping before this first await: it fetches nothing after it.
         await this.boss.offWork(this.queue, { id: lane.id!, wait: true });
       } catch {
         // work() refused, or pg-boss stopped meanwhile: the loop is not running either way.
@@ -333,28 +275,12 @@ export class WorkerSlot {
         this.leave(lane);
       }
     })();
-    return lane.stopping;
   }
 
-  /** A lane whose loop has ended: batches that waited for it may run. */
+  /** A lane whose loop has ended. */
   private leave(lane: Lane): void {
     this.lanes = this.lanes.filter((other) => other !== lane);
-    for (const batch of this.batches) if (batch.waitFor === lane) this.stopWaiting(batch);
-    this.pick();
-  }
-
-  // Not awaited by the handler: the old lanes stop only once their batches have been settled.
-  private async resize(next: number): Promise<void> {
-    try {
-      await Promise.all(this.lanes.map((lane) => this.stopLane(lane)));
-      if (this.stopped) return;
-      this.batchSize = next;
-      await this.start();
-    } catch {
-      // pg-boss stopped meanwhile (work() refuses a stopped instance): nothing left to run.
-    } finally {
-      this.resizing = undefined;
-    }
+    this.fetchNext();
   }
 }
 

@@ -63,7 +63,8 @@ describe('priority order', () => {
     for (let round = 0; round < 20; round++) {
       await queueBacklog(jobs);
       // The worker starts with the whole backlog queued: its slot grows its batch size from 1 and
-      // starts a second loop while the high-priority jobs are still at the head of the queue.
+      // fetches the next batch while one runs, while the high-priority jobs are still at the head of
+      // the queue.
       const worker = await createApp(s, { providers: [RankedJobs] });
       const handler = worker.get(RankedJobs);
       await waitFor(() => handler.started.length === 220, { message: `round ${round}: 220 jobs` });
@@ -86,7 +87,7 @@ describe('priority order', () => {
     const sentAt = handler.started.length;
     await waitFor(() => handler.started.some((job) => job.n === 9999), { message: 'the high-priority job' });
     const lowAfterSend = handler.started.findIndex((job) => job.n === 9999) - sentAt;
-    // One batch running and one fetched (two lanes of one slot), each at most ADAPTIVE_BATCH_MAX.
+    // One batch running and one fetched (the slot holds two batches at most), each at most ADAPTIVE_BATCH_MAX.
     expect(lowAfterSend).toBeLessThanOrEqual(2 * ADAPTIVE_BATCH_MAX);
     await worker.close();
     await producer.close();

@@ -88,11 +88,14 @@ const ranked = (ranks: number[]) =>
 /** Lets the slot's promises (and pg-boss's, faked) settle: fake timers leave setImmediate alone. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** `count` jobs of equal priority, ranks `from`, `from + 1`, … (rank 1 is the oldest). */
+const run = (from: number, count: number) => ranked(Array.from({ length: count }, (_, i) => from + i));
+
 /**
- * An adapting slot over a fake pg-boss, grown to batches of ADAPTIVE_BATCH_MAX with two lanes, both
- * out. The clock is fake, so every batch looks instant and the slot's batch size never shrinks.
+ * An adapting slot over a fake pg-boss, grown to batches of ADAPTIVE_BATCH_MAX, its one lane out.
+ * The clock is fake, so every batch looks instant and the slot's batch size never shrinks.
  */
-async function slotWithTwoLanesOut() {
+async function grownSlot() {
   const boss = new FakeBoss();
   const ran: number[] = [];
   const holds = new Map<number, Promise<void>>();
@@ -122,12 +125,8 @@ async function slotWithTwoLanesOut() {
   await boss.land(boss.running()[0]!, ranked([-1]));
   await settle();
   expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([ADAPTIVE_BATCH_MAX]);
-  // A full batch: a second lane starts, and both lanes are out once it is done.
-  await boss.land(boss.running()[0]!, ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => -1000 + i)));
-  await settle();
-  expect(boss.running()).toHaveLength(2);
   ran.length = 0;
-  return { boss, slot, ran, holdAt, lanes: boss.running() as [string, string] };
+  return { boss, slot, ran, holdAt };
 }
 
 describe('WorkerSlot', () => {
@@ -138,48 +137,63 @@ describe('WorkerSlot', () => {
     jest.useRealTimers();
   });
 
-  it('runs two batches whose fetches ran side by side merged in priority, then age order', async () => {
-    const { boss, ran, lanes } = await slotWithTwoLanesOut();
-    // Both lanes fetched at once and SKIP LOCKED interleaved the head of the queue between them;
-    // the batch with the even ranks lands first.
-    const evens = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => 2 * i + 2)));
+  it('never has two lanes out: after a full batch the next fetch goes out while it runs, and no third while two are held', async () => {
+    const { boss, ran, holdAt } = await grownSlot();
+    const gate = holdAt(1);
+    const [first] = boss.running() as [string];
+    const a = boss.land(first, run(1, ADAPTIVE_BATCH_MAX));
     await settle();
-    jest.advanceTimersByTime(50); // the other lane's fetch is still under way: it is not stopped
+    // The lane that landed a full batch fetches nothing more; one new lane fetches the next batch.
+    expect(boss.loops.get(first)!.stopped).toBe(true);
+    const [second, ...others] = boss.running();
+    expect(others).toEqual([]);
+    const b = boss.land(second!, run(101, ADAPTIVE_BATCH_MAX));
     await settle();
-    expect(ran).toEqual([]);
-    expect(boss.running()).toEqual(lanes);
-    const odds = boss.land(lanes[1], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => 2 * i + 1)));
-    await Promise.all([evens, odds]);
+    // Two batches held: no lane goes out until one of them is done.
+    expect(boss.running()).toEqual([]);
+    gate.open();
+    await a;
+    await settle();
+    expect(boss.running()).toHaveLength(1);
+    await b;
     expect(ran).toEqual(Array.from({ length: 2 * ADAPTIVE_BATCH_MAX }, (_, i) => i + 1));
   });
 
-  it('stops the other lane when its fetch came back empty, then runs the batch that waited for it', async () => {
-    const { boss, ran, lanes } = await slotWithTwoLanesOut();
-    const batch = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1)));
-    boss.emptyFetch(lanes[1]);
+  it('runs the batches it holds merged in priority, then age order', async () => {
+    const { boss, ran, holdAt } = await grownSlot();
+    const gate = holdAt(1);
+    const a = boss.land(boss.running()[0]!, run(1, ADAPTIVE_BATCH_MAX));
     await settle();
-    expect(ran).toEqual([]);
-    jest.advanceTimersByTime(5);
-    await batch;
-    expect(ran).toEqual(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1));
-    expect(boss.loops.get(lanes[1])!.stopped).toBe(true);
+    // Sent after the first batch was claimed: a job of higher priority, and older jobs of its own.
+    const urgent = ranked([1000]).map((job) => ({ ...job, priority: 10 }));
+    const b = boss.land(boss.running()[0]!, [...run(101, ADAPTIVE_BATCH_MAX - 1), ...urgent]);
+    await settle();
+    gate.open();
+    await Promise.all([a, b]);
+    expect(ran).toEqual([1, 1000, ...Array.from({ length: 2 * ADAPTIVE_BATCH_MAX - 2 }, (_, i) => i + 2)]);
   });
 
-  it('runs a batch that landed while the other lane held one without waiting for that lane', async () => {
-    const { boss, ran, lanes, holdAt } = await slotWithTwoLanesOut();
-    const first = holdAt(1);
-    const middle = holdAt(150);
-    const a = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 1)));
-    const b = boss.land(lanes[1], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 101)));
+  it('keeps the lane of a short batch running, to poll', async () => {
+    const { boss, ran } = await grownSlot();
+    const [lane] = boss.running() as [string];
+    await boss.land(lane, run(1, 3));
     await settle();
-    first.open();
-    await a; // lane 0 is done and out; lane 1 holds its batch, held at rank 150
+    expect(boss.running()).toEqual([lane]);
+    expect(ran).toEqual([1, 2, 3]);
+  });
+
+  it('goes back to one job at a time after a slow batch, with one new lane', async () => {
+    const { boss, ran, holdAt } = await grownSlot();
+    const gate = holdAt(1);
+    const [lane] = boss.running() as [string];
+    const a = boss.land(lane, run(1, 3));
     await settle();
-    expect(ran.at(-1)).toBe(150);
-    // Lane 0's next fetch started after lane 1's batch landed: it cannot hold jobs that rank first.
-    const c = boss.land(lanes[0], ranked(Array.from({ length: ADAPTIVE_BATCH_MAX }, (_, i) => i + 301)));
-    middle.open();
-    await Promise.all([b, c]);
-    expect(ran).toEqual([...Array.from({ length: 200 }, (_, i) => i + 1), ...Array.from({ length: 100 }, (_, i) => i + 301)]);
+    jest.advanceTimersByTime(3_000);
+    gate.open();
+    await a;
+    await settle();
+    expect(boss.loops.get(lane)!.stopped).toBe(true);
+    expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([1]);
+    expect(ran).toEqual([1, 2, 3]);
   });
 });
