@@ -147,7 +147,7 @@ describe('WorkerSlot', () => {
     expect(boss.loops.get(first)!.stopped).toBe(true);
     const [second, ...others] = boss.running();
     expect(others).toEqual([]);
-    const b = boss.land(second!, run(101, ADAPTIVE_BATCH_MAX));
+    const b = boss.land(second!, run(ADAPTIVE_BATCH_MAX + 1, ADAPTIVE_BATCH_MAX));
     await settle();
     // Two batches held: no lane goes out until one of them is done.
     expect(boss.running()).toEqual([]);
@@ -165,12 +165,12 @@ describe('WorkerSlot', () => {
     const a = boss.land(boss.running()[0]!, run(1, ADAPTIVE_BATCH_MAX));
     await settle();
     // Sent after the first batch was claimed: a job of higher priority, and older jobs of its own.
-    const urgent = ranked([1000]).map((job) => ({ ...job, priority: 10 }));
-    const b = boss.land(boss.running()[0]!, [...run(101, ADAPTIVE_BATCH_MAX - 1), ...urgent]);
+    const urgent = ranked([10_000]).map((job) => ({ ...job, priority: 10 }));
+    const b = boss.land(boss.running()[0]!, [...run(ADAPTIVE_BATCH_MAX + 1, ADAPTIVE_BATCH_MAX - 1), ...urgent]);
     await settle();
     gate.open();
     await Promise.all([a, b]);
-    expect(ran).toEqual([1, 1000, ...Array.from({ length: 2 * ADAPTIVE_BATCH_MAX - 2 }, (_, i) => i + 2)]);
+    expect(ran).toEqual([1, 10_000, ...Array.from({ length: 2 * ADAPTIVE_BATCH_MAX - 2 }, (_, i) => i + 2)]);
   });
 
   it('keeps the lane of a short batch running, to poll', async () => {
