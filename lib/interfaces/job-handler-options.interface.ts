@@ -23,7 +23,7 @@ export interface JobWorkerOptions {
    * Whether each slot of a single-job handler fetches several jobs at once while the handler is
    * quick (default `true`; see README, "Handlers"). Jobs still run in priority order, but a job
    * sent with a higher priority waits behind the jobs a slot has already fetched: up to two
-   * batches of 100 per slot. `false` fetches one job per slot at a time, so such a job waits only
+   * batches of up to 200 per slot. `false` fetches one job per slot at a time, so such a job waits only
    * for the jobs running: strict priority order, at the cost of one fetch and one completion
    * commit per job. Batch handlers, group limits and the `singleton`, `stately`, `exclusive` and
    * `key_strict_fifo` policies never adapt, so `true` is refused with them.
