@@ -9,35 +9,26 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { Observable } from 'rxjs';
-import { isRecurringScheduleKey, PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
+import { PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { SendCoalescer } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from './utils/validate-payload.util.js';
-import { assertQueueName } from './utils/validate-options.util.js';
-import { isJobId, resolveStartAfter, validateSendOptions } from './utils/validate-send-options.util.js';
-import { validateFindOptions, validateRedriveOptions } from './utils/validate-find-options.util.js';
+import { resolveStartAfter } from './utils/validate-send-options.util.js';
 import { refusedValues } from './utils/database-error.util.js';
-import { assertScheduleExpression } from './utils/validate-schedule.util.js';
 import { schemaIdentifier, quoteIdent } from './utils/sql-identifier.util.js';
+import { SendChecks } from './runtime/send-checks.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import { JobValidationError } from './errors/job-validation.error.js';
 import { JobAbortedError } from './errors/job-aborted.error.js';
 import {
-  DEAD_LETTER_NOT_DECLARED,
-  INVALID_JOB_ID,
   INVALID_LOOKUP_OPTION,
-  INVALID_SCHEDULE,
   JOB_CANCELLED,
   INVALID_SEND_OPTION,
   NO_DEAD_LETTER_QUEUE,
-  NO_JOB_IDS,
   PAGE_ANCHOR_GONE,
-  RESERVED_SCHEDULE_KEY,
-  show,
   UNKNOWN_QUEUE,
   VALUES_REFUSED_BY_DATABASE,
 } from './jobs.messages.js';
@@ -66,13 +57,11 @@ type Definition<I> = JobDefinition<I, any>;
 @Injectable()
 export class JobsService {
   private readonly coalescer: SendCoalescer;
-  private readonly maxPayloadBytes: number;
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
   private readonly statistics: StatisticsRefresher | undefined;
-  private readonly options: JobsModuleOptions | undefined;
-  /** Dead-letter queues declared in this app, collected on first use after readiness. */
-  private deadLetters: ReadonlySet<string> | undefined;
+  /** Everything checked before pg-boss is called; the testing kit runs the same checks. */
+  private readonly checks: SendChecks;
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
@@ -84,8 +73,13 @@ export class JobsService {
     this.sendDb = handle?.sendDb;
     this.statistics = handle?.statistics;
     this.coalescer = new SendCoalescer(pgBoss, this.sendDb);
-    this.maxPayloadBytes = options?.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-    this.options = options;
+    this.checks = new SendChecks(options, {
+      // Complete once handlersResolved: the payload methods wait for that before they get here.
+      handlers: () => this.orchestrator.registeredHandlers,
+      previewSchedule: (expression, tz, count) => this.pgBoss.previewSchedule(expression, { tz, count }),
+      // Asked only for a per-send deadLetter this app does not declare.
+      queues: () => this.pgBoss.getQueues(),
+    });
   }
 
   /** The underlying pg-boss instance, for anything this service does not wrap. */
@@ -111,11 +105,10 @@ export class JobsService {
   async send(name: string, data?: object | null, options?: SendJobOptions): Promise<string | null>;
   async send(definition: AnyDefinition, data?: unknown, options: SendJobOptions = {}): Promise<string | null> {
     if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
-    const def = this.definition(definition, 'send');
-    validateSendOptions('send', def.name, options);
-    await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
+    const def = this.checks.definition(definition, 'send');
+    await this.checks.checkSend(def, data, options);
     await this.orchestrator.ready;
-    if (options.deadLetter !== undefined) await this.assertDeadLetter('send', def, options.deadLetter);
+    await this.checks.checkDeadLetter('send', def, options.deadLetter);
     const payload = (data ?? null) as object | null;
     // A send in the caller's transaction must stay a statement of that transaction.
     const sent = options.db
@@ -151,35 +144,10 @@ export class JobsService {
     options: TransactionOptions = {},
   ): Promise<string[]> {
     if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
-    const def = this.definition(definition, 'sendMany');
-    if (!Array.isArray(jobs)) {
-      throw new JobValidationError(
-        INVALID_SEND_OPTION('sendMany', def.name, 'jobs must be an array of { data, options? }'),
-        def.name,
-      );
-    }
-    validateSendOptions('transaction', def.name, options);
-    jobs.forEach((job, i) => {
-      if (typeof job !== 'object' || job === null) {
-        throw new JobValidationError(
-          INVALID_SEND_OPTION('sendMany', def.name, `jobs[${i}] must be { data, options? }`),
-          def.name,
-        );
-      }
-      validateSendOptions('sendMany', def.name, job.options, `jobs[${i}]`);
-    });
-    await Promise.all(
-      jobs.map((job, i) => validatePayload(def, job.data, { maxBytes: this.maxPayloadBytes, label: `sendMany jobs[${i}]` })),
-    );
+    const def = this.checks.definition(definition, 'sendMany');
+    await this.checks.checkSendMany(def, jobs, options);
     await this.orchestrator.ready;
-    // Each distinct target once: a target this app does not declare costs a look at the database.
-    const checked = new Set<string>();
-    for (const [i, job] of jobs.entries()) {
-      const target = job.options?.deadLetter;
-      if (target === undefined || checked.has(target)) continue;
-      await this.assertDeadLetter(`sendMany (jobs[${i}])`, def, target);
-      checked.add(target);
-    }
+    await this.checks.checkSendManyDeadLetters(def, jobs);
     if (jobs.length === 0) return [];
     const db = options.db ?? this.sendDb;
     const ids = await this.pgBoss
@@ -203,41 +171,21 @@ export class JobsService {
    * starts it and never fails it. Retry or redrive the failed step to let the flow go on.
    */
   async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
-    if (!Array.isArray(steps) || steps.some((step) => typeof step !== 'object' || step === null)) {
-      throw new JobValidationError(
-        INVALID_SEND_OPTION('flow', '(flow)', 'steps must be an array of flowStep(ref, Definition, data, options)'),
-        '',
-      );
-    }
-    assertFlowRefs(steps);
+    this.checks.checkFlowSteps(steps);
     if (!this.orchestrator.handlersResolved && steps.some((step) => typeof step.definition === 'string')) {
       await this.orchestrator.ready;
     }
-    const defs = steps.map((step, i) => {
-      const def = this.definition(step.definition, 'flow');
-      validateSendOptions('flow', def.name, step.options, `step ${show(step.ref ?? i)}`);
-      return def;
-    });
-    validateSendOptions('transaction', defs[0]?.name ?? '(flow)', options);
+    const defs = await this.checks.checkFlow(steps, options);
     const { db } = options;
-    const jobs: FlowJob[] = await Promise.all(
-      steps.map(async (step, i) => {
-        const def = defs[i]!;
-        await validatePayload(def, step.data, { maxBytes: this.maxPayloadBytes, label: `flow step ${show(step.ref)}` });
-        return {
-          ref: step.ref,
-          name: def.name,
-          data: (step.data ?? undefined) as object | undefined,
-          options: toSendOptions(step.options ?? {}) as FlowJob['options'],
-          ...(step.dependsOn ? { dependsOn: [...step.dependsOn] } : {}),
-        };
-      }),
-    );
+    const jobs: FlowJob[] = steps.map((step, i) => ({
+      ref: step.ref,
+      name: defs[i]!.name,
+      data: (step.data ?? undefined) as object | undefined,
+      options: toSendOptions(step.options ?? {}) as FlowJob['options'],
+      ...(step.dependsOn ? { dependsOn: [...step.dependsOn] } : {}),
+    }));
     await this.orchestrator.ready;
-    for (const [i, step] of steps.entries()) {
-      const deadLetter = step.options?.deadLetter;
-      if (deadLetter !== undefined) await this.assertDeadLetter(`flow (step ${show(step.ref)})`, defs[i]!, deadLetter);
-    }
+    await this.checks.checkFlowDeadLetters(steps, defs);
     const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})
       .catch((error: unknown) => rethrow(error, jobs.map((job) => job.name).join(', '), 'flow'));
@@ -253,18 +201,11 @@ export class JobsService {
   async schedule(definition: string, cron: string, data?: object, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: AnyDefinition, cron: string, data?: unknown, options: ScheduleJobOptions = {}): Promise<void> {
     if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
-    const def = this.definition(definition, 'schedule');
-    validateSendOptions('schedule', def.name, options);
+    const def = this.checks.definition(definition, 'schedule');
+    await this.checks.checkSchedule(def, cron, data, options);
     const { tz, key, ...send } = options;
-    if (key !== undefined && isRecurringScheduleKey(key)) {
-      throw new JobValidationError(INVALID_SCHEDULE(def.name, RESERVED_SCHEDULE_KEY(key)), def.name);
-    }
-    assertScheduleExpression(def.name, cron, tz, (expression, zone, count) =>
-      this.pgBoss.previewSchedule(expression, { tz: zone, count }),
-    );
-    await validatePayload(def, data, { maxBytes: this.maxPayloadBytes });
     await this.orchestrator.ready;
-    if (send.deadLetter !== undefined) await this.assertDeadLetter('schedule', def, send.deadLetter);
+    await this.checks.checkDeadLetter('schedule', def, send.deadLetter);
     // pg-boss reports a missing queue here only as a foreign-key violation from the database.
     if (!(await this.pgBoss.getQueue(def.name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(def.name));
     await this.pgBoss
@@ -278,8 +219,7 @@ export class JobsService {
 
   /** Removes a runtime schedule (the one with `key`, or the queue's default schedule). */
   async unschedule(definition: AnyDefinition, key?: string): Promise<void> {
-    const name = this.queueName(definition, 'unschedule');
-    if (key !== undefined) validateSendOptions('schedule', name, { key });
+    const name = this.checks.checkUnschedule(definition, key);
     await this.orchestrator.ready;
     await this.pgBoss.unschedule(name, key);
   }
@@ -290,8 +230,8 @@ export class JobsService {
    * signal's reason is a `JobAbortedError` with `code: 'cancelled'`.
    */
   async cancel(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    const name = this.queueName(definition, 'cancel');
-    const list = jobIds('cancel', name, ids);
+    const name = this.checks.queueName(definition, 'cancel');
+    const list = this.checks.checkJobIds('cancel', name, ids);
     await this.orchestrator.ready;
     await this.pgBoss.cancel(name, list).catch((error: unknown) => rethrowLookup(error, name, 'cancel'));
     const runner = this.orchestrator.runner(name);
@@ -300,46 +240,46 @@ export class JobsService {
 
   /** Puts cancelled jobs back in the queue. */
   async resume(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    const name = this.queueName(definition, 'resume');
-    const list = jobIds('resume', name, ids);
+    const name = this.checks.queueName(definition, 'resume');
+    const list = this.checks.checkJobIds('resume', name, ids);
     await this.orchestrator.ready;
     await this.pgBoss.resume(name, list).catch((error: unknown) => rethrowLookup(error, name, 'resume'));
   }
 
   /** Retries failed jobs now. */
   async retry(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    const name = this.queueName(definition, 'retry');
-    const list = jobIds('retry', name, ids);
+    const name = this.checks.queueName(definition, 'retry');
+    const list = this.checks.checkJobIds('retry', name, ids);
     await this.orchestrator.ready;
     await this.pgBoss.retry(name, list).catch((error: unknown) => rethrowLookup(error, name, 'retry'));
   }
 
   /** One job by id, with its state and output, or `null`. Rejects an id that is not a uuid. */
   async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobWithMetadata<O> | null> {
-    const name = this.queueName(definition, 'getJob');
-    jobIds('getJob', name, id);
+    const name = this.checks.queueName(definition, 'getJob');
+    this.checks.checkJobIds('getJob', name, id);
     const [job] = await this.findJobs<O>(definition, { id });
     return job ?? null;
   }
 
   /** Jobs by id, singleton key or payload match (pg-boss `findJobs`). */
   async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
-    const name = this.queueName(definition, 'findJobs');
-    validateFindOptions('findJobs', name, options, this.maxPayloadBytes);
+    const name = this.checks.queueName(definition, 'findJobs');
+    this.checks.checkFindOptions('findJobs', name, options);
     await this.orchestrator.ready;
     return this.pgBoss.findJobs<O>(name, options).catch((error: unknown) => rethrowLookup(error, name, 'findJobs', options));
   }
 
   /** The queue with its options and pg-boss's cached counts. */
   async getQueue(definition: AnyDefinition): Promise<QueueResult | null> {
-    const name = this.queueName(definition, 'getQueue');
+    const name = this.checks.queueName(definition, 'getQueue');
     await this.orchestrator.ready;
     return this.pgBoss.getQueue(name);
   }
 
   /** Exact job counts per state for a queue, counted now, plus its dead-letter backlog. */
   async getQueueCounts(definition: AnyDefinition): Promise<QueueCounts> {
-    const name = this.queueName(definition, 'getQueueCounts');
+    const name = this.checks.queueName(definition, 'getQueueCounts');
     await this.orchestrator.ready;
     const queue = await this.pgBoss.getQueue(name);
     if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
@@ -363,8 +303,8 @@ export class JobsService {
     definition: JobDefinition<any, O> | string,
     options: Omit<FindJobsOptions, 'queued'> = {},
   ): Promise<JobWithMetadata<O>[]> {
-    const name = this.queueName(definition, 'getDeadLetters');
-    validateFindOptions('getDeadLetters', name, options, this.maxPayloadBytes);
+    const name = this.checks.queueName(definition, 'getDeadLetters');
+    this.checks.checkFindOptions('getDeadLetters', name, options);
     const dlq = await this.deadLetterOf(name);
     return this.pgBoss
       .findJobs<O>(dlq, { ...options, queued: true })
@@ -376,44 +316,12 @@ export class JobsService {
    * `limit`). Resolves with the number moved.
    */
   async redrive(definition: AnyDefinition, options: RedriveOptions = {}): Promise<number> {
-    const name = this.queueName(definition, 'redrive');
-    validateRedriveOptions(name, options, this.maxPayloadBytes);
+    const name = this.checks.queueName(definition, 'redrive');
+    this.checks.checkRedriveOptions(name, options);
     const dlq = await this.deadLetterOf(name);
     return this.pgBoss
       .redrive(dlq, { sourceName: name, ...options })
       .catch((error: unknown) => rethrowLookup(error, name, 'redrive'));
-  }
-
-  /**
-   * A per-job `deadLetter` may name the queue's own dead-letter queue or a queue that some
-   * definition declares as its dead-letter queue, never an ordinary queue: pg-boss copies a job
-   * that failed for good into that queue as it is, and its handler would receive a payload that
-   * was never checked against its definition. Runs only for sends that set the option; the
-   * database is asked only when this app's declarations do not settle it.
-   */
-  private async assertDeadLetter(method: string, def: JobDefinition<unknown, unknown>, target: string): Promise<void> {
-    const own = def.options?.deadLetter;
-    if (target === own || this.declaredDeadLetters().has(target)) return;
-    const queues = await this.pgBoss.getQueues();
-    if (queues.some((queue) => queue.deadLetter === target)) return;
-    const ownInDb = own ?? queues.find((queue) => queue.name === def.name)?.deadLetter ?? undefined;
-    throw new JobValidationError(
-      INVALID_SEND_OPTION(method, def.name, DEAD_LETTER_NOT_DECLARED(def.name, target, ownInDb)),
-      def.name,
-    );
-  }
-
-  /** The dead-letter queues this app's handlers, `queues` and `queueDefaults` declare. */
-  private declaredDeadLetters(): ReadonlySet<string> {
-    if (this.deadLetters) return this.deadLetters;
-    const declared = new Set<string>();
-    const add = (name: unknown) => typeof name === 'string' && declared.add(name);
-    for (const handler of this.orchestrator.registeredHandlers) add(handler.queueOptions.deadLetter);
-    for (const definition of this.options?.queues ?? []) add(definition.options?.deadLetter);
-    add(this.options?.queueDefaults?.deadLetter);
-    // Read after readiness only, when the registry is complete.
-    this.deadLetters = declared;
-    return declared;
   }
 
   private async deadLetterOf(name: string): Promise<string> {
@@ -438,41 +346,6 @@ export class JobsService {
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
   }
-
-  private queueName(definition: AnyDefinition, method: string): string {
-    return this.definition(definition, method).name;
-  }
-
-  private definition(definition: AnyDefinition, method: string): JobDefinition<unknown, unknown> {
-    const owner = `JobsService.${method}`;
-    if (typeof definition === 'string') {
-      assertQueueName(definition, owner);
-      // Complete once handlersResolved: the payload methods wait for that before they get here.
-      return this.orchestrator.registeredHandlers.find((h) => h.queue === definition)?.definition ?? {
-        name: definition,
-        options: {},
-      };
-    }
-    if (typeof definition !== 'object' || definition === null) {
-      throw new JobsConfigurationError(
-        `${owner} takes a job definition (defineJob('name', ...)) or a queue name, got ${definition === null ? 'null' : typeof definition}.`,
-      );
-    }
-    // A hand-made { name } object skips defineJob's check; its name still reaches pg-boss.
-    assertQueueName(definition.name, owner);
-    return definition;
-  }
-}
-
-function jobIds(method: string, queue: string, ids: unknown): string[] {
-  const list = Array.isArray(ids) ? ids : [ids];
-  if (list.length === 0) {
-    throw new JobValidationError(NO_JOB_IDS(method, queue), queue);
-  }
-  for (const id of list) {
-    if (!isJobId(id)) throw new JobValidationError(INVALID_JOB_ID(method, queue, id), queue);
-  }
-  return list as string[];
 }
 
 /**
@@ -532,26 +405,4 @@ function toSendOptions(options: SendJobOptions): SendOptions {
     if (debounce) send.singletonNextSlot = true;
   }
   return send;
-}
-
-/**
- * Flow refs name steps in `dependsOn` and key the result: each must be a distinct non-empty string,
- * and not `__proto__`, which as a key of the result object would set its prototype instead of
- * holding an id (pg-boss keys its own ref table the same way).
- */
-function assertFlowRefs(steps: ReadonlyArray<FlowStep<any>>): void {
-  const seen = new Set<string>();
-  for (const [i, step] of steps.entries()) {
-    const ref: unknown = step.ref;
-    const problem =
-      typeof ref !== 'string' || ref.length === 0
-        ? `step ${i} ref must be a non-empty string, got ${show(ref)}`
-        : ref === '__proto__'
-          ? `step ${i} ref "__proto__" cannot name a step (it is the prototype of the result object); choose another ref`
-          : seen.has(ref)
-            ? `steps share the ref ${show(ref)}; give each step its own ref`
-            : undefined;
-    if (problem) throw new JobValidationError(INVALID_SEND_OPTION('flow', '(flow)', problem), '');
-    seen.add(ref as string);
-  }
 }

@@ -6,17 +6,14 @@ import { JobsLogger } from '../jobs.logger.js';
 import type { JobsExplorer } from '../jobs.explorer.js';
 import type { JobEventsBus } from '../job-events.bus.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_SCHEDULE, JOB_CANCELLED, NO_DEAD_LETTER_QUEUE, RESERVED_SCHEDULE_KEY } from '../jobs.messages.js';
-import { isRecurringScheduleKey } from '../jobs.constants.js';
-import { JobValidationError } from '../errors/job-validation.error.js';
+import { JOB_CANCELLED, NO_DEAD_LETTER_QUEUE } from '../jobs.messages.js';
 import { JobAbortedError } from '../errors/job-aborted.error.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import { pickQueueOptions } from '../utils/resolve-handler-options.util.js';
 import { resolveHandlers } from '../utils/resolve-handlers.util.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
-import { assertQueueName, validateHandlerOptions } from '../utils/validate-options.util.js';
-import { validatePayload } from '../utils/validate-payload.util.js';
-import { assertScheduleExpression } from '../utils/validate-schedule.util.js';
+import { validateHandlerOptions } from '../utils/validate-options.util.js';
+import { SendChecks, type KnownQueue } from '../runtime/send-checks.js';
 import { serializeError } from '../utils/serialize-error.util.js';
 import { describeValue } from '../utils/describe-value.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
@@ -29,6 +26,7 @@ import type {
   ScheduleJobOptions,
   SendJobOptions,
   SendManyJobOptions,
+  TransactionOptions,
 } from '../interfaces/send-options.interface.js';
 import { InMemoryJobsStore, isQueued, type StoredJob } from './in-memory-jobs.store.js';
 import { matchesPartial, show, type DeepPartial } from './match.util.js';
@@ -97,6 +95,8 @@ export class JobsTester implements OnModuleInit {
   private handlers = new Map<string, RegisteredHandler>();
   private inlineDepth = 0;
   private cronParser: PgBoss | undefined;
+  /** The checks `JobsService` makes before anything is stored, with this module's options. */
+  private readonly checks: SendChecks;
 
   /** @internal Built by `JobsTestingModule` / `overrideJobsModule`. */
   constructor(
@@ -108,11 +108,14 @@ export class JobsTester implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {
     this.logger = JobsLogger.from(options.logger);
-  }
-
-  /** The module's payload size limit, applied to sends as `JobsService` applies it. */
-  private get payloadLimit(): { maxBytes?: number } {
-    return { maxBytes: this.options.maxPayloadBytes };
+    this.checks = new SendChecks(options, {
+      handlers: () => this.handlers.values(),
+      previewSchedule: (expression, tz, count) => this.previewSchedule(expression, tz, count),
+      // No database here: the queues this kit knows are the declared ones, so a per-send deadLetter
+      // must be a dead-letter queue this app declares. JobsService also accepts a queue that only
+      // the database holds as some queue's dead-letter queue (declared by another app).
+      queues: async () => this.declaredQueues(),
+    });
   }
 
   /** Discovers and resolves handlers at init, so a bad declaration fails the test as it fails bootstrap. */
@@ -332,20 +335,23 @@ export class JobsTester implements OnModuleInit {
 
   /** @internal */
   async send(definition: AnyDefinition, data: unknown, options: SendJobOptions): Promise<string | null> {
-    const def = await this.definition(definition);
-    await validatePayload(def, data, this.payloadLimit);
+    const def = await this.definition(definition, 'send');
+    await this.checks.checkSend(def, data, options);
+    await this.checks.checkDeadLetter('send', def, options.deadLetter);
     const job = this.store.insert(def.name, data ?? null, options, this.queueOptions(def));
     if (job && this.mode === 'inline') await this.runInline([job]);
     return job?.id ?? null;
   }
 
-  /** @internal */
+  /** @internal `options` (`{ db }`) is checked as JobsService checks it, then ignored. */
   async sendMany(
     definition: AnyDefinition,
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
+    options: TransactionOptions = {},
   ): Promise<string[]> {
-    const def = await this.definition(definition);
-    await Promise.all(jobs.map((job) => validatePayload(def, job.data, this.payloadLimit)));
+    const def = await this.definition(definition, 'sendMany');
+    await this.checks.checkSendMany(def, jobs, options);
+    await this.checks.checkSendManyDeadLetters(def, jobs);
     const queue = this.queueOptions(def);
     const inserted = jobs
       .map((job) => this.store.insert(def.name, job.data ?? null, job.options ?? {}, queue))
@@ -354,24 +360,24 @@ export class JobsTester implements OnModuleInit {
     return inserted.map((job) => job.id);
   }
 
-  /** @internal */
-  async flow(steps: ReadonlyArray<FlowStep<any>>): Promise<Record<string, string>> {
-    const defs = await Promise.all(
-      steps.map(async (step) => {
-        const def = await this.definition(step.definition);
-        await validatePayload(def, step.data, this.payloadLimit);
-        return def;
-      }),
-    );
-    const ids: Record<string, string> = {};
-    const inserted: StoredJob[] = [];
-    steps.forEach((step, i) => {
-      const def = defs[i]!;
+  /** @internal `options` (`{ db }`) is checked as JobsService checks it, then ignored. */
+  async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
+    this.checks.checkFlowSteps(steps);
+    await this.ready();
+    const defs = await this.checks.checkFlow(steps, options);
+    await this.checks.checkFlowDeadLetters(steps, defs);
+    // What pg-boss checks when it stores a flow, before any step is stored.
+    for (const step of steps) {
       for (const ref of step.dependsOn ?? []) {
         if (!steps.some((s) => s.ref === ref)) {
           throw new JobsConfigurationError(`flow step ${describeValue(step.ref)} depends on unknown step ${describeValue(ref)}`);
         }
       }
+    }
+    const ids: Record<string, string> = {};
+    const inserted: StoredJob[] = [];
+    steps.forEach((step, i) => {
+      const def = defs[i]!;
       const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, this.queueOptions(def));
       if (job) {
         ids[step.ref] = job.id;
@@ -389,24 +395,22 @@ export class JobsTester implements OnModuleInit {
 
   /** @internal */
   async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
-    const def = await this.definition(definition);
-    if (options.key !== undefined && isRecurringScheduleKey(options.key)) {
-      throw new JobValidationError(INVALID_SCHEDULE(def.name, RESERVED_SCHEDULE_KEY(options.key)), def.name);
-    }
-    assertScheduleExpression(def.name, cron, options.tz, (expression, tz, count) => this.previewSchedule(expression, tz, count));
-    await validatePayload(def, data, this.payloadLimit);
+    const def = await this.definition(definition, 'schedule');
+    await this.checks.checkSchedule(def, cron, data, options);
+    await this.checks.checkDeadLetter('schedule', def, options.deadLetter);
     const key = options.key ?? '';
     this.schedules.set(`${def.name}\u0000${key}`, { name: def.name, key, cron, data, tz: options.tz });
   }
 
   /** @internal */
-  unschedule(definition: AnyDefinition, key = ''): void {
-    this.schedules.delete(`${nameOf(definition)}\u0000${key}`);
+  unschedule(definition: AnyDefinition, key?: string): void {
+    const name = this.checks.checkUnschedule(definition, key);
+    this.schedules.delete(`${name}\u0000${key ?? ''}`);
   }
 
   /** @internal Queued or running jobs become `cancelled`; a running job's signal aborts. */
-  cancel(definition: AnyDefinition, ids: readonly string[]): void {
-    for (const job of this.jobsById(definition, ids)) {
+  cancel(definition: AnyDefinition, ids: string | readonly string[]): void {
+    for (const job of this.jobsById('cancel', definition, ids)) {
       if (job.state !== 'created' && job.state !== 'retry' && job.state !== 'active') continue;
       job.state = 'cancelled';
       job.completedOn = new Date();
@@ -415,37 +419,36 @@ export class JobsTester implements OnModuleInit {
   }
 
   /** @internal */
-  resume(definition: AnyDefinition, ids: readonly string[]): void {
-    for (const job of this.jobsById(definition, ids)) {
+  resume(definition: AnyDefinition, ids: string | readonly string[]): void {
+    for (const job of this.jobsById('resume', definition, ids)) {
       if (job.state === 'cancelled') Object.assign(job, { state: 'created', completedOn: null });
     }
   }
 
   /** @internal */
-  retry(definition: AnyDefinition, ids: readonly string[]): void {
-    for (const job of this.jobsById(definition, ids)) {
+  retry(definition: AnyDefinition, ids: string | readonly string[]): void {
+    for (const job of this.jobsById('retry', definition, ids)) {
       if (job.state === 'failed') Object.assign(job, { state: 'retry', completedOn: null });
     }
   }
 
   /** @internal */
+  getJob(definition: AnyDefinition, id: string): JobWithMetadata<any> | null {
+    const name = this.checks.queueName(definition, 'getJob');
+    this.checks.checkJobIds('getJob', name, id);
+    return this.findJobs(definition, { id })[0] ?? null;
+  }
+
+  /** @internal */
   findJobs(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
-    return this.store
-      .byQueue(nameOf(definition))
-      .filter(
-        (job) =>
-          (options.id === undefined || job.id === options.id) &&
-          (options.key === undefined || job.singletonKey === options.key) &&
-          (options.data === undefined || matchesPartial(job.data, options.data)) &&
-          (!options.queued || isQueued(job)),
-      )
-      .slice(0, options.limit ?? 1000)
-      .map((job) => this.store.toMetadata(job));
+    const name = this.checks.queueName(definition, 'findJobs');
+    this.checks.checkFindOptions('findJobs', name, options);
+    return this.find(name, options);
   }
 
   /** @internal */
   getQueueCounts(definition: AnyDefinition): QueueCounts {
-    const name = nameOf(definition);
+    const name = this.checks.queueName(definition, 'getQueueCounts');
     const count = (state: string) => this.store.byQueue(name).filter((job) => job.state === state).length;
     const deadLetter = this.queueOptions({ name, options: {} }).deadLetter;
     return {
@@ -461,12 +464,15 @@ export class JobsTester implements OnModuleInit {
 
   /** @internal */
   getDeadLetters(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
-    return this.findJobs(this.deadLetterOf(nameOf(definition)), { ...options, queued: true });
+    const name = this.checks.queueName(definition, 'getDeadLetters');
+    this.checks.checkFindOptions('getDeadLetters', name, options);
+    return this.find(this.deadLetterOf(name), { ...options, queued: true });
   }
 
   /** @internal Moves dead-lettered jobs of this definition back to their queue as new jobs. */
   async redrive(definition: AnyDefinition, options: RedriveOptions): Promise<number> {
-    const name = nameOf(definition);
+    const name = this.checks.queueName(definition, 'redrive');
+    this.checks.checkRedriveOptions(name, options);
     const dlq = this.deadLetterOf(name);
     const source = options.sourceName ?? name;
     const moving = this.store
@@ -475,7 +481,7 @@ export class JobsTester implements OnModuleInit {
       .filter((job) => options.data === undefined || matchesPartial(job.data, options.data))
       .slice(0, options.limit ?? 1000);
     const target = options.destination ?? source;
-    const def = await this.definition(target);
+    const def = await this.definition(target, 'redrive');
     const moved: StoredJob[] = [];
     for (const job of moving) {
       const copy = this.store.insert(target, job.data, {}, this.queueOptions(def));
@@ -524,11 +530,36 @@ export class JobsTester implements OnModuleInit {
     return this.cronParser.previewSchedule(cron, { tz, count });
   }
 
-  private async definition(definition: AnyDefinition): Promise<JobDefinition<unknown, unknown>> {
-    if (typeof definition !== 'string') return definition;
-    assertQueueName(definition, 'JobsService');
-    const handlers = await this.ready();
-    return handlers.get(definition)?.definition ?? { name: definition, options: {} };
+  /** The checked definition (see `SendChecks.definition`), once handlers are resolved. */
+  private async definition(definition: AnyDefinition, method: string): Promise<JobDefinition<unknown, unknown>> {
+    await this.ready();
+    return this.checks.definition(definition, method);
+  }
+
+  /** The queues this module declares (with a handler, or in `queues`), with their dead-letter queue. */
+  private declaredQueues(): KnownQueue[] {
+    const queues: KnownQueue[] = [...this.handlers.values()].map((h) => ({ name: h.queue, deadLetter: h.queueOptions.deadLetter }));
+    for (const definition of this.options.queues ?? []) {
+      if (!this.handlers.has(definition.name)) {
+        queues.push({ name: definition.name, deadLetter: this.queueOptions(definition).deadLetter });
+      }
+    }
+    return queues;
+  }
+
+  /** Jobs of a queue matching checked `findJobs` options. */
+  private find(name: string, options: FindJobsOptions): JobWithMetadata<any>[] {
+    return this.store
+      .byQueue(name)
+      .filter(
+        (job) =>
+          (options.id === undefined || job.id === options.id) &&
+          (options.key === undefined || job.singletonKey === options.key) &&
+          (options.data === undefined || matchesPartial(job.data, options.data)) &&
+          (!options.queued || isQueued(job)),
+      )
+      .slice(0, options.limit ?? 1000)
+      .map((job) => this.store.toMetadata(job));
   }
 
   /** The queue's options as the module would create it: its handler's, or declared ones over defaults. */
@@ -556,9 +587,9 @@ export class JobsTester implements OnModuleInit {
     return dlq;
   }
 
-  private jobsById(definition: AnyDefinition, ids: readonly string[]): StoredJob[] {
-    const name = nameOf(definition);
-    return ids.map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === name);
+  private jobsById(method: string, definition: AnyDefinition, ids: unknown): StoredJob[] {
+    const name = this.checks.queueName(definition, method);
+    return this.checks.checkJobIds(method, name, ids).map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === name);
   }
 
   private runnable(job: StoredJob, handler: RegisteredHandler | undefined): handler is RegisteredHandler {

@@ -42,10 +42,11 @@ export function unavailablePgBoss(): PgBoss {
 }
 
 /**
- * The `JobsService` the application's code receives in the testing module. Sending, scheduling
- * and cancelling work on the tester's in-memory queue (`{ db }` is accepted and ignored: there is
- * no transaction to join); `getJob`, `findJobs`, `getQueueCounts`, `getDeadLetters` and `redrive`
- * read and change it. `boss` and `getQueue` need a database and throw a {@link JobsTestingError}.
+ * The `JobsService` the application's code receives in the testing module. Every call is checked
+ * as `JobsService` checks it before storing anything (same errors, same messages). Sending,
+ * scheduling and cancelling work on the tester's in-memory queue (a valid `{ db }` is accepted and
+ * ignored: there is no transaction to join); `getJob`, `findJobs`, `getQueueCounts`,
+ * `getDeadLetters` and `redrive` read and change it. `boss` and `getQueue` need a database and throw a {@link JobsTestingError}.
  * Any method `JobsService` gains later and this class does not implement throws the same way.
  *
  * @example
@@ -94,13 +95,13 @@ export class TestingJobsService extends JobsService {
   override async sendMany(
     definition: AnyDefinition,
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
-    _options: TransactionOptions = {},
+    options: TransactionOptions = {},
   ): Promise<string[]> {
-    return this.tester.sendMany(definition, jobs);
+    return this.tester.sendMany(definition, jobs, options);
   }
 
-  override async flow(steps: ReadonlyArray<FlowStep<any>>, _options: TransactionOptions = {}): Promise<Record<string, string>> {
-    return this.tester.flow(steps);
+  override async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
+    return this.tester.flow(steps, options);
   }
 
   override async schedule<I>(definition: Definition<I>, cron: string, data?: NoInfer<I>, options?: ScheduleJobOptions): Promise<void>;
@@ -114,19 +115,19 @@ export class TestingJobsService extends JobsService {
   }
 
   override async cancel(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    this.tester.cancel(definition, Array.isArray(ids) ? ids : [ids]);
+    this.tester.cancel(definition, ids);
   }
 
   override async resume(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    this.tester.resume(definition, Array.isArray(ids) ? ids : [ids]);
+    this.tester.resume(definition, ids);
   }
 
   override async retry(definition: AnyDefinition, ids: string | string[]): Promise<void> {
-    this.tester.retry(definition, Array.isArray(ids) ? ids : [ids]);
+    this.tester.retry(definition, ids);
   }
 
   override async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobWithMetadata<O> | null> {
-    return this.tester.findJobs(definition, { id })[0] ?? null;
+    return this.tester.getJob(definition, id);
   }
 
   override async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
