@@ -9,7 +9,13 @@ import type { SettleWatch } from './settle.watch.js';
 import { JobAbortedError } from './errors/job-aborted.error.js';
 import { checkPayloadShape, validateFetchedPayload } from './utils/validate-payload.util.js';
 import { serializeError } from './utils/serialize-error.util.js';
-import { jobContextStorage } from './context/job-context.storage.js';
+import {
+  batchCall,
+  composeHandlerCall,
+  singleCall,
+  type HandlerCallChain,
+  type HandlerCallInterceptor,
+} from './worker/handler-call.js';
 import {
   ABANDONED_HANDLER_SETTLED,
   HANDLER_ABANDONED,
@@ -47,7 +53,9 @@ export interface JobRunnerPgBoss {
  * Turns a registered handler into the function pg-boss calls with each fetched batch. Every job is
  * validated, run and settled on its own (pg-boss `perJobResults`), so one failing job never fails
  * its neighbours, and a job with an invalid payload goes straight to the dead-letter queue without
- * burning retries. Each handler call runs inside the job's `JobContext` (AsyncLocalStorage).
+ * burning retries. Every handler call goes through one chain, composed once per runner (see
+ * `composeHandlerCall`): the job's `JobContext` (AsyncLocalStorage), then the interceptors, then the
+ * handler; the abandoned-handler guard and the events sit around that chain.
  *
  * The outcome events of a batch (`completed`, `failed`, `retried`, `dead-lettered`) are built only when
  * something observes the events bus, and are emitted once the outcome is recorded: handed to the
@@ -61,6 +69,8 @@ export class JobRunner {
   /** The abort check of each handler call in flight, run by the sweep: no listener per job. */
   private readonly calls = new Set<() => void>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The handler inside its job context and interceptors: the only way the runner calls it. */
+  private readonly call: HandlerCallChain;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -71,7 +81,11 @@ export class JobRunner {
      * job's signal aborts with the reason of the signal it was handed, as the testing kit's).
      */
     private readonly pgBoss?: JobRunnerPgBoss,
-  ) {}
+    /** Wrap every handler call, the first one outermost (internal: none in production yet). */
+    interceptors: readonly HandlerCallInterceptor[] = [],
+  ) {
+    this.call = composeHandlerCall(interceptors, handler.invoke);
+  }
 
   /** Whether anything observes job events: a caller may skip the work of holding them otherwise. */
   get observed(): boolean {
@@ -209,7 +223,7 @@ export class JobRunner {
     try {
       const output = toOutput(
         await this.settleOrAbandon(
-          jobContextStorage.run({ job, jobs: [job] }, () => this.handler.invoke(job)),
+          this.call(singleCall(this.handler.queue, this.handler.owner, job)),
           [job],
           raws,
         ),
@@ -321,7 +335,7 @@ export class JobRunner {
     let returned: unknown;
     try {
       returned = await this.settleOrAbandon(
-        jobContextStorage.run({ jobs }, () => this.handler.invoke(jobs)),
+        this.call(batchCall(this.handler.queue, this.handler.owner, jobs)),
         jobs,
         raws,
       );

@@ -180,7 +180,8 @@ export class JobsOrchestrator
   private async startWorkers(): Promise<void> {
     const watch = new SettleWatch(this.boss, this.events, this.logger);
     for (const handler of this.handlers) {
-      const runner = new JobRunner(handler, this.events, this.logger, { watch });
+      // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
+      const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
       this.runners.set(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(

@@ -2,6 +2,7 @@ import type { OnModuleInit } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import { PgBoss, type FindJobsOptions, type JobWithMetadata, type RedriveOptions } from 'pg-boss';
 import { JobRunner } from '../job.runner.js';
+import type { HandlerCallInterceptor } from '../worker/handler-call.js';
 import { JobsLogger } from '../jobs.logger.js';
 import type { JobsExplorer } from '../jobs.explorer.js';
 import type { JobEventsBus } from '../job-events.bus.js';
@@ -766,31 +767,27 @@ export class JobsTester implements OnModuleInit {
   private runnerFor(handler: RegisteredHandler): JobRunner {
     let runner = this.runners.get(handler.queue);
     if (!runner) {
-      // The handler's call is wrapped only to remember its return value or error for the caller.
-      const record = (arg: unknown, outcome: { threw: boolean; value: unknown }) => {
-        for (const job of (Array.isArray(arg) ? arg : [arg]) as { id: string }[]) this.outcomes.set(job.id, outcome);
-      };
-      runner = new JobRunner(
-        {
-          ...handler,
-          invoke: async (arg) => {
-            try {
-              const value = await handler.invoke(arg);
-              record(arg, { threw: false, value });
-              return value;
-            } catch (error) {
-              record(arg, { threw: true, value: error });
-              throw error;
-            }
-          },
-        },
-        this.events,
-        this.logger,
-      );
+      // The runner's one chain around the handler, plus an innermost interceptor that remembers the
+      // handler's return value or error for the caller.
+      runner = new JobRunner(handler, this.events, this.logger, undefined, [this.recorder]);
       this.runners.set(handler.queue, runner);
     }
     return runner;
   }
+
+  /** Records each handler call's outcome (as returned or thrown) for its jobs, in `outcomes`. */
+  private readonly recorder: HandlerCallInterceptor = {
+    intercept: async (call, next) => {
+      try {
+        const value = await next();
+        for (const job of call.jobs) this.outcomes.set(job.id, { threw: false, value });
+        return value;
+      } catch (error) {
+        for (const job of call.jobs) this.outcomes.set(job.id, { threw: true, value: error });
+        throw error;
+      }
+    },
+  };
 
   private matches(job: TestJob<unknown>, data: unknown, expectation: EnqueuedExpectation): boolean {
     return (

@@ -1,0 +1,86 @@
+import type { Job } from '../interfaces/job.interface.js';
+import { jobContextStorage, type JobContextStore } from '../context/job-context.storage.js';
+
+/**
+ * One call of a job handler, as the interceptors around it see it. It is also the call's job
+ * context (the store `JobContext` reads), so a call costs one object.
+ *
+ * @internal Not exported from the package; the public shape is decided with tracing and metrics.
+ */
+export type HandlerCall = SingleHandlerCall | BatchHandlerCall;
+
+/** @internal Fields every {@link HandlerCall} has. */
+interface HandlerCallBase extends JobContextStore {
+  /** The queue the handler works. */
+  readonly queue: string;
+  /** The handler, as `ClassName.method`. */
+  readonly owner: string;
+  /** The attempt of the job; for a batch, the highest attempt among its jobs (each has its own). */
+  readonly attempt: number;
+}
+
+/** @internal A call of a single-job (or recurring) handler. */
+export interface SingleHandlerCall extends HandlerCallBase {
+  readonly kind: 'single';
+  /** The job the handler receives. */
+  readonly job: Job<unknown>;
+  /** `[job]`. */
+  readonly jobs: readonly [Job<unknown>];
+}
+
+/** @internal A call of a batch handler. */
+export interface BatchHandlerCall extends HandlerCallBase {
+  readonly kind: 'batch';
+  readonly job: undefined;
+  /** The jobs the handler receives, as one array. */
+  readonly jobs: readonly Job<unknown>[];
+}
+
+/**
+ * Wraps every call of a handler, like a Nest interceptor: runs code before and after `next()` (the
+ * rest of the chain, down to the handler), and returns what the handler's caller gets. A thrown or
+ * rejected error fails the call's job(s) as the handler's own error would.
+ *
+ * @internal Runner plumbing for tracing, metrics and progress; not a public option yet.
+ */
+export interface HandlerCallInterceptor {
+  intercept(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown>;
+}
+
+/** @internal A handler with its interceptors composed around it: called once per handler call. */
+export type HandlerCallChain = (call: HandlerCall) => Promise<unknown>;
+
+/**
+ * Composes `interceptors` (the first one outermost) around `invoke`, inside the call's job context,
+ * once per handler: a call then costs one `next` function per interceptor, and with none only the
+ * context and `invoke` itself. `invoke` receives the job, or the jobs' array for a batch.
+ *
+ * @internal
+ */
+export function composeHandlerCall(
+  interceptors: readonly HandlerCallInterceptor[],
+  invoke: (arg: unknown) => Promise<unknown>,
+): HandlerCallChain {
+  let chain: HandlerCallChain = (call) => invoke(call.kind === 'single' ? call.job : call.jobs);
+  for (let i = interceptors.length - 1; i >= 0; i--) {
+    const interceptor = interceptors[i]!;
+    const inner = chain;
+    chain = (call) => interceptor.intercept(call, () => inner(call));
+  }
+  const inContext = chain;
+  // The call is the context's store; `run` passes it on, so no closure per call.
+  return (call) => jobContextStorage.run(call, inContext, call);
+}
+
+/** @internal The {@link HandlerCall} of a single-job handler's call. */
+export function singleCall(queue: string, owner: string, job: Job<unknown>): SingleHandlerCall {
+  // Both kinds build the same fields in the same order: one object shape on the hot path.
+  return { kind: 'single', queue, owner, job, jobs: [job], attempt: job.attempt };
+}
+
+/** @internal The {@link HandlerCall} of a batch handler's call. */
+export function batchCall(queue: string, owner: string, jobs: readonly Job<unknown>[]): BatchHandlerCall {
+  let attempt = 0;
+  for (const job of jobs) if (job.attempt > attempt) attempt = job.attempt;
+  return { kind: 'batch', queue, owner, job: undefined, jobs, attempt };
+}
