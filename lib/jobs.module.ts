@@ -6,6 +6,7 @@ import { createPgBoss, type BossHandle } from './pg-boss.factory.js';
 import { JobsMetadataAccessor } from './jobs-metadata.accessor.js';
 import { JobsExplorer } from './jobs.explorer.js';
 import { JobsOrchestrator } from './jobs.orchestrator.js';
+import { JobsRegistry } from './runtime/jobs.registry.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { JobsService } from './jobs.service.js';
 import { JobContext } from './context/job-context.js';
@@ -44,6 +45,7 @@ const bossProviders: Provider[] = [
     JobsMetadataAccessor,
     JobsExplorer,
     JobEventsBus,
+    JobsRegistry,
     JobsOrchestrator,
     JobsService,
     JobContext,

@@ -10,7 +10,6 @@ import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { PgBoss } from 'pg-boss';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import {
-  DEFAULT_INIT_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_START_ATTEMPTS,
   PG_BOSS_HANDLE,
@@ -24,15 +23,12 @@ import { WorkerPool } from './worker.pool.js';
 import { SettleWatch } from './settle.watch.js';
 import { QueuesReconciler, type DeclaredQueue } from './queues.reconciler.js';
 import { JobsStartError } from './errors/jobs-start.error.js';
-import { JobsNotRunningError } from './errors/jobs-not-running.error.js';
 import { JobsConfigurationError } from './errors/jobs-configuration.error.js';
 import {
   DATABASE_RETRY,
   DATABASE_START_REFUSED,
   DATABASE_UNREACHABLE,
   DUPLICATE_JOBS_MODULE,
-  JOBS_NOT_STARTED,
-  JOBS_SHUT_DOWN,
 } from './jobs.messages.js';
 import { pickQueueOptions, toWorkOptions } from './utils/resolve-handler-options.util.js';
 import { resolveHandlers } from './utils/resolve-handlers.util.js';
@@ -41,27 +37,22 @@ import { validateHandlerOptions } from './utils/validate-options.util.js';
 import { jobsSchema, type BossHandle } from './pg-boss.factory.js';
 import type { JobsModuleOptions } from './interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from './interfaces/registered-handler.interface.js';
+import { JobsRegistry } from './runtime/jobs.registry.js';
 
 /**
  * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
  * `@Recurring` schedules in line with the code; at bootstrap it starts the workers; at shutdown it
  * stops fetching, lets in-flight jobs finish up to the timeout and closes the pool last, so jobs
- * sent by handlers while the app shuts down still land.
+ * sent by handlers while the app shuts down still land. What it discovers and starts, and where the
+ * module is in its life, it writes into the {@link JobsRegistry} that `JobsService` reads.
  */
 @Injectable()
 export class JobsOrchestrator
   implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
 {
   private readonly logger: JobsLogger | undefined;
-  private readonly runners = new Map<string, JobRunner>();
   private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
-  private handlers: RegisteredHandler[] = [];
-  private handlersKnown = false;
   private workersStarted = false;
-  private state: 'created' | 'starting' | 'running' | 'failed' | 'stopped' = 'created';
-  private readonly readyDeferred = deferred();
-  /** The wait of calls made before init began, shared until it ends (see {@link ready}). */
-  private notStarted: Promise<void> | undefined;
 
   constructor(
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
@@ -70,6 +61,7 @@ export class JobsOrchestrator
     private readonly events: JobEventsBus,
     private readonly moduleRef: ModuleRef,
     private readonly modules: ModulesContainer,
+    private readonly registry: JobsRegistry,
   ) {
     this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
@@ -83,77 +75,37 @@ export class JobsOrchestrator
     if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
   }
 
-  get boss(): PgBoss {
+  private get boss(): PgBoss {
     return this.handle.boss;
   }
 
-  /**
-   * What every `JobsService` call awaits before it touches the database. Resolves when pg-boss is
-   * started and queues exist; rejects with the bootstrap error if that failed. Once the application
-   * is closed it rejects with a {@link JobsNotRunningError} (`shut-down`). A call made before init
-   * began waits `initTimeoutMs` for it to begin, then rejects with one (`not-started`): an
-   * application that is never initialised would otherwise leave the call pending forever.
-   */
-  get ready(): Promise<void> {
-    switch (this.state) {
-      case 'running':
-      case 'starting':
-      case 'failed':
-        return this.readyDeferred.promise;
-      case 'stopped':
-        return Promise.reject(new JobsNotRunningError(JOBS_SHUT_DOWN(), 'shut-down'));
-      case 'created':
-        return (this.notStarted ??= this.untilStarted());
-    }
-  }
-
-  /**
-   * Whether {@link registeredHandlers} is complete. Until it is, a queue name cannot be matched to
-   * its definition (and schema): `JobsService` waits for {@link ready} first.
-   */
-  get handlersResolved(): boolean {
-    return this.handlersKnown;
-  }
-
-  /** The schema that holds pg-boss's tables. */
-  get schema(): string {
-    return jobsSchema(this.options);
-  }
-
-  /** Registered handlers, after bootstrap. */
-  get registeredHandlers(): readonly RegisteredHandler[] {
-    return this.handlers;
-  }
-
-  /** The runner of a queue handled in this instance. */
-  runner(queue: string): JobRunner | undefined {
-    return this.runners.get(queue);
+  /** The registered handlers, once resolved at init (empty before). */
+  private get handlers(): readonly RegisteredHandler[] {
+    return this.registry.handlers;
   }
 
   async onModuleInit(): Promise<void> {
-    this.state = 'starting';
+    this.registry.markStarting();
     try {
       this.assertSingleModule();
       const explored = this.explorer.explore();
       this.events.subscribeListeners(explored.listeners, this.logger);
-      this.handlers = await resolveHandlers(
+      const handlers = await resolveHandlers(
         explored.handlers,
         this.options,
         (token) => this.moduleRef.get(token as never, { strict: false }),
         (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
       );
-      this.handlersKnown = true;
+      this.registry.setHandlers(handlers);
       await this.startBoss();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(
         QueuesReconciler.declaredQueues(this.handlers, this.producerQueues(), this.options.queueDefaults),
       );
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
-      this.state = 'running';
-      this.readyDeferred.resolve();
+      this.registry.markRunning();
     } catch (error) {
-      this.state = 'failed';
-      this.readyDeferred.reject(error);
+      this.registry.markFailed(error);
       // Nest runs no shutdown hook after a failed init: stop what was started here, or pg-boss's
       // timers and pool would keep the process alive.
       if (this.handle.owned) await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
@@ -182,7 +134,7 @@ export class JobsOrchestrator
     for (const handler of this.handlers) {
       // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
       const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
-      this.runners.set(handler.queue, runner);
+      this.registry.setRunner(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
@@ -244,7 +196,7 @@ export class JobsOrchestrator
     }
     if (!this.workersStarted) return;
     await Promise.race([
-      Promise.all([...this.runners.keys()].map((queue) => this.boss.offWork(queue, { wait: true }))),
+      Promise.all([...this.slots.keys()].map((queue) => this.boss.offWork(queue, { wait: true }))),
       new Promise((resolve) => setTimeout(resolve, timeout).unref()),
     ]);
   }
@@ -253,8 +205,7 @@ export class JobsOrchestrator
     // The last hook of the application (global modules shut down last): from here on every
     // JobsService call fails with JobsNotRunningError instead of reaching a closing pool. Calls
     // still waiting for an init that never came fail now too.
-    if (this.state === 'created') this.readyDeferred.reject(new JobsNotRunningError(JOBS_SHUT_DOWN(), 'shut-down'));
-    this.state = 'stopped';
+    this.registry.markShutDown();
     await this.handle.statistics?.stop();
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
   }
@@ -282,29 +233,6 @@ export class JobsOrchestrator
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
-  }
-
-  private untilStarted(): Promise<void> {
-    const timeoutMs = this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
-    return new Promise<void>((resolve, reject) => {
-      // Not unref'd: a script that never initialises the app must hear about it, not exit silently.
-      // Once init has begun, the start settles this wait (below), however long it takes.
-      const timer = setTimeout(() => {
-        if (this.state !== 'created') return;
-        this.notStarted = undefined;
-        reject(new JobsNotRunningError(JOBS_NOT_STARTED(timeoutMs), 'not-started'));
-      }, timeoutMs);
-      this.readyDeferred.promise.then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
   }
 
   /**
@@ -347,16 +275,3 @@ function startErrorMessage(error: unknown): string {
 
 /** The longest wait between two attempts to start pg-boss. */
 const START_RETRY_MAX_DELAY_MS = 8_000;
-
-function deferred() {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A failed bootstrap already throws from onModuleInit; nobody may be awaiting this yet.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-

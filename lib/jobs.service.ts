@@ -12,7 +12,7 @@ import type { Observable } from 'rxjs';
 import { PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import type { BossHandle } from './pg-boss.factory.js';
-import { JobsOrchestrator } from './jobs.orchestrator.js';
+import { JobsRegistry } from './runtime/jobs.registry.js';
 import { JobEventsBus } from './job-events.bus.js';
 import { SendCoalescer } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
@@ -65,7 +65,7 @@ export class JobsService {
 
   constructor(
     @Inject(PG_BOSS) private readonly pgBoss: PgBoss,
-    private readonly orchestrator: JobsOrchestrator,
+    private readonly registry: JobsRegistry,
     private readonly bus: JobEventsBus,
     @Optional() @Inject(JOBS_MODULE_OPTIONS) options?: JobsModuleOptions,
     @Optional() @Inject(PG_BOSS_HANDLE) handle?: BossHandle,
@@ -75,7 +75,7 @@ export class JobsService {
     this.coalescer = new SendCoalescer(pgBoss, this.sendDb);
     this.checks = new SendChecks(options, {
       // Complete once handlersResolved: the payload methods wait for that before they get here.
-      handlers: () => this.orchestrator.registeredHandlers,
+      handlers: () => this.registry.handlers,
       previewSchedule: (expression, tz, count) => this.pgBoss.previewSchedule(expression, { tz, count }),
       // Asked only for a per-send deadLetter this app does not declare.
       queues: () => this.pgBoss.getQueues(),
@@ -104,10 +104,10 @@ export class JobsService {
   async send<I>(definition: Definition<I>, data: NoInfer<I>, options?: SendJobOptions): Promise<string | null>;
   async send(name: string, data?: object | null, options?: SendJobOptions): Promise<string | null>;
   async send(definition: AnyDefinition, data?: unknown, options: SendJobOptions = {}): Promise<string | null> {
-    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
+    await this.registry.whenResolved(definition);
     const def = this.checks.definition(definition, 'send');
     await this.checks.checkSend(def, data, options);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.checks.checkDeadLetter('send', def, options.deadLetter);
     const payload = (data ?? null) as object | null;
     // A send in the caller's transaction must stay a statement of that transaction.
@@ -143,10 +143,10 @@ export class JobsService {
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
     options: TransactionOptions = {},
   ): Promise<string[]> {
-    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
+    await this.registry.whenResolved(definition);
     const def = this.checks.definition(definition, 'sendMany');
     await this.checks.checkSendMany(def, jobs, options);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.checks.checkSendManyDeadLetters(def, jobs);
     if (jobs.length === 0) return [];
     const db = options.db ?? this.sendDb;
@@ -172,9 +172,7 @@ export class JobsService {
    */
   async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
     this.checks.checkFlowSteps(steps);
-    if (!this.orchestrator.handlersResolved && steps.some((step) => typeof step.definition === 'string')) {
-      await this.orchestrator.ready;
-    }
+    await this.registry.whenResolved(...steps.map((step) => step.definition));
     const defs = await this.checks.checkFlow(steps, options);
     const { db } = options;
     const jobs: FlowJob[] = steps.map((step, i) => ({
@@ -184,7 +182,7 @@ export class JobsService {
       options: toSendOptions(step.options ?? {}) as FlowJob['options'],
       ...(step.dependsOn ? { dependsOn: [...step.dependsOn] } : {}),
     }));
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.checks.checkFlowDeadLetters(steps, defs);
     const ids = await this.pgBoss
       .flow(jobs, db ? { db } : {})
@@ -200,11 +198,11 @@ export class JobsService {
   async schedule<I>(definition: Definition<I>, cron: string, data?: NoInfer<I>, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: string, cron: string, data?: object, options?: ScheduleJobOptions): Promise<void>;
   async schedule(definition: AnyDefinition, cron: string, data?: unknown, options: ScheduleJobOptions = {}): Promise<void> {
-    if (typeof definition === 'string' && !this.orchestrator.handlersResolved) await this.orchestrator.ready;
+    await this.registry.whenResolved(definition);
     const def = this.checks.definition(definition, 'schedule');
     await this.checks.checkSchedule(def, cron, data, options);
     const { tz, key, ...send } = options;
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.checks.checkDeadLetter('schedule', def, send.deadLetter);
     // pg-boss reports a missing queue here only as a foreign-key violation from the database.
     if (!(await this.pgBoss.getQueue(def.name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(def.name));
@@ -220,7 +218,7 @@ export class JobsService {
   /** Removes a runtime schedule (the one with `key`, or the queue's default schedule). */
   async unschedule(definition: AnyDefinition, key?: string): Promise<void> {
     const name = this.checks.checkUnschedule(definition, key);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.pgBoss.unschedule(name, key);
   }
 
@@ -232,9 +230,9 @@ export class JobsService {
   async cancel(definition: AnyDefinition, ids: string | string[]): Promise<void> {
     const name = this.checks.queueName(definition, 'cancel');
     const list = this.checks.checkJobIds('cancel', name, ids);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.pgBoss.cancel(name, list).catch((error: unknown) => rethrowLookup(error, name, 'cancel'));
-    const runner = this.orchestrator.runner(name);
+    const runner = this.registry.runner(name);
     for (const id of list) runner?.abort(id, new JobAbortedError('cancelled', name, id, JOB_CANCELLED(name, id)));
   }
 
@@ -242,7 +240,7 @@ export class JobsService {
   async resume(definition: AnyDefinition, ids: string | string[]): Promise<void> {
     const name = this.checks.queueName(definition, 'resume');
     const list = this.checks.checkJobIds('resume', name, ids);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.pgBoss.resume(name, list).catch((error: unknown) => rethrowLookup(error, name, 'resume'));
   }
 
@@ -250,7 +248,7 @@ export class JobsService {
   async retry(definition: AnyDefinition, ids: string | string[]): Promise<void> {
     const name = this.checks.queueName(definition, 'retry');
     const list = this.checks.checkJobIds('retry', name, ids);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     await this.pgBoss.retry(name, list).catch((error: unknown) => rethrowLookup(error, name, 'retry'));
   }
 
@@ -266,21 +264,21 @@ export class JobsService {
   async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
     const name = this.checks.queueName(definition, 'findJobs');
     this.checks.checkFindOptions('findJobs', name, options);
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     return this.pgBoss.findJobs<O>(name, options).catch((error: unknown) => rethrowLookup(error, name, 'findJobs', options));
   }
 
   /** The queue with its options and pg-boss's cached counts. */
   async getQueue(definition: AnyDefinition): Promise<QueueResult | null> {
     const name = this.checks.queueName(definition, 'getQueue');
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     return this.pgBoss.getQueue(name);
   }
 
   /** Exact job counts per state for a queue, counted now, plus its dead-letter backlog. */
   async getQueueCounts(definition: AnyDefinition): Promise<QueueCounts> {
     const name = this.checks.queueName(definition, 'getQueueCounts');
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     const queue = await this.pgBoss.getQueue(name);
     if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
     const counts = await this.countByState(queue);
@@ -325,7 +323,7 @@ export class JobsService {
   }
 
   private async deadLetterOf(name: string): Promise<string> {
-    await this.orchestrator.ready;
+    await this.registry.whenRunning();
     const queue = await this.pgBoss.getQueue(name);
     if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
     if (!queue.deadLetter) {
@@ -337,7 +335,7 @@ export class JobsService {
   // The job table lives in the queue's own partition or the shared one; pg-boss reports which.
   // Identifiers are quoted; the schema is written as pg-boss writes it (see schemaIdentifier).
   private async countByState(queue: QueueResult): Promise<Record<string, number>> {
-    const schema = this.orchestrator.schema;
+    const schema = this.registry.schema;
     const { rows } = await this.pgBoss
       .getDb()
       .executeSql(

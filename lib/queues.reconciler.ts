@@ -41,7 +41,7 @@ export class QueuesReconciler {
 
   /** The queues a set of handlers needs, dead-letter queues included. */
   static declaredQueues(
-    handlers: RegisteredHandler[],
+    handlers: readonly RegisteredHandler[],
     extra: DeclaredQueue[],
     queueDefaults: JobQueueOptions = {},
   ): DeclaredQueue[] {
@@ -101,7 +101,7 @@ export class QueuesReconciler {
    * Upserts every declared `@Recurring` schedule and removes the ones no longer declared: those under
    * a key `@Recurring` owns ({@link isRecurringScheduleKey}) that no decorator declares any more.
    */
-  async reconcileSchedules(handlers: RegisteredHandler[]): Promise<void> {
+  async reconcileSchedules(handlers: readonly RegisteredHandler[]): Promise<void> {
     const declared = new Set<string>();
     for (const h of handlers) {
       for (const { cron, tz, data, key } of h.schedules ?? []) {

@@ -4,6 +4,7 @@ import { ModuleRef } from '@nestjs/core';
 import { JobsModule } from '../jobs.module.js';
 import { JobsService } from '../jobs.service.js';
 import { JobsOrchestrator } from '../jobs.orchestrator.js';
+import { JobsRegistry } from '../runtime/jobs.registry.js';
 import { JobsExplorer } from '../jobs.explorer.js';
 import { JobEventsBus } from '../job-events.bus.js';
 import { JOBS_MODULE_OPTIONS } from '../jobs.module-definition.js';
@@ -25,7 +26,8 @@ type Replacement = { useValue: unknown } | { useFactory: (...args: any[]) => unk
 /**
  * The providers of `JobsModule` that touch the database, and what replaces them. Everything else
  * (explorer, metadata accessor, events bus, job context...) stays the real thing. The tester takes
- * the orchestrator's place, so it is built in `JobsModule`'s own context in both ways in.
+ * the orchestrator's place, so it is built in `JobsModule`'s own context in both ways in; the
+ * registry is the tester's own.
  */
 function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
   const boss = unavailablePgBoss();
@@ -40,6 +42,7 @@ function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
         inject: [JOBS_MODULE_OPTIONS, JobsExplorer, JobEventsBus, ModuleRef],
       },
     ],
+    [JobsRegistry, { useFactory: (tester: JobsTester) => tester.registry, inject: [JobsOrchestrator] }],
     [
       JobsService,
       {
@@ -112,7 +115,7 @@ export interface ProviderOverridingBuilder<B> {
  * Swaps the real `JobsModule` (imported by the app's `AppModule` with `forRoot` or
  * `forRootAsync`) for the testing implementation, in one call over a `TestingModuleBuilder`.
  * Nest's `overrideModule` cannot match a dynamic module made by `forRoot`, so this overrides the
- * module's database-facing providers instead (`PG_BOSS`, the orchestrator, `JobsService`): nothing
+ * module's database-facing providers instead (`PG_BOSS`, the orchestrator and its registry, `JobsService`): nothing
  * connects, and the rest of `JobsModule` stays real. The app's own `JobsModule` options are kept
  * unless `moduleOptions` replaces them. Returns the builder, for more overrides.
  *

@@ -15,6 +15,7 @@ import { resolveHandlers } from '../utils/resolve-handlers.util.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
 import { validateHandlerOptions } from '../utils/validate-options.util.js';
 import { SendChecks, type KnownQueue } from '../runtime/send-checks.js';
+import { TestingJobsRegistry } from './testing-jobs.registry.js';
 import { serializeError } from '../utils/serialize-error.util.js';
 import { describeValue } from '../utils/describe-value.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
@@ -98,6 +99,8 @@ export class JobsTester implements OnModuleInit {
   private cronParser: PgBoss | undefined;
   /** The checks `JobsService` makes before anything is stored, with this module's options. */
   private readonly checks: SendChecks;
+  /** @internal The registry the kit's `JobsService` reads (the `JobsRegistry` token): this tester writes it. */
+  readonly registry: TestingJobsRegistry;
 
   /** @internal Built by `JobsTestingModule` / `overrideJobsModule`. */
   constructor(
@@ -109,6 +112,7 @@ export class JobsTester implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
   ) {
     this.logger = JobsLogger.from(options.logger);
+    this.registry = new TestingJobsRegistry(options, () => this.ready());
     this.checks = new SendChecks(options, {
       handlers: () => this.handlers.values(),
       previewSchedule: (expression, tz, count) => this.previewSchedule(expression, tz, count),
@@ -498,10 +502,21 @@ export class JobsTester implements OnModuleInit {
 
   /** @internal Handlers by queue, discovered and resolved once. */
   ready(): Promise<Map<string, RegisteredHandler>> {
-    this.handlersPromise ??= this.discoverHandlers().then((handlers) => {
-      this.handlers = handlers;
-      return handlers;
-    });
+    if (!this.handlersPromise) {
+      this.registry.markStarting();
+      this.handlersPromise = this.discoverHandlers().then(
+        (handlers) => {
+          this.handlers = handlers;
+          this.registry.setHandlers([...handlers.values()]);
+          this.registry.markRunning();
+          return handlers;
+        },
+        (error: unknown) => {
+          this.registry.markFailed(error);
+          throw error;
+        },
+      );
+    }
     return this.handlersPromise;
   }
 

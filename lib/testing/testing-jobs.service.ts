@@ -62,14 +62,9 @@ export class TestingJobsService extends JobsService {
     bus: JobEventsBus,
     boss: PgBoss,
   ) {
-    // Inherited methods that reach the orchestrator need a database: they throw instead.
-    const orchestrator = new Proxy(Object.create(null) as object, {
-      get(_target, property) {
-        if (property === 'then') return undefined;
-        throw new JobsTestingError(NEEDS_DATABASE(`This JobsService method (it reads ${String(property)})`));
-      },
-    });
-    super(boss, orchestrator as never, bus);
+    // The tester's registry: an inherited method waits for its handlers, then reaches `boss`, which
+    // throws (a database is needed).
+    super(boss, tester.registry, bus);
   }
 
   override get boss(): PgBoss {
