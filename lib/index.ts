@@ -1,9 +1,9 @@
-export { JobsModule } from './jobs.module.js';
-export { JobsService } from './jobs.service.js';
+export { JobsModule } from './module/jobs.module.js';
+export { JobsService } from './runtime/jobs.service.js';
 export { JobContext } from './context/job-context.js';
 export { JobLogger } from './context/job-logger.js';
-export { defineJob } from './define-job.js';
-export { flowStep } from './flows/flow-step.js';
+export { defineJob } from './declare/define-job.js';
+export { flowStep } from './declare/flow-step.js';
 export { fromPg, fromTypeOrm, fromMikroOrm, fromKnex, fromKysely, fromDrizzle, fromPrisma } from './adapters/index.js';
 export type {
   PgClientLike,
@@ -11,12 +11,12 @@ export type {
   TypeOrmQueryRunnerLike,
   MikroOrmEntityManagerLike,
 } from './adapters/index.js';
-export { JobHandler } from './decorators/job-handler.decorator.js';
-export { Recurring, type RecurringOptions } from './decorators/recurring.decorator.js';
-export { OnJobEvent } from './decorators/on-job-event.decorator.js';
-export { JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
-export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './jobs.constants.js';
-export { MAX_SCHEDULE_EXPRESSION_LENGTH } from './utils/validate-schedule.util.js';
+export { JobHandler } from './declare/decorators/job-handler.decorator.js';
+export { Recurring, type RecurringOptions } from './declare/decorators/recurring.decorator.js';
+export { OnJobEvent } from './declare/decorators/on-job-event.decorator.js';
+export { JOBS_MODULE_OPTIONS } from './module/jobs.module-definition.js';
+export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './module/jobs.constants.js';
+export { MAX_SCHEDULE_EXPRESSION_LENGTH } from './declare/validate-schedule.util.js';
 export * from './errors/index.js';
 export type { Job } from './interfaces/job.interface.js';
 export type {

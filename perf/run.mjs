@@ -37,7 +37,7 @@ const ONLY = new Set(args.only.split(','));
 // One hook the handlers of every system call when a job starts.
 let onStart = () => undefined;
 
-/** Work options nest-pg-jobs gives pg-boss for a handler (see lib/utils/resolve-handler-options.util.ts). */
+/** Work options nest-pg-jobs gives pg-boss for a handler (see lib/declare/resolve-handler-options.util.ts). */
 function rawWorkOptions(concurrency, batchSize = 1) {
   return {
     localConcurrency: concurrency,
@@ -91,7 +91,7 @@ function rawSystem(label, concurrency, batchSize = 1) {
       await boss.start();
       await boss.createQueue(queue, { notify: true });
       if (workers) {
-        // One work() call per slot, each waking only its own loop after a job (lib/jobs.orchestrator.ts).
+        // One work() call per slot, each waking only its own loop after a job (lib/runtime/jobs.orchestrator.ts).
         const { localConcurrency, ...options } = rawWorkOptions(concurrency, batchSize);
         for (let slot = 0; slot < localConcurrency; slot++) {
           const loop = {};

@@ -2,8 +2,8 @@
 // (each with an AbortSignal.any as pg-boss builds them), against a bare callback. No PostgreSQL; µs per job, 3 rounds.
 //   npm run build && node perf/runner.mjs [batch|single]
 import { performance } from 'node:perf_hooks';
-import { JobRunner } from '../dist/job.runner.js';
-import { JobEventsBus } from '../dist/job-events.bus.js';
+import { JobRunner } from '../dist/worker/job.runner.js';
+import { JobEventsBus } from '../dist/runtime/job-events.bus.js';
 let sink = 0;
 const bus = new JobEventsBus();
 const kind = process.argv[2] ?? 'batch';

@@ -1,5 +1,5 @@
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
-import { DEFAULT_ANALYZE_AFTER_INSERTS, StatisticsRefresher } from '../../lib/statistics.refresher.js';
+import { DEFAULT_ANALYZE_AFTER_INSERTS, StatisticsRefresher } from '../../lib/backend/pg-boss/statistics.refresher.js';
 import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './system.interface.js';
 
@@ -32,7 +32,7 @@ export async function pgBossSystem(ctx: SystemContext, tuned: boolean): Promise<
       loops: probed.workCalls,
       wakeAfterBatch: 'notifyWorker(own loop) at batch size 1',
       sendMany: 'insert(name, jobs, { returnId: true })',
-      statistics: `ANALYZE after ${DEFAULT_ANALYZE_AFTER_INSERTS} sends, as nest-pg-jobs (lib/statistics.refresher.ts)`,
+      statistics: `ANALYZE after ${DEFAULT_ANALYZE_AFTER_INSERTS} sends, as nest-pg-jobs (lib/backend/pg-boss/statistics.refresher.ts)`,
     },
     async prepare() {
       producer = new PgBoss(constructorOptions);

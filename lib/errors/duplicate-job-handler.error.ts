@@ -1,4 +1,4 @@
-import { DUPLICATE_HANDLER } from '../jobs.messages.js';
+import { DUPLICATE_HANDLER } from './jobs.messages.js';
 import { JobsConfigurationError } from './jobs-configuration.error.js';
 
 /** Thrown at bootstrap when two methods handle the same queue. */

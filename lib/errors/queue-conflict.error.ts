@@ -1,4 +1,4 @@
-import { IMMUTABLE_QUEUE_OPTION_CHANGED } from '../jobs.messages.js';
+import { IMMUTABLE_QUEUE_OPTION_CHANGED } from './jobs.messages.js';
 import { JobsConfigurationError } from './jobs-configuration.error.js';
 
 /** Thrown at bootstrap when declared options differ from the queue in ways pg-boss cannot apply. */

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { JOBS_MODULE_OPTIONS } from '../jobs.module-definition.js';
-import { DEFAULT_INIT_TIMEOUT_MS } from '../jobs.constants.js';
+import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
+import { DEFAULT_INIT_TIMEOUT_MS } from '../module/jobs.constants.js';
 import { JobsNotRunningError } from '../errors/jobs-not-running.error.js';
-import { JOBS_NOT_STARTED, JOBS_SHUT_DOWN } from '../jobs.messages.js';
-import { jobsSchema } from '../pg-boss.factory.js';
-import type { JobRunner } from '../job.runner.js';
+import { JOBS_NOT_STARTED, JOBS_SHUT_DOWN } from '../errors/jobs.messages.js';
+import { jobsSchema } from '../backend/pg-boss/pg-boss.factory.js';
+import type { JobRunner } from '../worker/job.runner.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';

@@ -1,4 +1,4 @@
-import { isRecurringScheduleKey } from '../jobs.constants.js';
+import { isRecurringScheduleKey } from '../module/jobs.constants.js';
 import {
   DEAD_LETTER_NOT_DECLARED,
   INVALID_JOB_ID,
@@ -7,14 +7,14 @@ import {
   NO_JOB_IDS,
   RESERVED_SCHEDULE_KEY,
   show,
-} from '../jobs.messages.js';
+} from '../errors/jobs.messages.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from '../utils/validate-payload.util.js';
-import { assertQueueName } from '../utils/validate-options.util.js';
-import { isJobId, validateSendOptions } from '../utils/validate-send-options.util.js';
-import { validateFindOptions, validateRedriveOptions } from '../utils/validate-find-options.util.js';
-import { assertScheduleExpression, type PreviewSchedule } from '../utils/validate-schedule.util.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from '../declare/validate-payload.util.js';
+import { assertQueueName } from '../declare/validate-options.util.js';
+import { isJobId, validateSendOptions } from './validate-send-options.util.js';
+import { validateFindOptions, validateRedriveOptions } from './validate-find-options.util.js';
+import { assertScheduleExpression, type PreviewSchedule } from '../declare/validate-schedule.util.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';

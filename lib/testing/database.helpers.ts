@@ -1,5 +1,5 @@
 import type { JobWithMetadata } from 'pg-boss';
-import { JobsService } from '../jobs.service.js';
+import { JobsService } from '../runtime/jobs.service.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
 import { JobAssertionError } from './errors/job-assertion.error.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobWithMetadata, QueuePolicy } from 'pg-boss';
-import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../jobs.constants.js';
+import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../module/jobs.constants.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { SendJobOptions } from '../interfaces/send-options.interface.js';
 import type { TestJob, TestJobState } from './interfaces/test-job.interface.js';

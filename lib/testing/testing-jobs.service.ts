@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PgBoss, type FindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
-import { JobsService } from '../jobs.service.js';
-import type { JobEventsBus } from '../job-events.bus.js';
+import { JobsService } from '../runtime/jobs.service.js';
+import type { JobEventsBus } from '../runtime/job-events.bus.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';

@@ -130,7 +130,7 @@ describe('what the module asks pg-boss to do', () => {
     let app: INestApplicationContext;
     let boss: PgBoss;
     // Copies of the calls made by init (onModuleInit and onApplicationBootstrap), before any job is
-    // sent: an adapting slot starts more work() calls later, once it has run jobs (lib/worker.slot.ts).
+    // sent: an adapting slot starts more work() calls later, once it has run jobs (lib/worker/worker.slot.ts).
     let atBootstrap: { work: [unknown, unknown][]; createQueue: unknown[][]; updateQueue: unknown[][]; schedule: unknown[][] };
 
     beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobHandler, JobsService, type Job } from '../../lib/index.js';
-import { ADAPTIVE_BATCH_MAX } from '../../lib/worker.slot.js';
+import { ADAPTIVE_BATCH_MAX } from '../../lib/worker/worker.slot.js';
 import { createApp, schemasDroppedAfterAll, waitFor } from '../support/e2e.js';
 
 const Ranked = defineJob<{ n: number }>('ranked', { retryLimit: 0 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
 import { z } from 'zod';
 import { defineJob, fromPg, JobsService, JobValidationError } from '../../lib/index.js';
-import { SendCoalescer } from '../../lib/send.coalescer.js';
+import { SendCoalescer } from '../../lib/backend/pg-boss/send.coalescer.js';
 import { createApp, databaseUrl, schemasDroppedAfterAll, sql } from '../support/e2e.js';
 
 const Plain = defineJob<{ n: number }>('plain');

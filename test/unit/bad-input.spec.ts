@@ -2,12 +2,12 @@
 // the database): payload JSON and size, send options, module options, redaction, identifiers.
 import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobsConfigurationError, JobValidationError } from '../../lib/index.js';
-import { DATABASE_UNREACHABLE } from '../../lib/jobs.messages.js';
+import { DATABASE_UNREACHABLE } from '../../lib/errors/jobs.messages.js';
 import { redactSecrets } from '../../lib/utils/redact.util.js';
-import { schemaIdentifier } from '../../lib/utils/sql-identifier.util.js';
-import { checkPayloadJson, DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from '../../lib/utils/validate-payload.util.js';
-import { validateModuleOptions } from '../../lib/utils/validate-module-options.util.js';
-import { isJobId, validateSendOptions } from '../../lib/utils/validate-send-options.util.js';
+import { schemaIdentifier } from '../../lib/backend/pg-boss/sql-identifier.util.js';
+import { checkPayloadJson, DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from '../../lib/declare/validate-payload.util.js';
+import { validateModuleOptions } from '../../lib/module/validate-module-options.util.js';
+import { isJobId, validateSendOptions } from '../../lib/runtime/validate-send-options.util.js';
 
 const Plain = defineJob<Record<string, unknown>>('plain');
 

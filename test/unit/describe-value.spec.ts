@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { describeText, describeValue, MAX_ECHOED_CHARS } from '../../lib/utils/describe-value.util.js';
-import { show } from '../../lib/jobs.messages.js';
+import { show } from '../../lib/errors/jobs.messages.js';
 
 class Mailer {
   constructor(readonly apiKey: string) {}

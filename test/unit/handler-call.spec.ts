@@ -1,9 +1,9 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { JobWithMetadata } from 'pg-boss';
-import { defineJob } from '../../lib/define-job.js';
+import { defineJob } from '../../lib/declare/define-job.js';
 import { JobContext } from '../../lib/context/job-context.js';
-import { JobEventsBus } from '../../lib/job-events.bus.js';
-import { JobRunner } from '../../lib/job.runner.js';
+import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
+import { JobRunner } from '../../lib/worker/job.runner.js';
 import type { Job } from '../../lib/interfaces/job.interface.js';
 import type { JobEvent } from '../../lib/interfaces/job-event.interface.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { JobResult, JobWithMetadata } from 'pg-boss';
-import { defineJob } from '../../lib/define-job.js';
-import { JobEventsBus } from '../../lib/job-events.bus.js';
-import { ABANDON_AFTER_ABORT_MS, ABORT_SWEEP_MS, JobRunner } from '../../lib/job.runner.js';
+import { defineJob } from '../../lib/declare/define-job.js';
+import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
+import { ABANDON_AFTER_ABORT_MS, ABORT_SWEEP_MS, JobRunner } from '../../lib/worker/job.runner.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
-import type { JobsLogger } from '../../lib/jobs.logger.js';
+import type { JobsLogger } from '../../lib/module/jobs.logger.js';
 
 const Def = defineJob<{ n: number }>('hangs');
 

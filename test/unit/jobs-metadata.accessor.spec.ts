@@ -1,6 +1,6 @@
 import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from '@jest/globals';
-import { JobsMetadataAccessor } from '../../lib/jobs-metadata.accessor.js';
+import { JobsMetadataAccessor } from '../../lib/discover/jobs-metadata.accessor.js';
 import { defineJob, JobHandler, OnJobEvent, Recurring } from '../../lib/index.js';
 
 const Email = defineJob<{ to: string }>('email', { retryLimit: 4 });

@@ -6,8 +6,8 @@ import { describe, expect, it, jest } from '@jest/globals';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { defineJob, JobsNotRunningError, JobValidationError } from '../../lib/index.js';
-import { JobsService } from '../../lib/jobs.service.js';
-import { JobEventsBus } from '../../lib/job-events.bus.js';
+import { JobsService } from '../../lib/runtime/jobs.service.js';
+import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
 import { JobsRegistry } from '../../lib/runtime/jobs.registry.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 

@@ -1,7 +1,7 @@
 import { Reflector, MetadataScanner } from '@nestjs/core';
 import { describe, expect, it } from '@jest/globals';
-import { JobsExplorer } from '../../lib/jobs.explorer.js';
-import { JobsMetadataAccessor } from '../../lib/jobs-metadata.accessor.js';
+import { JobsExplorer } from '../../lib/discover/jobs.explorer.js';
+import { JobsMetadataAccessor } from '../../lib/discover/jobs-metadata.accessor.js';
 import { defineJob, DuplicateJobHandlerError, JobHandler, JobsConfigurationError, OnJobEvent, Recurring } from '../../lib/index.js';
 
 const Email = defineJob<{ to: string }>('email');

@@ -8,7 +8,7 @@ import {
   formatPath,
   jsonStringBytes,
   MAX_PAYLOAD_DEPTH,
-} from '../../lib/utils/validate-payload.util.js';
+} from '../../lib/declare/validate-payload.util.js';
 
 const Plain = defineJob<Record<string, unknown>>('plain');
 

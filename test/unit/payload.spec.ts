@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { defineJob, JobsConfigurationError, JobValidationError } from '../../lib/index.js';
-import { validatePayload } from '../../lib/utils/validate-payload.util.js';
+import { validatePayload } from '../../lib/declare/validate-payload.util.js';
 import { serializeError } from '../../lib/utils/serialize-error.util.js';
 
 describe('defineJob', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobsConfigurationError } from '../../lib/index.js';
-import { resolveHandlerOptions, toWorkOptions } from '../../lib/utils/resolve-handler-options.util.js';
+import { resolveHandlerOptions, toWorkOptions } from '../../lib/declare/resolve-handler-options.util.js';
 import type { DiscoveredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 
 const Email = defineJob('email', { retryLimit: 5, deadLetter: 'email.dead', expireInSeconds: 60 });

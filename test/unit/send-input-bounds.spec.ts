@@ -3,15 +3,15 @@
 // database errors belong to one job.
 import { describe, expect, it } from '@jest/globals';
 import { JobValidationError } from '../../lib/index.js';
-import { isRowLevelError, refusedValues } from '../../lib/utils/database-error.util.js';
-import { validateFindOptions, validateRedriveOptions } from '../../lib/utils/validate-find-options.util.js';
+import { isRowLevelError, refusedValues } from '../../lib/backend/pg-boss/database-error.util.js';
+import { validateFindOptions, validateRedriveOptions } from '../../lib/runtime/validate-find-options.util.js';
 import { MAX_QUEUE_NAME_LENGTH } from '../../lib/utils/queue-name.util.js';
 import {
   MAX_KEY_BYTES,
   MAX_START_AFTER_SECONDS,
   resolveStartAfter,
   validateSendOptions,
-} from '../../lib/utils/validate-send-options.util.js';
+} from '../../lib/runtime/validate-send-options.util.js';
 
 const A_UUID = '0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d';
 const DAY_MS = 86_400_000;

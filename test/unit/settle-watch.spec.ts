@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PgBoss, WipData } from 'pg-boss';
-import { SettleWatch } from '../../lib/settle.watch.js';
-import { JobEventsBus } from '../../lib/job-events.bus.js';
+import { SettleWatch } from '../../lib/backend/pg-boss/settle.watch.js';
+import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
 import type { JobEvent } from '../../lib/interfaces/job-event.interface.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -1,7 +1,7 @@
 // Which start-up failures are retried: the cases the e2e suite cannot provoke on demand (a server
 // starting up or shutting down, too many connections, a timeout) by their SQLSTATE or Node code.
 import { describe, expect, it } from '@jest/globals';
-import { isTransientStartError, startErrorHint } from '../../lib/utils/start-error.util.js';
+import { isTransientStartError, startErrorHint } from '../../lib/backend/pg-boss/start-error.util.js';
 
 const withCode = (code: string, message = `error ${code}`, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(message), { code, ...extra });

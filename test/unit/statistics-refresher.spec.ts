@@ -4,7 +4,7 @@ import {
   ANALYZE_LOCK_TIMEOUT_MS,
   ANALYZE_MIN_INTERVAL_MS,
   StatisticsRefresher,
-} from '../../lib/statistics.refresher.js';
+} from '../../lib/backend/pg-boss/statistics.refresher.js';
 
 /** A pg-boss that knows which table each queue lives in and records the SQL it is given. */
 function fakeBoss(tables: Record<string, string>) {

@@ -5,7 +5,7 @@ import {
   MAX_SCHEDULE_EXPRESSION_LENGTH,
   scheduleExpressionProblem,
   type PreviewSchedule,
-} from '../../lib/utils/validate-schedule.util.js';
+} from '../../lib/declare/validate-schedule.util.js';
 
 // pg-boss's own parser, as bootstrap and schedule() use it; an unstarted PgBoss opens no connection.
 const boss = new PgBoss({ connectionString: 'postgres://nest-pg-jobs-unit.invalid/none' });

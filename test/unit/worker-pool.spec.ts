@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JobWithMetadata, PgBoss, WipData } from 'pg-boss';
-import { WorkerPool } from '../../lib/worker.pool.js';
-import type { JobRunner } from '../../lib/job.runner.js';
+import { WorkerPool } from '../../lib/worker/worker.pool.js';
+import type { JobRunner } from '../../lib/worker/job.runner.js';
 import type { JobEvent } from '../../lib/interfaces/job-event.interface.js';
 
 type Handler = (jobs: JobWithMetadata<object>[]) => Promise<unknown>;

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
-import { defineJob } from '../../lib/define-job.js';
-import { JobEventsBus } from '../../lib/job-events.bus.js';
-import { JobRunner } from '../../lib/job.runner.js';
+import { defineJob } from '../../lib/declare/define-job.js';
+import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
+import { JobRunner } from '../../lib/worker/job.runner.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
-import { ADAPTIVE_BATCH_MAX, nextBatchSize, WorkerSlot } from '../../lib/worker.slot.js';
+import { ADAPTIVE_BATCH_MAX, nextBatchSize, WorkerSlot } from '../../lib/worker/worker.slot.js';
 
 describe('nextBatchSize', () => {
   it('grows after a full fetch of quick jobs, up to the cap', () => {

@@ -1,0 +1,132 @@
+import type { WorkOptions } from 'pg-boss';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
+import { INVALID_HANDLER_OPTION } from '../errors/jobs.messages.js';
+import { DEFAULT_POLLING_INTERVAL_SECONDS } from '../module/jobs.constants.js';
+import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
+import type {
+  DiscoveredHandler,
+  RegisteredHandler,
+} from '../interfaces/registered-handler.interface.js';
+import { validateHandlerOptions, validateMergedHandlerOptions } from './validate-options.util.js';
+
+/** The options stored on a pg-boss queue, as `defineJob` and `queueDefaults` take them. */
+export const QUEUE_KEYS = [
+  'retryLimit',
+  'retryDelay',
+  'retryBackoff',
+  'retryDelayMax',
+  'expireInSeconds',
+  'heartbeatSeconds',
+  'retentionSeconds',
+  'deleteAfterSeconds',
+  'deadLetter',
+  'policy',
+  'partition',
+  'warningQueueSize',
+] as const satisfies readonly (keyof JobQueueOptions)[];
+
+/** Splits out the queue options of a mixed options object. */
+export function pickQueueOptions(options: Record<string, unknown>): JobQueueOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of QUEUE_KEYS) if (options[key] !== undefined) picked[key] = options[key];
+  return picked as JobQueueOptions;
+}
+
+function omit<T extends Record<string, unknown>>(options: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && !keys.includes(k))) as Partial<T>;
+}
+
+/**
+ * Merges a handler's options in order of precedence, lowest first: module defaults
+ * (`queueDefaults`, `workerDefaults`), the job definition, the decorator, then the module's
+ * `handlers[queue]` overrides. Validates the result and names the handler in any error.
+ */
+export function resolveHandlerOptions(
+  discovered: DiscoveredHandler,
+  declared: JobHandlerOptions,
+  moduleOptions: JobsModuleOptions,
+): RegisteredHandler {
+  const queue = discovered.definition.name;
+  const recurring = discovered.kind === 'recurring';
+  const owner = `${discovered.owner} (queue "${queue}")`;
+  if (typeof declared !== 'object' || declared === null) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, 'the options factory must return an options object'),
+    );
+  }
+  const override = (moduleOptions.handlers?.[queue] ?? {}) as Record<string, unknown>;
+  validateHandlerOptions(declared as Record<string, unknown>, owner, { recurring });
+  validateHandlerOptions(override, `${owner}, JobsModule handlers["${queue}"]`, { recurring });
+
+  const queueOptions: JobQueueOptions = {
+    ...pickQueueOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>),
+    ...pickQueueOptions(discovered.definition.options as Record<string, unknown>),
+    ...pickQueueOptions(declared as Record<string, unknown>),
+    ...pickQueueOptions(override),
+  };
+  // The merged set is checked again: cross-option rules (retryDelayMax needs retryBackoff) can
+  // only fail once the layers are combined.
+  validateHandlerOptions(queueOptions as Record<string, unknown>, owner);
+  if (queueOptions.deadLetter === queue) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(owner, `deadLetter cannot be the queue itself; use e.g. "${queue}.dead"`),
+    );
+  }
+
+  const options = {
+    ...omit((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, QUEUE_KEYS),
+    ...omit(declared as Record<string, unknown>, [...QUEUE_KEYS, 'tz', 'data']),
+    ...omit(override, [...QUEUE_KEYS, 'tz', 'data']),
+  } as JobHandlerOptions;
+  validateHandlerOptions(options as Record<string, unknown>, owner);
+
+  const kind = discovered.kind === 'single' && options.batchSize !== undefined ? 'batch' : discovered.kind;
+  validateMergedHandlerOptions(options, queueOptions, kind, [declared as Record<string, unknown>, override], owner);
+  // The module's handlers[queue] tz and data apply to every schedule of the queue.
+  const schedules = discovered.schedules?.map((schedule) => {
+    const tz = (override.tz ?? schedule.tz) as string | undefined;
+    const data = (override.data ?? schedule.data) as object | undefined;
+    // Each schedule's own tz and data follow the rules of the options they came with.
+    validateHandlerOptions({ tz, data }, owner, { recurring: true });
+    return { ...schedule, ...(tz !== undefined ? { tz } : {}), ...(data !== undefined ? { data } : {}) };
+  });
+  return {
+    kind,
+    owner: discovered.owner,
+    definition: discovered.definition,
+    invoke: discovered.invoke,
+    queue,
+    options,
+    queueOptions,
+    ...(schedules ? { schedules } : {}),
+  };
+}
+
+/** The pg-boss `work()` options for a registered handler. */
+export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
+  const { options } = handler;
+  const polling = options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS;
+  const work: WorkOptions = {
+    localConcurrency: options.concurrency ?? 1,
+    batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
+    pollingIntervalSeconds: polling,
+    // pg-boss relaxes polling to 30 s while LISTEN/NOTIFY is up, but retries and delayed jobs never
+    // NOTIFY: they would start up to 30 s late. Polling stays at the same pace in both modes.
+    notifyPollingIntervalSeconds: polling,
+    // Metadata carries priority, createdOn and retryLimit for the Job object; per-job results let
+    // one batch settle each job on its own and send invalid payloads straight to the dead letter.
+    includeMetadata: true,
+    perJobResults: true,
+  };
+  // A batch loop whose fetch came back full fetches again at once instead of sleeping a polling
+  // interval. pg-boss ignores this at batch size 1; the orchestrator wakes those loops itself.
+  if (work.batchSize! > 1) work.burstWhenBatchFull = true;
+  if (options.minPriority !== undefined) work.minPriority = options.minPriority;
+  if (options.maxPriority !== undefined) work.maxPriority = options.maxPriority;
+  if (options.groupConcurrency !== undefined) work.groupConcurrency = options.groupConcurrency;
+  if (options.localGroupConcurrency !== undefined) work.localGroupConcurrency = options.localGroupConcurrency;
+  if (options.heartbeatRefreshSeconds !== undefined) work.heartbeatRefreshSeconds = options.heartbeatRefreshSeconds;
+  return work;
+}

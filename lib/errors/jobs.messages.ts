@@ -1,0 +1,185 @@
+/** Error and log messages, one factory each, so every message says what to change. */
+
+import { redactSecrets } from '../utils/redact.util.js';
+import { describeText, describeValue } from '../utils/describe-value.util.js';
+import { RECURRING_SCHEDULE_KEY } from '../module/jobs.constants.js';
+
+/**
+ * A value a caller gave, as it appears in a message: {@link describeValue} (scalars quoted and cut,
+ * control characters escaped, objects described by kind, never serialised).
+ */
+export const show = describeValue;
+
+const job = (queue: string, where?: string) => `job "${queue}"${where ? ` (${where})` : ''}`;
+
+export const DUPLICATE_HANDLER = (queue: string, first: string, second: string) =>
+  `Two handlers for queue "${queue}": ${first} and ${second}. A queue has one handler per app; ` +
+  `remove one decorator, or give the second job its own definition (defineJob('${queue}-2')).`;
+
+export const INVALID_HANDLER_OPTION = (handler: string, problem: string) =>
+  `Invalid options for ${handler}: ${problem}.`;
+
+export const IMMUTABLE_QUEUE_OPTION_CHANGED = (
+  queue: string,
+  option: string,
+  current: unknown,
+  declared: unknown,
+  declaredBy: string,
+) =>
+  `Queue "${queue}" exists with ${option} ${show(current)}, but ${declaredBy} declares ` +
+  `${option} ${show(declared)}. pg-boss cannot change a queue's ${option} after it is created. ` +
+  `Either keep ${option}: ${show(current)}, or move to a new queue name (for example ` +
+  `"${queue}.v2") and let the old queue drain, or delete it once empty with boss.deleteQueue('${queue}').`;
+
+export const PAYLOAD_INVALID = (queue: string, summary: string, where?: string) =>
+  `Invalid payload for ${job(queue, where)}: ${describeText(summary, 1000)}`;
+
+export const PAYLOAD_NOT_OBJECT = (queue: string, got: string, where?: string) =>
+  `Invalid payload for ${job(queue, where)}: pg-boss stores an object (or nothing), got ${got}.`;
+
+export const PAYLOAD_NOT_JSON = (queue: string, path: string, problem: string, where?: string) =>
+  `Invalid payload for ${job(queue, where)}: ${path} ${problem}. Nothing was sent.`;
+
+/** `bytes`: what was counted when the count passed `max` (the check stops there), so "at least". */
+export const PAYLOAD_TOO_LARGE = (queue: string, bytes: number, max: number, where?: string) =>
+  `Payload of ${job(queue, where)} is over the ${max}-byte limit (at least ${bytes} bytes of JSON). pg-boss ` +
+  `stores it in the job row and every fetch reads whole rows: store large data elsewhere (a table, ` +
+  `object storage) and send its key, or raise JobsModule's maxPayloadBytes.`;
+
+export const INVALID_SEND_OPTION = (method: string, queue: string, problem: string) =>
+  `Invalid options for JobsService.${method} of job "${queue}": ${problem}. Nothing was sent.`;
+
+export const NO_JOB_IDS = (method: string, queue: string) =>
+  `JobsService.${method} on "${queue}": the list of job ids is empty. Pass at least one id send() returned.`;
+
+export const INVALID_LOOKUP_OPTION = (method: string, queue: string, problem: string) =>
+  `Invalid options for JobsService.${method} on "${queue}": ${problem}. Nothing was read or changed.`;
+
+export const PAGE_ANCHOR_GONE = (after: unknown) =>
+  `after ${show(after)} names no job of the queue (deleted since the previous page was read, by retention or ` +
+  'deleteJob); list again from the start, without after';
+
+export const VALUES_REFUSED_BY_DATABASE = (method: string, queue: string, reason: string) =>
+  `JobsService.${method} of job "${queue}": PostgreSQL refused the job's values (${reason}). Nothing was sent.`;
+
+export const DEAD_LETTER_NOT_DECLARED = (queue: string, target: string, own: string | undefined) =>
+  `deadLetter "${target}" is not a dead-letter queue: a send may only name ${own ? `"${queue}"'s own ("${own}") or ` : ''}` +
+  `a queue that some definition declares as its deadLetter, so that a failed job cannot land in another ` +
+  `queue's handler. Declare it (defineJob('${queue}', { deadLetter: '${target}' })) or leave the option out`;
+
+export const INVALID_JOB_ID = (method: string, queue: string, id: unknown) =>
+  `JobsService.${method} on "${queue}": job id ${show(id)} is not a uuid. Pass the id send() returned.`;
+
+export const INVALID_SCHEDULE = (queue: string, problem: string) =>
+  `Invalid schedule for job "${queue}": ${problem}. Nothing was scheduled.`;
+
+export const INVALID_QUEUE_NAME = (owner: string, name: unknown) =>
+  `Invalid options for ${owner}: queue name ${show(name)} may only contain letters, digits, "_", "-", ` +
+  `"." and "/" (pg-boss's rule; for example "welcome-email" or "billing/invoice.v2").`;
+
+export const QUEUE_NAME_TOO_LONG = (owner: string, name: string, max: number) =>
+  `Invalid options for ${owner}: queue name ${show(name, 40)} is longer than ${max} characters. ` +
+  `PostgreSQL indexes the name with each job; use a short, fixed name and put the variable part in the payload.`;
+
+export const INVALID_MODULE_OPTION = (problem: string) =>
+  `Invalid JobsModule options: ${problem}.`;
+
+export const DATABASE_UNREACHABLE = (attempts: number, cause: string) =>
+  `Could not start pg-boss after ${attempts} attempt(s): ${redactSecrets(cause)}. Check that PostgreSQL is ` +
+  `reachable with the configured connection, or raise JobsModule's startAttempts.`;
+
+export const DATABASE_START_REFUSED = (cause: string, hint: string | undefined) =>
+  `Could not start pg-boss: ${redactSecrets(cause)}. Not retried, since this fails the same way on every attempt` +
+  (hint ? `: ${hint}.` : '.');
+
+export const DATABASE_RETRY = (cause: string, attempt: number, attempts: number, delayMs: number) =>
+  `Database not reachable (${redactSecrets(cause)}); attempt ${attempt} of ${attempts}, retrying in ${delayMs / 1000} s`;
+
+export const JOBS_NOT_STARTED = (waitedMs: number) =>
+  `JobsModule has not started: this JobsService call waited ${waitedMs} ms for the application to be initialised. ` +
+  'Initialise it first (app.init() or app.listen(); NestFactory.createApplicationContext does it), and send from ' +
+  "onApplicationBootstrap or later rather than from a constructor. JobsModule's initTimeoutMs sets how long a call waits.";
+
+export const JOBS_SHUT_DOWN = () =>
+  'JobsModule is shut down: the application was closed (app.close() or a shutdown signal) and its database pool ' +
+  'with it, so JobsService can no longer send or read jobs. Send before closing, or from a handler or a shutdown ' +
+  'hook (onModuleDestroy, beforeApplicationShutdown, onApplicationShutdown), which run while the module is still open.';
+
+export const DUPLICATE_JOBS_MODULE = (count: number, schemas: string[]) =>
+  `JobsModule is imported ${count} times in this application (forRoot or forRootAsync${
+    schemas.length ? `, with schemas ${schemas.map((s) => `"${s}"`).join(', ')}` : ''
+  }): each would start every handler, and JobsService would silently be the last one. Import it once, in the ` +
+  'root module: it is global (unless isGlobal: false), so every module can inject JobsService. One application works with one database and schema.';
+
+export const NO_CONNECTION = () =>
+  'JobsModule needs one of connectionString, connection or boss. ' +
+  "Example: JobsModule.forRoot({ connectionString: process.env.DATABASE_URL }).";
+
+export const TOO_MANY_CONNECTIONS = (given: string[]) =>
+  `JobsModule got ${given.join(' and ')}; give exactly one of connectionString, connection or boss.`;
+
+export const UNKNOWN_QUEUE = (queue: string) =>
+  `Queue "${queue}" does not exist. Declare a handler for it (@JobHandler), or list its definition ` +
+  `in JobsModule's queues option (JobsModule.forRoot({ queues: [Definition] })) so that bootstrap ` +
+  `creates it.`;
+
+export const NO_DEAD_LETTER_QUEUE = (queue: string) =>
+  `Queue "${queue}" has no dead-letter queue; declare one with defineJob('${queue}', { deadLetter: '${queue}.dead' }).`;
+
+export const HANDLER_ABANDONED = (queue: string, ids: string[], graceMs: number) =>
+  `The handler of ${queue} ${ids.join(', ')} was still running ${graceMs} ms after its job's signal aborted ` +
+  `(timeout, cancel or shutdown): its worker slot moves on to the next job, and the handler runs on in the ` +
+  `background, since Node cannot stop it. Stop the handler on job.signal (pass it to fetch, your HTTP client, ` +
+  `or check signal.aborted in loops).`;
+
+export const HANDLER_ABANDON_LIMIT = (queue: string, count: number) =>
+  `${count} abandoned handler(s) of ${queue} are still running, as many as its concurrency: the next one that ` +
+  `outlives its signal keeps its worker slot until it returns. Stop the handlers on job.signal.`;
+
+export const ABANDONED_HANDLER_SETTLED = (queue: string, ids: string[], seconds: number) =>
+  `An abandoned handler of ${queue} ${ids.join(', ')} settled ${seconds.toFixed(1)} s after it was abandoned.`;
+
+export const RESERVED_SCHEDULE_KEY = (key: string) =>
+  `key ${show(key)} is reserved for @Recurring schedules (as is every key starting with "${RECURRING_SCHEDULE_KEY}/"), ` +
+  'which bootstrap removes when no decorator declares them; choose another key';
+
+export const SCHEDULE_NOT_A_STRING = (value: unknown) =>
+  `cron must be a non-empty string, got ${show(value)}`;
+
+export const SCHEDULE_TOO_LONG = (expression: string, max: number) =>
+  `cron ${show(expression, 60)} is over the ${max}-character limit: pg-boss parses the expression on every ` +
+  `scheduler pass, blocking the event loop while it does. A cron expression is five fields; split an RRULE with ` +
+  `long EXDATE or RDATE lists into several schedules, each with its own key`;
+
+export const SCHEDULE_EXPRESSION_INVALID = (expression: string, tz: string | undefined, cause: string) =>
+  `cron ${show(expression)}${tz ? ` with tz ${show(tz, 60)}` : ''} is invalid: ${describeText(cause, 500)}`;
+
+export const SCHEDULE_FINER_THAN_A_MINUTE = (expression: string, rrule: boolean) =>
+  (rrule
+    ? `rrule ${show(expression)} fires more than once a minute (FREQ=SECONDLY, or several BYSECOND values)`
+    : `cron ${show(expression)} fires more than once a minute (six fields: the first is seconds)`) +
+  `, but a schedule's resolution is one minute: pg-boss sends at most one job per schedule each minute, so it ` +
+  `would run once a minute, not as written. ` +
+  (rrule
+    ? 'Use FREQ=MINUTELY or coarser with at most one BYSECOND value'
+    : 'Write five fields (minute hour day month weekday), e.g. "* * * * *" for every minute, or give the ' +
+      'seconds field one value ("0 */5 * * * *")') +
+  `; for work every few seconds, loop inside one job or send jobs with startAfter`;
+
+export const JOB_TIMED_OUT = (queue: string, id: string, seconds: number) =>
+  `job ${id} of ${queue} timed out: it ran past its expireInSeconds (${seconds} s), so pg-boss failed it ` +
+  `(it retries while retries remain). Raise expireInSeconds if the job needs longer.`;
+
+export const JOB_SHUT_DOWN = (queue: string, id: string) =>
+  `job ${id} of ${queue} was stopped by the app's shutdown: it was still running when shutdownTimeoutMs ran out, ` +
+  `so it was failed and retries while retries remain.`;
+
+export const JOB_CANCELLED = (queue: string, id: string) => `job ${id} was cancelled (queue ${queue}).`;
+
+export const JOB_CLAIM_LOST = (queue: string, id: string) =>
+  `job ${id} was cancelled (queue ${queue}): it is no longer active under this worker's claim (cancelled from ` +
+  `another instance, or settled elsewhere), as its heartbeat found.`;
+
+export const OUTCOME_NOT_RECORDED = (events: number, queue: string) =>
+  `${events} job event(s) of ${queue} were not emitted: pg-boss could not record the outcome of their batch ` +
+  `(see its error). The jobs stay active until their expireInSeconds, then retry.`;

@@ -1,0 +1,55 @@
+import { Module, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ConfigurableJobsModule, JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
+import { PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
+import { createPgBoss, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
+import { JobsMetadataAccessor } from '../discover/jobs-metadata.accessor.js';
+import { JobsExplorer } from '../discover/jobs.explorer.js';
+import { JobsOrchestrator } from '../runtime/jobs.orchestrator.js';
+import { JobsRegistry } from '../runtime/jobs.registry.js';
+import { JobEventsBus } from '../runtime/job-events.bus.js';
+import { JobsService } from '../runtime/jobs.service.js';
+import { JobContext } from '../context/job-context.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+
+const bossProviders: Provider[] = [
+  {
+    provide: PG_BOSS_HANDLE,
+    useFactory: (options: JobsModuleOptions) => createPgBoss(options),
+    inject: [JOBS_MODULE_OPTIONS],
+  },
+  {
+    provide: PG_BOSS,
+    useFactory: (handle: BossHandle) => handle.boss,
+    inject: [PG_BOSS_HANDLE],
+  },
+];
+
+/**
+ * Background jobs on PostgreSQL. Import once, in the root module:
+ *
+ * @example
+ * JobsModule.forRoot({ connectionString: process.env.DATABASE_URL })
+ * JobsModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ connectionString: config.getOrThrow('DATABASE_URL') }),
+ * })
+ *
+ * Then decorate provider methods with `@JobHandler` / `@Recurring` and inject `JobsService`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    ...bossProviders,
+    JobsMetadataAccessor,
+    JobsExplorer,
+    JobEventsBus,
+    JobsRegistry,
+    JobsOrchestrator,
+    JobsService,
+    JobContext,
+  ],
+  exports: [JobsService, JobContext, PG_BOSS],
+})
+export class JobsModule extends ConfigurableJobsModule {}

@@ -1,0 +1,277 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import type { PgBoss } from 'pg-boss';
+import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_START_ATTEMPTS,
+  PG_BOSS_HANDLE,
+} from '../module/jobs.constants.js';
+import { JobsExplorer } from '../discover/jobs.explorer.js';
+import { JobEventsBus } from './job-events.bus.js';
+import { JobsLogger } from '../module/jobs.logger.js';
+import { JobRunner } from '../worker/job.runner.js';
+import { WorkerSlot } from '../worker/worker.slot.js';
+import { WorkerPool } from '../worker/worker.pool.js';
+import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
+import { QueuesReconciler, type DeclaredQueue } from '../backend/pg-boss/queues.reconciler.js';
+import { JobsStartError } from '../errors/jobs-start.error.js';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
+import {
+  DATABASE_RETRY,
+  DATABASE_START_REFUSED,
+  DATABASE_UNREACHABLE,
+  DUPLICATE_JOBS_MODULE,
+} from '../errors/jobs.messages.js';
+import { pickQueueOptions, toWorkOptions } from '../declare/resolve-handler-options.util.js';
+import { resolveHandlers } from '../discover/resolve-handlers.util.js';
+import { isTransientStartError, startErrorHint } from '../backend/pg-boss/start-error.util.js';
+import { validateHandlerOptions } from '../declare/validate-options.util.js';
+import { jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
+import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
+import { JobsRegistry } from './jobs.registry.js';
+
+/**
+ * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
+ * `@Recurring` schedules in line with the code; at bootstrap it starts the workers; at shutdown it
+ * stops fetching, lets in-flight jobs finish up to the timeout and closes the pool last, so jobs
+ * sent by handlers while the app shuts down still land. What it discovers and starts, and where the
+ * module is in its life, it writes into the {@link JobsRegistry} that `JobsService` reads.
+ */
+@Injectable()
+export class JobsOrchestrator
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
+  private readonly logger: JobsLogger | undefined;
+  private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
+  private workersStarted = false;
+
+  constructor(
+    @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
+    @Inject(PG_BOSS_HANDLE) private readonly handle: BossHandle,
+    private readonly explorer: JobsExplorer,
+    private readonly events: JobEventsBus,
+    private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
+    private readonly registry: JobsRegistry,
+  ) {
+    this.logger = JobsLogger.from(options.logger);
+    // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
+    // `error` listener would crash the process, so one is always attached.
+    this.boss.on('error', (error) =>
+      this.logger?.error(`pg-boss error: ${error.message}`, error.stack),
+    );
+    this.boss.on('warning', (warning) =>
+      this.logger?.warn(`pg-boss warning: ${warning.message}`),
+    );
+    if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
+  }
+
+  private get boss(): PgBoss {
+    return this.handle.boss;
+  }
+
+  /** The registered handlers, once resolved at init (empty before). */
+  private get handlers(): readonly RegisteredHandler[] {
+    return this.registry.handlers;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.registry.markStarting();
+    try {
+      this.assertSingleModule();
+      const explored = this.explorer.explore();
+      this.events.subscribeListeners(explored.listeners, this.logger);
+      const handlers = await resolveHandlers(
+        explored.handlers,
+        this.options,
+        (token) => this.moduleRef.get(token as never, { strict: false }),
+        (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
+      );
+      this.registry.setHandlers(handlers);
+      await this.startBoss();
+      const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
+      await reconciler.reconcileQueues(
+        QueuesReconciler.declaredQueues(this.handlers, this.producerQueues(), this.options.queueDefaults),
+      );
+      if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
+      this.registry.markRunning();
+    } catch (error) {
+      this.registry.markFailed(error);
+      // Nest runs no shutdown hook after a failed init: stop what was started here, or pg-boss's
+      // timers and pool would keep the process alive.
+      if (this.handle.owned) await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.workers === false) {
+      this.logger?.log(
+        `Workers disabled: this instance only enqueues (${this.handlers.length} handler(s) not started)`,
+      );
+      return;
+    }
+    try {
+      await this.startWorkers();
+    } catch (error) {
+      // As in onModuleInit: a failed bootstrap gets no shutdown hook, so stop pg-boss here.
+      if (this.handle.owned) await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async startWorkers(): Promise<void> {
+    const watch = new SettleWatch(this.boss, this.events, this.logger);
+    for (const handler of this.handlers) {
+      // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
+      const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
+      this.registry.setRunner(handler.queue, runner);
+      await this.startLoops(handler, runner);
+      this.logger?.log(
+        `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
+          (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
+          (handler.schedules ?? [])
+            .map((s) => `, cron "${s.cron}"${s.tz ? ` ${s.tz}` : ''}${s.key !== undefined ? ` (key "${s.key}")` : ''}`)
+            .join('') +
+          ')',
+      );
+    }
+    this.workersStarted = true;
+  }
+
+  /**
+   * One {@link WorkerSlot} (its own pg-boss `work()` loops) per concurrency slot. Slots of a
+   * single-job handler adapt their batch size to how quick the handler is, unless it opts out
+   * (`adaptiveBatching: false`) or fetching several jobs at once would change what a fetch may take:
+   * group limits (checked per fetch) and policies that limit active jobs per key. A handler with
+   * `localGroupConcurrency` runs all its slots in one {@link WorkerPool}: pg-boss checks that limit
+   * against the `localConcurrency` of one `work()` call.
+   */
+  private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
+    const { localConcurrency = 1, ...options } = toWorkOptions(handler);
+    const slots: (WorkerSlot | WorkerPool)[] = [];
+    this.slots.set(handler.queue, slots);
+    if (handler.options.localGroupConcurrency !== undefined) {
+      const pool = new WorkerPool(this.boss, handler.queue, options, runner, localConcurrency);
+      slots.push(pool);
+      await pool.start();
+      return;
+    }
+    const adaptive =
+      handler.kind === 'single' &&
+      options.batchSize === 1 &&
+      handler.options.adaptiveBatching !== false &&
+      handler.options.groupConcurrency === undefined &&
+      [undefined, 'standard', 'short'].includes(handler.queueOptions.policy);
+    for (let i = 0; i < localConcurrency; i++) {
+      const slot = new WorkerSlot(this.boss, handler.queue, options, runner, adaptive);
+      slots.push(slot);
+      await slot.start();
+    }
+  }
+
+  /**
+   * Stops fetching and waits for in-flight jobs; jobs still running at the timeout are failed and
+   * retried. Nest destroys global modules last, so this runs after the application modules'
+   * onModuleDestroy but before any beforeApplicationShutdown / onApplicationShutdown hook.
+   */
+  async onModuleDestroy(): Promise<void> {
+    const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    // A slot changing its batch size stops its loop and starts another: no new loop after this.
+    await Promise.all([...this.slots.values()].flat().map((slot) => slot.stop()));
+    if (this.handle.owned) {
+      // close: false keeps the pool open so handlers still running, and other providers' shutdown
+      // hooks, can send jobs; the pool is closed in onApplicationShutdown.
+      await this.boss.stop({ graceful: true, close: false, timeout });
+      return;
+    }
+    if (!this.workersStarted) return;
+    await Promise.race([
+      Promise.all([...this.slots.keys()].map((queue) => this.boss.offWork(queue, { wait: true }))),
+      new Promise((resolve) => setTimeout(resolve, timeout).unref()),
+    ]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // The last hook of the application (global modules shut down last): from here on every
+    // JobsService call fails with JobsNotRunningError instead of reaching a closing pool. Calls
+    // still waiting for an init that never came fail now too.
+    this.registry.markShutDown();
+    await this.handle.statistics?.stop();
+    if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
+  }
+
+  private async startBoss(): Promise<void> {
+    const attempts = this.options.startAttempts ?? DEFAULT_START_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.boss.start();
+        return;
+      } catch (error) {
+        const message = startErrorMessage(error);
+        // Only what can pass is retried (a refused connection, a server starting up...): a wrong
+        // password or an unknown database fails the same way every time, so it fails at once.
+        if (!isTransientStartError(error)) {
+          throw new JobsStartError(DATABASE_START_REFUSED(message, startErrorHint(error)), { cause: error });
+        }
+        if (attempt >= attempts) {
+          throw new JobsStartError(DATABASE_UNREACHABLE(attempt, message), { cause: error });
+        }
+        // Capped at 8 s: the wait is also how long the app stays down after the database is back
+        // (a 20 s outage with a 30 s cap meant ~11 s more; docs/reliability.md, scenario 6).
+        const delayMs = Math.min(1000 * 2 ** (attempt - 1), START_RETRY_MAX_DELAY_MS);
+        this.logger?.warn(DATABASE_RETRY(message, attempt, attempts, delayMs));
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  /**
+   * Two `JobsModule.forRoot` in one application would each start every handler, and `JobsService`
+   * would resolve to one of them; until named connections exist, bootstrap refuses it.
+   */
+  private assertSingleModule(): void {
+    const hosts = [...this.modules.values()].filter((module) => module.providers.has(JobsOrchestrator));
+    if (hosts.length < 2) return;
+    const schemas = hosts.map((host) => {
+      const options = host.providers.get(JOBS_MODULE_OPTIONS)?.instance as JobsModuleOptions | undefined;
+      return options ? jobsSchema(options) : undefined;
+    });
+    throw new JobsConfigurationError(
+      DUPLICATE_JOBS_MODULE(hosts.length, schemas.every((s) => s !== undefined) ? schemas : []),
+    );
+  }
+
+  /** Queues listed in the module's `queues` option: created when missing, never updated here. */
+  private producerQueues(): DeclaredQueue[] {
+    return (this.options.queues ?? []).map((definition) => {
+      const declaredBy = `JobsModule queues ("${definition.name}")`;
+      const options = {
+        ...pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>),
+        ...pickQueueOptions(definition.options as Record<string, unknown>),
+      };
+      validateHandlerOptions(options as Record<string, unknown>, declaredBy);
+      return { name: definition.name, options, declaredBy, managed: false };
+    });
+  }
+}
+
+/** The cause of a failed start as a message: the error's own, with its SQLSTATE when it has one. */
+function startErrorMessage(error: unknown): string {
+  const { message, code, severity } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const text = typeof message === 'string' && message !== '' ? message : String(error);
+  // A server's error (pg's DatabaseError carries a severity); Node's codes are in the message already.
+  return typeof code === 'string' && typeof severity === 'string' ? `${text} (SQLSTATE ${code})` : text;
+}
+
+/** The longest wait between two attempts to start pg-boss. */
+const START_RETRY_MAX_DELAY_MS = 8_000;

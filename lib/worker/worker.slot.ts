@@ -1,0 +1,307 @@
+import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
+import type { JobRunner } from './job.runner.js';
+import type { JobEvent } from '../interfaces/job-event.interface.js';
+import type { Job } from '../interfaces/job.interface.js';
+
+/**
+ * How long, in ms, a fetched job may wait behind the jobs fetched with it. A slot that adapts its
+ * batch size fetches as many jobs as its handler finishes in about this time.
+ */
+export const ADAPTIVE_BATCH_TARGET_MS = 20;
+/** The most jobs an adapting slot fetches at once. */
+export const ADAPTIVE_BATCH_MAX = 200;
+
+/**
+ * The batch size an adapting slot should fetch next: as many jobs as the handler ran in
+ * {@link ADAPTIVE_BATCH_TARGET_MS}, judged on the last batch. It grows only after a full fetch (there
+ * is a backlog to take), shrinks after any batch that ran long, and moves only when the new size
+ * is at least double or at most half the current one, so a steady queue keeps its size.
+ */
+export function nextBatchSize(current: number, fetched: number, elapsedMs: number): number {
+  const perJob = Math.max(elapsedMs, 0.001) / Math.max(fetched, 1);
+  const fits = Math.floor(ADAPTIVE_BATCH_TARGET_MS / perJob);
+  const target = Math.min(ADAPTIVE_BATCH_MAX, Math.max(1, fits));
+  if (target >= current * 2 && fetched >= current) return target;
+  if (target * 2 <= current) return target;
+  return current;
+}
+
+/**
+ * One pg-boss `work()` loop of a slot, as the slot tracks it. A lane is *in hand* while its batch is
+ * in the slot's hands (the work callback runs) and *out* otherwise: recording its last results,
+ * fetching, or sleeping until its next poll. A lane is *retired* when told to stop: a lane retired in
+ * hand records that batch and ends without fetching again; one retired while out may still land the
+ * batch of a fetch under way.
+ */
+interface Lane {
+  /** The id `work()` returned, once it has. */
+  id: string | undefined;
+  /** Settles when `work()` has returned (rejects if it refused). */
+  started: Promise<void>;
+  /** The batch size its loop fetches. */
+  size: number;
+  inHand: boolean;
+  retired: boolean;
+  /** Retired, and will fetch nothing more: it was retired in hand, or has landed since. */
+  final: boolean;
+}
+
+/** A batch in the slot's hands: its runner goes through it one job at a time, asking for turns. */
+interface Batch {
+  /** The job its runner waits to start, and what starts it. */
+  next: Job<unknown> | undefined;
+  wake: (() => void) | undefined;
+  /** Time its jobs have run so far (ms), counted while it is the slot's {@link WorkerSlot.current}. */
+  busyMs: number;
+}
+
+/**
+ * One concurrency slot of a handler: pg-boss `work()` loops (*lanes*) whose jobs run one at a time.
+ *
+ * pg-boss sleeps a full polling interval after a fetch that was not a full batch and never bursts
+ * at batch size 1, so a slot at batch size 1 wakes its own loop after each job (waking every loop
+ * of the queue would cost up to `concurrency` empty fetches per job). A slot that does not adapt
+ * keeps one loop, and larger batches use pg-boss's `burstWhenBatchFull`.
+ *
+ * An adapting slot starts at batch size 1 and fetches more jobs at once while its handler is quick
+ * (see {@link nextBatchSize}): each fetch and each completion is a commit, and one commit for many
+ * short jobs is what makes a busy queue fast. A handler that turns slow brings it back to 1 after
+ * that batch, so jobs do not wait behind it. pg-boss fixes the batch size per `work()` call, so a
+ * new size is a new lane.
+ *
+ * Above batch size 1, a lane that lands a full batch (a backlog) is retired at once: its loop
+ * records that batch and ends. The next batch is fetched by a new lane, started as soon as no other
+ * lane is out and the slot holds fewer than two batches. So the next fetch runs while this batch's
+ * jobs run, and while the last batch is recorded: for a quick handler the jobs, the fetch and the
+ * completions overlap. A batch that comes back short (the queue ran dry) leaves its lane running,
+ * to sleep and poll as pg-boss's loops do.
+ *
+ * Priority order. A fetch takes jobs by priority, then age; two fetches running at once would split
+ * the head of the queue between them (SKIP LOCKED: each skips the rows the other locked first), and
+ * either could land first. A slot never has two lanes out: a lane goes out only when every other
+ * lane is in hand or will fetch nothing more, so each fetch of a slot starts after the previous one
+ * landed. The slot runs the jobs of the batches it holds merged in priority, then age order (each
+ * batch is sorted; a job asks for its turn, {@link WorkerSlot.turn}): a later batch can rank first
+ * only with jobs sent after the earlier one was claimed. So no job this slot claims starts before a
+ * job ranked above it that was queued when it was claimed (unless another slot took that one), and
+ * a job sent since waits behind at most the jobs the slot holds: two batches.
+ */
+export class WorkerSlot {
+  private batchSize: number;
+  private lanes: Lane[] = [];
+  private batches: Batch[] = [];
+  /** A full batch landed and no lane has gone out for the next one yet. */
+  private owed = false;
+  /** The batch whose job runs now. */
+  private running: Batch | undefined;
+  /**
+   * The batch whose jobs ran last, and since when (performance.now()): its time is counted when
+   * another batch's job starts or it ends, so a batch that runs alone reads the clock twice.
+   */
+  private current: Batch | undefined;
+  private currentSince = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly queue: string,
+    private readonly options: WorkOptions,
+    private readonly runner: JobRunner,
+    private readonly adaptive: boolean,
+  ) {
+    this.batchSize = options.batchSize ?? 1;
+  }
+
+  /** The batch size this slot fetches now. */
+  get currentBatchSize(): number {
+    return this.batchSize;
+  }
+
+  /** How many pg-boss loops this slot runs now (a retired one counts until it has ended). */
+  get loopCount(): number {
+    return this.lanes.length;
+  }
+
+  async start(): Promise<void> {
+    await this.addLane(this.batchSize);
+  }
+
+  /** Stops adapting: no loop starts after this resolves (pg-boss's `offWork` stops the running ones). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+
+  private workOptions(size: number): WorkOptions {
+    return {
+      ...this.options,
+      localConcurrency: 1,
+      batchSize: size,
+      ...(size > 1 ? { burstWhenBatchFull: true } : {}),
+    };
+  }
+
+  private addLane(size: number): Promise<void> {
+    const lane: Lane = { id: undefined, started: undefined!, size, inHand: false, retired: false, final: false };
+    this.lanes.push(lane);
+    lane.started = this.boss.work(this.queue, this.workOptions(size), ((jobs: JobWithMetadata<object>[]) =>
+      this.handle(lane, jobs)) as never).then(
+      (id) => {
+        lane.id = id;
+      },
+      (error: unknown) => {
+        this.leave(lane);
+        throw error;
+      },
+    );
+    return lane.started;
+  }
+
+  private async handle(lane: Lane, jobs: JobWithMetadata<object>[]): Promise<JobResult[]> {
+    lane.inHand = true;
+    if (lane.retired) lane.final = true;
+    const batch: Batch = { next: undefined, wake: undefined, busyMs: 0 };
+    this.batches.push(batch);
+    if (this.adaptive && lane.size > 1) {
+      // A full batch: there is a backlog. This lane ends once it has recorded the batch, and a new
+      // one fetches the next batch while this one runs.
+      if (jobs.length >= lane.size) {
+        this.retire(lane);
+        this.owed = true;
+      } else this.owed = false;
+      this.fetchNext();
+    }
+    try {
+      sortInFetchOrder(jobs);
+      // The batch's outcome events wait until this lane's pg-boss loop has recorded its results.
+      const hold = (events: JobEvent[]) => this.runner.holdUntilRecorded(lane.id === undefined ? [] : [lane.id], events);
+      return await this.runner.handle(
+        jobs,
+        this.adaptive ? { sequential: true, turn: (job) => this.turn(batch, job), hold } : { sequential: true, hold },
+      );
+    } finally {
+      if (this.running === batch) this.running = undefined;
+      if (this.current === batch) {
+        batch.busyMs += performance.now() - this.currentSince;
+        this.current = undefined;
+      }
+      this.batches = this.batches.filter((other) => other !== batch);
+      lane.inHand = false;
+      if (this.adaptive) this.resize(nextBatchSize(lane.size, jobs.length, batch.busyMs));
+      if (!lane.retired && lane.size === 1 && lane.id !== undefined) this.boss.notifyWorker(lane.id);
+      this.fetchNext();
+      this.pick();
+    }
+  }
+
+  /**
+   * Takes a new batch size: lanes fetching another size are retired, and a lane of the new size
+   * goes out once they are in hand or gone.
+   */
+  private resize(next: number): void {
+    if (next === this.batchSize || this.stopped) return;
+    this.batchSize = next;
+    for (const lane of this.lanes) {
+      if (!lane.retired && lane.size !== next) {
+        this.retire(lane);
+        this.owed = true;
+      }
+    }
+  }
+
+  /**
+   * Sends a lane out for the batch owed, when no lane is out (so no two fetches of this slot run
+   * at once) and the slot holds fewer than two batches.
+   */
+  private fetchNext(): void {
+    if (!this.owed || this.stopped || this.batches.length >= 2) return;
+    if (this.lanes.some((lane) => !lane.final)) return;
+    this.owed = false;
+    // Not awaited: the jobs in hand run while it starts. A refusal (pg-boss stopping) leaves none.
+    this.addLane(this.batchSize).catch(() => undefined);
+  }
+
+  /**
+   * Called by the runner before each job of `batch`: starts it now (returns nothing) when no job of
+   * the slot runs and it ranks first among the jobs the slot's batches wait to start, or returns
+   * what starts it later.
+   */
+  private turn(batch: Batch, job: Job<unknown>): Promise<void> | undefined {
+    if (this.running === batch) this.running = undefined;
+    batch.next = job;
+    this.pick();
+    if (this.running === batch) return undefined;
+    return new Promise<void>((resolve) => (batch.wake = resolve));
+  }
+
+  /**
+   * Starts the job that ranks first, if no job runs and every batch held has said which job it
+   * runs next (one still preparing its jobs may hold the first).
+   */
+  private pick(): void {
+    if (this.running) return;
+    let first: Batch | undefined;
+    for (const batch of this.batches) {
+      if (!batch.next) return;
+      if (!first || ranksBefore(batch.next, first.next!)) first = batch;
+    }
+    if (!first) return;
+    if (first !== this.current) {
+      const now = performance.now();
+      if (this.current) this.current.busyMs += now - this.currentSince;
+      this.current = first;
+      this.currentSince = now;
+    }
+    this.running = first;
+    first.next = undefined;
+    const wake = first.wake;
+    first.wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * Tells a lane's loop to fetch nothing more (pg-boss marks it stopping before its first await),
+   * and forgets the lane once the loop has ended: then a lane owed may go out.
+   */
+  private retire(lane: Lane): void {
+    lane.retired = true;
+    if (lane.inHand) lane.final = true;
+    void (async () => {
+      try {
+        if (lane.id === undefined) await lane.started;
+        await this.boss.offWork(this.queue, { id: lane.id!, wait: true });
+      } catch {
+        // work() refused, or pg-boss stopped meanwhile: the loop is not running either way.
+      } finally {
+        this.leave(lane);
+      }
+    })();
+  }
+
+  /** A lane whose loop has ended. */
+  private leave(lane: Lane): void {
+    this.lanes = this.lanes.filter((other) => other !== lane);
+    this.fetchNext();
+  }
+}
+
+function ranksBefore(a: Job<unknown>, b: Job<unknown>): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.createdOn.getTime() < b.createdOn.getTime());
+}
+
+/**
+ * Puts a fetched batch in the order pg-boss picked it: priority, then age. pg-boss's fetch picks
+ * jobs in that order, but UPDATE … RETURNING hands them back in no particular order. Usually one
+ * pass and no sort.
+ */
+export function sortInFetchOrder(jobs: JobWithMetadata<object>[]): void {
+  for (let i = 1; i < jobs.length; i++) {
+    if (byFetchOrder(jobs[i - 1]!, jobs[i]!) > 0) {
+      jobs.sort(byFetchOrder);
+      return;
+    }
+  }
+}
+
+function byFetchOrder(a: JobWithMetadata<object>, b: JobWithMetadata<object>): number {
+  return b.priority - a.priority || a.createdOn.getTime() - b.createdOn.getTime();
+}
