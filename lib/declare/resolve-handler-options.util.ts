@@ -9,7 +9,7 @@ import type {
   DiscoveredHandler,
   RegisteredHandler,
 } from '../interfaces/registered-handler.interface.js';
-import { validateHandlerOptions, validateMergedHandlerOptions } from './validate-options.util.js';
+import { adaptiveBlocker, validateHandlerOptions, validateMergedHandlerOptions } from './validate-options.util.js';
 
 /** The options stored on a pg-boss queue, as `defineJob` and `queueDefaults` take them. */
 export const QUEUE_KEYS = [
@@ -104,13 +104,29 @@ export function resolveHandlerOptions(
   };
 }
 
-/** The pg-boss `work()` options for a registered handler. */
-export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
+/**
+ * How a handler's pg-boss loops are laid out, computed once from its resolved options: the worker
+ * layer (worker/worker.slot.ts, worker/worker.pool.ts) adds only the per-loop fields
+ * (`localConcurrency`, `batchSize`, `burstWhenBatchFull`: `loopWorkOptions` in worker/worker.slot.ts).
+ */
+export interface WorkPlan {
+  /** Options every `work()` call of the handler shares. */
+  readonly loop: WorkOptions;
+  /** Concurrency slots: jobs of this queue running at once in this instance. */
+  readonly slots: number;
+  /** The batch size its loops start with: `batchSize` for a batch handler, else 1. */
+  readonly batchSize: number;
+  /** Whether each slot adapts its batch size to how quick the handler is (single-job handlers). */
+  readonly adaptive: boolean;
+  /** All slots in one `work()` call: pg-boss checks `localGroupConcurrency` per call. */
+  readonly pooled: boolean;
+}
+
+/** The work plan of a registered handler. */
+export function workPlan(handler: RegisteredHandler): WorkPlan {
   const { options } = handler;
   const polling = options.pollingIntervalSeconds ?? DEFAULT_POLLING_INTERVAL_SECONDS;
-  const work: WorkOptions = {
-    localConcurrency: options.concurrency ?? 1,
-    batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
+  const loop: WorkOptions = {
     pollingIntervalSeconds: polling,
     // pg-boss relaxes polling to 30 s while LISTEN/NOTIFY is up, but retries and delayed jobs never
     // NOTIFY: they would start up to 30 s late. Polling stays at the same pace in both modes.
@@ -120,13 +136,16 @@ export function toWorkOptions(handler: RegisteredHandler): WorkOptions {
     includeMetadata: true,
     perJobResults: true,
   };
-  // A batch loop whose fetch came back full fetches again at once instead of sleeping a polling
-  // interval. pg-boss ignores this at batch size 1; the orchestrator wakes those loops itself.
-  if (work.batchSize! > 1) work.burstWhenBatchFull = true;
-  if (options.minPriority !== undefined) work.minPriority = options.minPriority;
-  if (options.maxPriority !== undefined) work.maxPriority = options.maxPriority;
-  if (options.groupConcurrency !== undefined) work.groupConcurrency = options.groupConcurrency;
-  if (options.localGroupConcurrency !== undefined) work.localGroupConcurrency = options.localGroupConcurrency;
-  if (options.heartbeatRefreshSeconds !== undefined) work.heartbeatRefreshSeconds = options.heartbeatRefreshSeconds;
-  return work;
+  if (options.minPriority !== undefined) loop.minPriority = options.minPriority;
+  if (options.maxPriority !== undefined) loop.maxPriority = options.maxPriority;
+  if (options.groupConcurrency !== undefined) loop.groupConcurrency = options.groupConcurrency;
+  if (options.localGroupConcurrency !== undefined) loop.localGroupConcurrency = options.localGroupConcurrency;
+  if (options.heartbeatRefreshSeconds !== undefined) loop.heartbeatRefreshSeconds = options.heartbeatRefreshSeconds;
+  return {
+    loop,
+    slots: options.concurrency ?? 1,
+    batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
+    adaptive: options.adaptiveBatching !== false && adaptiveBlocker(handler.kind, options, handler.queueOptions) === undefined,
+    pooled: options.localGroupConcurrency !== undefined,
+  };
 }

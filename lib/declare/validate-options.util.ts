@@ -146,6 +146,26 @@ function describeGroupLimit(limit: number | GroupConcurrencyConfig): string {
 const ONE_AT_A_TIME_POLICIES = new Set(['singleton', 'stately', 'exclusive', 'key_strict_fifo']);
 
 /**
+ * What keeps a handler's slots from adapting their batch size, in words for an error message, or
+ * `undefined` when they can: fetching several jobs at once would change what a fetch may take.
+ */
+export function adaptiveBlocker(
+  kind: 'single' | 'batch' | 'recurring',
+  options: JobHandlerOptions,
+  queueOptions: JobQueueOptions,
+): string | undefined {
+  if (kind === 'batch') return 'a batch handler (batchSize), which fetches batchSize jobs';
+  if (kind === 'recurring') return 'a @Recurring handler';
+  if (options.groupConcurrency !== undefined || options.localGroupConcurrency !== undefined) {
+    return 'group limits, which are checked one fetch at a time';
+  }
+  if (queueOptions.policy !== undefined && ONE_AT_A_TIME_POLICIES.has(queueOptions.policy)) {
+    return `the "${queueOptions.policy}" policy, which limits active jobs per key`;
+  }
+  return undefined;
+}
+
+/**
  * Checks the rules that only hold for a handler's merged options (module defaults, definition,
  * decorator and `handlers` override together), throwing a `JobsConfigurationError` naming the
  * handler. `explicit` are the layers the handler itself set (decorator and override): an option
@@ -170,16 +190,7 @@ export function validateMergedHandlerOptions(
     );
   }
   if (!explicit.some((layer) => layer.adaptiveBatching === true)) return;
-  const blocker =
-    kind === 'batch'
-      ? 'a batch handler (batchSize), which fetches batchSize jobs'
-      : kind === 'recurring'
-        ? 'a @Recurring handler'
-        : options.groupConcurrency !== undefined || options.localGroupConcurrency !== undefined
-          ? 'group limits, which are checked one fetch at a time'
-          : queueOptions.policy !== undefined && ONE_AT_A_TIME_POLICIES.has(queueOptions.policy)
-            ? `the "${queueOptions.policy}" policy, which limits active jobs per key`
-            : undefined;
+  const blocker = adaptiveBlocker(kind, options, queueOptions);
   if (blocker) {
     throw new JobsConfigurationError(
       INVALID_HANDLER_OPTION(owner, `adaptiveBatching: true cannot apply to ${blocker}; remove it`),

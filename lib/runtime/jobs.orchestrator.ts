@@ -30,7 +30,7 @@ import {
   DATABASE_UNREACHABLE,
   DUPLICATE_JOBS_MODULE,
 } from '../errors/jobs.messages.js';
-import { pickQueueOptions, toWorkOptions } from '../declare/resolve-handler-options.util.js';
+import { pickQueueOptions, workPlan } from '../declare/resolve-handler-options.util.js';
 import { resolveHandlers } from '../discover/resolve-handlers.util.js';
 import { isTransientStartError, startErrorHint } from '../backend/pg-boss/start-error.util.js';
 import { validateHandlerOptions } from '../declare/validate-options.util.js';
@@ -157,27 +157,22 @@ export class JobsOrchestrator
    * against the `localConcurrency` of one `work()` call.
    */
   private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
-    const { localConcurrency = 1, ...options } = toWorkOptions(handler);
+    const plan = workPlan(handler);
     const slots: (WorkerSlot | WorkerPool)[] = [];
     this.slots.set(handler.queue, slots);
-    if (handler.options.localGroupConcurrency !== undefined) {
-      const pool = new WorkerPool(this.boss, handler.queue, options, runner, localConcurrency);
+    if (plan.pooled) {
+      const pool = new WorkerPool(this.boss, handler.queue, plan, runner);
       slots.push(pool);
       await pool.start();
       return;
     }
-    const adaptive =
-      handler.kind === 'single' &&
-      options.batchSize === 1 &&
-      handler.options.adaptiveBatching !== false &&
-      handler.options.groupConcurrency === undefined &&
-      [undefined, 'standard', 'short'].includes(handler.queueOptions.policy);
-    for (let i = 0; i < localConcurrency; i++) {
-      const slot = new WorkerSlot(this.boss, handler.queue, options, runner, adaptive);
+    for (let i = 0; i < plan.slots; i++) {
+      const slot = new WorkerSlot(this.boss, handler.queue, plan, runner);
       slots.push(slot);
       await slot.start();
     }
   }
+
 
   /**
    * Stops fetching and waits for in-flight jobs; jobs still running at the timeout are failed and

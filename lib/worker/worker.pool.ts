@@ -1,6 +1,7 @@
-import type { JobResult, JobWithMetadata, PgBoss, WipData, WorkOptions } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss, WipData } from 'pg-boss';
+import type { WorkPlan } from '../declare/resolve-handler-options.util.js';
 import type { JobRunner } from './job.runner.js';
-import { sortInFetchOrder } from './worker.slot.js';
+import { loopWorkOptions, sortInFetchOrder } from './worker.slot.js';
 
 /**
  * All concurrency slots of a handler in one pg-boss `work()` call (`localConcurrency` =
@@ -27,15 +28,14 @@ export class WorkerPool {
   constructor(
     private readonly boss: PgBoss,
     private readonly queue: string,
-    private readonly options: WorkOptions,
+    private readonly plan: WorkPlan,
     private readonly runner: JobRunner,
-    private readonly workers: number,
   ) {}
 
   async start(): Promise<void> {
     this.id = await this.boss.work(
       this.queue,
-      { ...this.options, localConcurrency: this.workers },
+      loopWorkOptions(this.plan.loop, this.plan.batchSize, this.plan.slots),
       this.handle as never,
     );
   }
@@ -55,7 +55,7 @@ export class WorkerPool {
         loops ? { sequential: true, hold: (events) => this.runner.holdUntilRecorded(loops, events) } : { sequential: true },
       );
     } finally {
-      if ((this.options.batchSize ?? 1) === 1) this.wakeBusyLoops();
+      if (this.plan.batchSize === 1) this.wakeBusyLoops();
     }
   };
 

@@ -1,4 +1,5 @@
 import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
+import type { WorkPlan } from '../declare/resolve-handler-options.util.js';
 import type { JobRunner } from './job.runner.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import type { Job } from '../interfaces/job.interface.js';
@@ -102,14 +103,16 @@ export class WorkerSlot {
   private currentSince = 0;
   private stopped = false;
 
+  private readonly adaptive: boolean;
+
   constructor(
     private readonly boss: PgBoss,
     private readonly queue: string,
-    private readonly options: WorkOptions,
+    private readonly plan: WorkPlan,
     private readonly runner: JobRunner,
-    private readonly adaptive: boolean,
   ) {
-    this.batchSize = options.batchSize ?? 1;
+    this.batchSize = plan.batchSize;
+    this.adaptive = plan.adaptive;
   }
 
   /** The batch size this slot fetches now. */
@@ -131,19 +134,10 @@ export class WorkerSlot {
     this.stopped = true;
   }
 
-  private workOptions(size: number): WorkOptions {
-    return {
-      ...this.options,
-      localConcurrency: 1,
-      batchSize: size,
-      ...(size > 1 ? { burstWhenBatchFull: true } : {}),
-    };
-  }
-
   private addLane(size: number): Promise<void> {
     const lane: Lane = { id: undefined, started: undefined!, size, inHand: false, retired: false, final: false };
     this.lanes.push(lane);
-    lane.started = this.boss.work(this.queue, this.workOptions(size), ((jobs: JobWithMetadata<object>[]) =>
+    lane.started = this.boss.work(this.queue, loopWorkOptions(this.plan.loop, size, 1), ((jobs: JobWithMetadata<object>[]) =>
       this.handle(lane, jobs)) as never).then(
       (id) => {
         lane.id = id;
@@ -282,6 +276,15 @@ export class WorkerSlot {
     this.lanes = this.lanes.filter((other) => other !== lane);
     this.fetchNext();
   }
+}
+
+/**
+ * The `work()` options of one loop: the plan's shared options with its local concurrency and batch
+ * size. A loop whose fetch came back full fetches again at once instead of sleeping a polling
+ * interval (pg-boss ignores `burstWhenBatchFull` at batch size 1: the slots wake those loops).
+ */
+export function loopWorkOptions(loop: WorkOptions, batchSize: number, localConcurrency: number): WorkOptions {
+  return { ...loop, localConcurrency, batchSize, ...(batchSize > 1 ? { burstWhenBatchFull: true } : {}) };
 }
 
 function ranksBefore(a: Job<unknown>, b: Job<unknown>): boolean {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobsConfigurationError } from '../../lib/index.js';
-import { resolveHandlerOptions, toWorkOptions } from '../../lib/declare/resolve-handler-options.util.js';
+import { resolveHandlerOptions, workPlan } from '../../lib/declare/resolve-handler-options.util.js';
+import { loopWorkOptions } from '../../lib/worker/worker.slot.js';
 import type { DiscoveredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 
 const Email = defineJob('email', { retryLimit: 5, deadLetter: 'email.dead', expireInSeconds: 60 });
@@ -45,25 +46,37 @@ describe('resolveHandlerOptions', () => {
   it('makes a handler a batch handler when its resolved options set batchSize', () => {
     const handler = resolveHandlerOptions(discovered(), { batchSize: 20 }, {});
     expect(handler.kind).toBe('batch');
-    expect(toWorkOptions(handler)).toMatchObject({ batchSize: 20, localConcurrency: 1 });
+    expect(workPlan(handler)).toMatchObject({ batchSize: 20, slots: 1, adaptive: false });
   });
 
   it('lets a batch handler fetch again at once after a full batch (pg-boss burstWhenBatchFull)', () => {
     const handler = resolveHandlerOptions(discovered(), { batchSize: 20 }, {});
-    expect(toWorkOptions(handler).burstWhenBatchFull).toBe(true);
+    const plan = workPlan(handler);
+    expect(loopWorkOptions(plan.loop, plan.batchSize, 1).burstWhenBatchFull).toBe(true);
   });
 
-  it('keeps a single-job handler at batch size 1 with its concurrency as pg-boss local concurrency', () => {
+  it('plans a single-job handler as concurrency slots of adapting loops starting at batch size 1', () => {
     const handler = resolveHandlerOptions(discovered(), { concurrency: 6, maxPriority: 9 }, {});
-    expect(toWorkOptions(handler)).toEqual({
-      localConcurrency: 6,
+    expect(workPlan(handler)).toEqual({
+      loop: {
+        pollingIntervalSeconds: 1,
+        notifyPollingIntervalSeconds: 1,
+        includeMetadata: true,
+        perJobResults: true,
+        maxPriority: 9,
+      },
+      slots: 6,
       batchSize: 1,
-      pollingIntervalSeconds: 1,
-      notifyPollingIntervalSeconds: 1,
-      includeMetadata: true,
-      perJobResults: true,
-      maxPriority: 9,
+      adaptive: true,
+      pooled: false,
     });
+  });
+
+  it('plans a handler with adaptiveBatching: false, group limits or a one-at-a-time policy as non-adapting', () => {
+    expect(workPlan(resolveHandlerOptions(discovered(), { adaptiveBatching: false }, {})).adaptive).toBe(false);
+    expect(workPlan(resolveHandlerOptions(discovered(), { groupConcurrency: 2 }, {})).adaptive).toBe(false);
+    const pooled = workPlan(resolveHandlerOptions(discovered(), { concurrency: 4, localGroupConcurrency: 2 }, {}));
+    expect(pooled).toMatchObject({ adaptive: false, pooled: true, slots: 4 });
   });
 
   it('carries each schedule of a @Recurring: cron, key, time zone and data', () => {

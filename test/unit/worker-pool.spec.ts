@@ -35,7 +35,7 @@ function setup() {
       return [];
     },
   } as unknown as JobRunner;
-  const pool = new WorkerPool(boss, 'q', { batchSize: 1 }, runner, 2);
+  const pool = new WorkerPool(boss, 'q', { loop: {}, slots: 2, batchSize: 1, adaptive: false, pooled: true }, runner);
   const job = (id: string) => ({ id, priority: 0, createdOn: new Date(0) }) as JobWithMetadata<object>;
   /** pg-boss's loop `id` fetched one job at `at` (it holds it until it has recorded its outcome). */
   const land = (id: string, at: number) => Object.assign(wips.get(id)!, { count: 1, lastFetchedOn: at });

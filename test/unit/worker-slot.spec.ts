@@ -119,7 +119,7 @@ async function grownSlot() {
     },
   } as unknown as RegisteredHandler;
   const runner = new JobRunner(handler, new JobEventsBus(), undefined);
-  const slot = new WorkerSlot(boss as unknown as PgBoss, 'ordered', { batchSize: 1 }, runner, true);
+  const slot = new WorkerSlot(boss as unknown as PgBoss, 'ordered', { loop: {}, slots: 1, batchSize: 1, adaptive: true, pooled: false }, runner);
   await slot.start();
   // One quick job at batch size 1: the slot grows to the cap (a new loop replaces the first).
   await boss.land(boss.running()[0]!, ranked([-1]));
