@@ -91,8 +91,6 @@ export class WorkerSlot {
   private batchSize: number;
   private lanes: Lane[] = [];
   private batches: Batch[] = [];
-  /** A full batch landed and no lane has gone out for the next one yet. */
-  private owed = false;
   /** The batch whose job runs now. */
   private running: Batch | undefined;
   /**
@@ -143,6 +141,8 @@ export class WorkerSlot {
         lane.id = id;
       },
       (error: unknown) => {
+        // pg-boss refuses work() only once it is stopping: no lane can start any more.
+        this.stopped = true;
         this.leave(lane);
         throw error;
       },
@@ -155,13 +155,10 @@ export class WorkerSlot {
     if (lane.retired) lane.final = true;
     const batch: Batch = { next: undefined, wake: undefined, busyMs: 0 };
     this.batches.push(batch);
-    if (this.adaptive && lane.size > 1) {
+    if (this.adaptive && lane.size > 1 && jobs.length >= lane.size) {
       // A full batch: there is a backlog. This lane ends once it has recorded the batch, and a new
       // one fetches the next batch while this one runs.
-      if (jobs.length >= lane.size) {
-        this.retire(lane);
-        this.owed = true;
-      } else this.owed = false;
+      this.retire(lane);
       this.fetchNext();
     }
     try {
@@ -179,8 +176,9 @@ export class WorkerSlot {
         this.current = undefined;
       }
       this.batches = this.batches.filter((other) => other !== batch);
+      // Still in hand: a lane retired here records this batch and ends without fetching again.
+      if (this.adaptive) this.resize(nextBatchSize(this.batchSize, jobs.length, batch.busyMs));
       lane.inHand = false;
-      if (this.adaptive) this.resize(nextBatchSize(lane.size, jobs.length, batch.busyMs));
       if (!lane.retired && lane.size === 1 && lane.id !== undefined) this.boss.notifyWorker(lane.id);
       this.fetchNext();
       this.pick();
@@ -194,23 +192,18 @@ export class WorkerSlot {
   private resize(next: number): void {
     if (next === this.batchSize || this.stopped) return;
     this.batchSize = next;
-    for (const lane of this.lanes) {
-      if (!lane.retired && lane.size !== next) {
-        this.retire(lane);
-        this.owed = true;
-      }
-    }
+    for (const lane of this.lanes) if (!lane.retired && lane.size !== next) this.retire(lane);
   }
 
   /**
-   * Sends a lane out for the batch owed, when no lane is out (so no two fetches of this slot run
-   * at once) and the slot holds fewer than two batches.
+   * Keeps one lane running: when every lane is retired, starts a new one of the current batch size,
+   * once none of them may still fetch (so no two fetches of this slot run at once) and the slot
+   * holds fewer than two batches.
    */
   private fetchNext(): void {
-    if (!this.owed || this.stopped || this.batches.length >= 2) return;
-    if (this.lanes.some((lane) => !lane.final)) return;
-    this.owed = false;
-    // Not awaited: the jobs in hand run while it starts. A refusal (pg-boss stopping) leaves none.
+    if (this.stopped || this.batches.length >= 2) return;
+    if (this.lanes.some((lane) => !lane.retired || !lane.final)) return;
+    // Not awaited: the jobs in hand run while it starts. A refusal (pg-boss stopping) stops the slot.
     this.addLane(this.batchSize).catch(() => undefined);
   }
 
@@ -254,7 +247,7 @@ export class WorkerSlot {
 
   /**
    * Tells a lane's loop to fetch nothing more (pg-boss marks it stopping before its first await),
-   * and forgets the lane once the loop has ended: then a lane owed may go out.
+   * and forgets the lane once the loop has ended: then a new lane may go out.
    */
   private retire(lane: Lane): void {
     lane.retired = true;

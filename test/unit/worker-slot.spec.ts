@@ -33,7 +33,15 @@ describe('nextBatchSize', () => {
 class FakeBoss {
   readonly loops = new Map<
     string,
-    { batchSize: number; callback: (jobs: JobWithMetadata<object>[]) => Promise<unknown>; stopped: boolean; inflight?: Promise<unknown>; lastFetchedOn: number | null }
+    {
+      batchSize: number;
+      callback: (jobs: JobWithMetadata<object>[]) => Promise<unknown>;
+      stopped: boolean;
+      inflight?: Promise<unknown>;
+      lastFetchedOn: number | null;
+      /** Ends a stopped loop that was out: its fetch landed (and was handled) or came back empty. */
+      end?: () => void;
+    }
   >();
   private seq = 0;
 
@@ -43,11 +51,13 @@ class FakeBoss {
     return id;
   }
 
-  // As pg-boss: the loop fetches nothing more, and this waits for the batch it holds.
+  // As pg-boss: the loop fetches nothing more; this waits for the batch it holds, or for the fetch
+  // it has under way to land (and be handled) or come back empty.
   async offWork(_queue: string, { id }: { id: string }) {
     const loop = this.loops.get(id)!;
     loop.stopped = true;
-    await loop.inflight;
+    if (loop.inflight) await loop.inflight;
+    else await new Promise<void>((resolve) => (loop.end = resolve));
   }
 
   notifyWorker() {}
@@ -62,16 +72,21 @@ class FakeBoss {
   }
 
   /** A fetch of `loop` lands with `jobs`; resolves when the slot hands the batch back. */
-  land(id: string, jobs: JobWithMetadata<object>[]): Promise<unknown> {
+  async land(id: string, jobs: JobWithMetadata<object>[]): Promise<unknown> {
     const loop = this.loops.get(id)!;
     loop.lastFetchedOn = Date.now();
     loop.inflight = loop.callback(jobs);
-    return loop.inflight;
+    const result = await loop.inflight;
+    loop.inflight = undefined;
+    loop.end?.();
+    return result;
   }
 
-  /** A fetch of `loop` came back empty: pg-boss's loop sleeps until its next poll. */
+  /** A fetch of `loop` came back empty: pg-boss's loop sleeps until its next poll, or ends if stopped. */
   emptyFetch(id: string) {
-    this.loops.get(id)!.lastFetchedOn = Date.now();
+    const loop = this.loops.get(id)!;
+    loop.lastFetchedOn = Date.now();
+    loop.end?.();
   }
 }
 
@@ -195,5 +210,25 @@ describe('WorkerSlot', () => {
     expect(boss.loops.get(lane)!.stopped).toBe(true);
     expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([1]);
     expect(ran).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a lane running when the lane it retired to resize lands a short batch', async () => {
+    const { boss, ran, holdAt } = await grownSlot();
+    const gate = holdAt(1);
+    const [first] = boss.running() as [string];
+    const a = boss.land(first, run(1, ADAPTIVE_BATCH_MAX));
+    await settle();
+    const [second] = boss.running() as [string];
+    // The batch runs long: the slot goes back to batch size 1 and retires the lane that is out.
+    jest.advanceTimersByTime(3_000);
+    gate.open();
+    await a;
+    await settle();
+    expect(boss.running()).toEqual([]);
+    // That lane's fetch was under way: it lands a short batch, then ends. A new lane goes out.
+    await boss.land(second!, run(ADAPTIVE_BATCH_MAX + 1, 3));
+    await settle();
+    expect(boss.running()).toHaveLength(1);
+    expect(ran).toHaveLength(ADAPTIVE_BATCH_MAX + 3);
   });
 });
