@@ -15,6 +15,7 @@ import { JobsTestingError } from './errors/jobs-testing.error.js';
 import { NEEDS_DATABASE } from './testing.messages.js';
 import type { JobsTester } from './jobs.tester.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
+import { PgBossBackend } from '../backend/pg-boss/pg-boss.backend.js';
 
 type Definition<I> = JobDefinition<I, any>;
 
@@ -64,7 +65,7 @@ export class TestingJobsService extends JobsService {
   ) {
     // The tester's registry: an inherited method waits for its handlers, then reaches `boss`, which
     // throws (a database is needed).
-    super(boss, tester.registry, bus);
+    super(new PgBossBackend({ boss, owned: false }, 'pgboss'), tester.registry, bus);
   }
 
   override get boss(): PgBoss {
