@@ -42,11 +42,12 @@ import type {
  * are counted for the statistics refresher; pg-boss's errors for bad input become the module's.
  */
 export class PgBossBackend implements JobsBackend {
+  readonly boss: PgBoss;
+  readonly previewSchedule: PreviewSchedule;
   private readonly coalescer: SendCoalescer;
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
   private readonly statistics: StatisticsRefresher | undefined;
-  readonly previewSchedule: PreviewSchedule;
 
   constructor(
     handle: BossHandle,
@@ -59,8 +60,6 @@ export class PgBossBackend implements JobsBackend {
     this.coalescer = new SendCoalescer(this.boss, this.sendDb);
     this.previewSchedule = (expression, tz, count) => this.boss.previewSchedule(expression, { tz, count });
   }
-
-  readonly boss: PgBoss;
 
   queues(): Promise<readonly KnownQueue[]> {
     return this.boss.getQueues();
