@@ -2,7 +2,9 @@ import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigurableJobsModule, JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
 import { PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
-import { createPgBoss, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
+import { createPgBoss, jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
+import { PgBossBackend } from '../backend/pg-boss/pg-boss.backend.js';
+import { JOBS_BACKEND } from '../backend/jobs-backend.js';
 import { JobsMetadataAccessor } from '../discover/jobs-metadata.accessor.js';
 import { JobsExplorer } from '../discover/jobs.explorer.js';
 import { JobsOrchestrator } from '../runtime/jobs.orchestrator.js';
@@ -22,6 +24,11 @@ const bossProviders: Provider[] = [
     provide: PG_BOSS,
     useFactory: (handle: BossHandle) => handle.boss,
     inject: [PG_BOSS_HANDLE],
+  },
+  {
+    provide: JOBS_BACKEND,
+    useFactory: (handle: BossHandle, options: JobsModuleOptions) => new PgBossBackend(handle, jobsSchema(options ?? {})),
+    inject: [PG_BOSS_HANDLE, JOBS_MODULE_OPTIONS],
   },
 ];
 

@@ -32,7 +32,7 @@ export interface KnownQueue {
   deadLetter?: string | null;
 }
 
-/** What {@link SendChecks} needs from the runtime it checks for (`JobsService` or the testing kit). */
+/** What {@link SendChecks} needs from the runtime it checks for (`JobsService`, through its backend). */
 export interface SendChecksContext {
   /**
    * The app's registered handlers. Read only once they are complete: a queue name is matched to its
@@ -49,9 +49,9 @@ export interface SendChecksContext {
 }
 
 /**
- * Every check `JobsService` makes before anything is stored, in one place that both `JobsService`
- * and the testing kit call, so a call refused in production is refused in unit tests with the same
- * error: queue names and definitions, send options, payloads (with the module's `maxPayloadBytes`),
+ * Every check `JobsService` makes before anything is stored, in one place: the testing kit's
+ * `JobsService` is the same class over another backend, so a call refused in production is refused
+ * in unit tests with the same error: queue names and definitions, send options, payloads (with the module's `maxPayloadBytes`),
  * flow steps and refs, schedules, job ids, lookup options and per-send dead-letter targets. It
  * does not depend on pg-boss. Each method throws a `JobValidationError` or a
  * `JobsConfigurationError`; the checks of {@link checkDeadLetter} and the two after it need the

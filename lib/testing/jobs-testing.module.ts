@@ -9,9 +9,11 @@ import { JobsExplorer } from '../discover/jobs.explorer.js';
 import { JobEventsBus } from '../runtime/job-events.bus.js';
 import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import { PG_BOSS, PG_BOSS_HANDLE } from '../module/jobs.constants.js';
+import { JOBS_BACKEND } from '../backend/jobs-backend.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { JobsTester } from './jobs.tester.js';
-import { TestingJobsService, unavailablePgBoss } from './testing-jobs.service.js';
+import { TestingJobsService } from './testing-jobs.service.js';
+import { unavailablePgBoss } from './in-memory.backend.js';
 import { JobsTestingError } from './errors/jobs-testing.error.js';
 import { NOT_A_TESTING_MODULE } from './testing.messages.js';
 import type {
@@ -27,7 +29,8 @@ type Replacement = { useValue: unknown } | { useFactory: (...args: any[]) => unk
  * The providers of `JobsModule` that touch the database, and what replaces them. Everything else
  * (explorer, metadata accessor, events bus, job context...) stays the real thing. The tester takes
  * the orchestrator's place, so it is built in `JobsModule`'s own context in both ways in; the
- * registry is the tester's own.
+ * registry and the backend (`JOBS_BACKEND`, in memory) are the tester's own, and `JobsService` is
+ * the real one over them (a {@link TestingJobsService}).
  */
 function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
   const boss = unavailablePgBoss();
@@ -43,11 +46,13 @@ function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
       },
     ],
     [JobsRegistry, { useFactory: (tester: JobsTester) => tester.registry, inject: [JobsOrchestrator] }],
+    [JOBS_BACKEND, { useFactory: (tester: JobsTester) => tester.backend, inject: [JobsOrchestrator] }],
     [
       JobsService,
       {
-        useFactory: (tester: JobsTester, bus: JobEventsBus) => new TestingJobsService(tester, bus, boss),
-        inject: [JobsOrchestrator, JobEventsBus],
+        useFactory: (tester: JobsTester, bus: JobEventsBus, options: JobsModuleOptions) =>
+          new TestingJobsService(tester, bus, options ?? {}),
+        inject: [JobsOrchestrator, JobEventsBus, JOBS_MODULE_OPTIONS],
       },
     ],
   ]);
@@ -115,8 +120,8 @@ export interface ProviderOverridingBuilder<B> {
  * Swaps the real `JobsModule` (imported by the app's `AppModule` with `forRoot` or
  * `forRootAsync`) for the testing implementation, in one call over a `TestingModuleBuilder`.
  * Nest's `overrideModule` cannot match a dynamic module made by `forRoot`, so this overrides the
- * module's database-facing providers instead (`PG_BOSS`, the orchestrator and its registry, `JobsService`): nothing
- * connects, and the rest of `JobsModule` stays real. The app's own `JobsModule` options are kept
+ * module's database-facing providers instead (`PG_BOSS`, the orchestrator and its registry, the
+ * storage backend, `JobsService`): nothing connects, and the rest of `JobsModule` stays real. The app's own `JobsModule` options are kept
  * unless `moduleOptions` replaces them. Returns the builder, for more overrides.
  *
  * @example

@@ -1,36 +1,22 @@
 import type { OnModuleInit } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import { PgBoss, type FindJobsOptions, type JobWithMetadata, type RedriveOptions } from 'pg-boss';
 import { JobRunner } from '../worker/job.runner.js';
 import type { HandlerCallInterceptor } from '../worker/handler-call.js';
 import { JobsLogger } from '../module/jobs.logger.js';
 import type { JobsExplorer } from '../discover/jobs.explorer.js';
 import type { JobEventsBus } from '../runtime/job-events.bus.js';
-import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { JOB_CANCELLED, NO_DEAD_LETTER_QUEUE } from '../errors/jobs.messages.js';
-import { JobAbortedError } from '../errors/job-aborted.error.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import { pickQueueOptions } from '../declare/resolve-handler-options.util.js';
 import { resolveHandlers } from '../discover/resolve-handlers.util.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
 import { validateHandlerOptions } from '../declare/validate-options.util.js';
-import { SendChecks, type KnownQueue } from '../runtime/send-checks.js';
 import { TestingJobsRegistry } from './testing-jobs.registry.js';
 import { serializeError } from '../utils/serialize-error.util.js';
-import { describeValue } from '../utils/describe-value.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
-import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
-import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
-import type { FlowStep } from '../interfaces/flow-step.interface.js';
-import type {
-  ScheduleJobOptions,
-  SendJobOptions,
-  SendManyJobOptions,
-  TransactionOptions,
-} from '../interfaces/send-options.interface.js';
 import { InMemoryJobsStore, isQueued, type StoredJob } from './in-memory-jobs.store.js';
+import { InMemoryBackend } from './in-memory.backend.js';
 import { matchesPartial, show, type DeepPartial } from './match.util.js';
 import { JobAssertionError } from './errors/job-assertion.error.js';
 import { JobsTestingError } from './errors/jobs-testing.error.js';
@@ -63,6 +49,7 @@ export interface EnqueuedExpectation {
 
 const DEFAULT_MAX_RUNS = 1000;
 const MAX_INLINE_DEPTH = 50;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 
 /**
@@ -87,8 +74,9 @@ const MAX_INLINE_DEPTH = 50;
  * expect(summary.completed).toBe(1);
  */
 export class JobsTester implements OnModuleInit {
-  private readonly store = new InMemoryJobsStore();
-  private readonly schedules = new Map<string, TestSchedule>();
+  /** @internal The storage behind the kit's `JobsService` (the `JOBS_BACKEND` token). */
+  readonly backend: InMemoryBackend;
+  private readonly store: InMemoryJobsStore;
   private readonly runners = new Map<string, JobRunner>();
   /** What each handler call returned or threw, by job id, for `performJob` and inline `send`. */
   private readonly outcomes = new Map<string, { threw: boolean; value: unknown }>();
@@ -96,9 +84,6 @@ export class JobsTester implements OnModuleInit {
   private handlersPromise: Promise<Map<string, RegisteredHandler>> | undefined;
   private handlers = new Map<string, RegisteredHandler>();
   private inlineDepth = 0;
-  private cronParser: PgBoss | undefined;
-  /** The checks `JobsService` makes before anything is stored, with this module's options. */
-  private readonly checks: SendChecks;
   /** @internal The registry the kit's `JobsService` reads (the `JobsRegistry` token): this tester writes it. */
   readonly registry: TestingJobsRegistry;
 
@@ -113,14 +98,11 @@ export class JobsTester implements OnModuleInit {
   ) {
     this.logger = JobsLogger.from(options.logger);
     this.registry = new TestingJobsRegistry(options, () => this.ready());
-    this.checks = new SendChecks(options, {
-      handlers: () => this.handlers.values(),
-      previewSchedule: (expression, tz, count) => this.previewSchedule(expression, tz, count),
-      // No database here: the queues this kit knows are the declared ones, so a per-send deadLetter
-      // must be a dead-letter queue this app declares. JobsService also accepts a queue that only
-      // the database holds as some queue's dead-letter queue (declared by another app).
-      queues: async () => this.declaredQueues(),
+    this.backend = new InMemoryBackend(options, {
+      handlers: () => this.handlers,
+      inserted: (jobs) => (this.mode === 'inline' ? this.runInline(jobs) : RESOLVED),
     });
+    this.store = this.backend.store;
   }
 
   /** Discovers and resolves handlers at init, so a bad declaration fails the test as it fails bootstrap. */
@@ -240,7 +222,7 @@ export class JobsTester implements OnModuleInit {
   scheduled<I>(definition?: JobDefinition<I, any>): TestSchedule<I>[];
   scheduled(name?: string): TestSchedule<Record<string, unknown>>[];
   scheduled(definition?: AnyDefinition): TestSchedule<any>[] {
-    const all = [...this.schedules.values()];
+    const all = [...this.backend.schedules.values()];
     return definition === undefined ? all : all.filter((s) => s.name === nameOf(definition));
   }
 
@@ -252,8 +234,7 @@ export class JobsTester implements OnModuleInit {
    * beforeEach(() => tester.clear());
    */
   clear(): void {
-    this.store.clear();
-    this.schedules.clear();
+    this.backend.clear();
     this.outcomes.clear();
   }
 
@@ -336,168 +317,6 @@ export class JobsTester implements OnModuleInit {
     return this.perform(definition, data, options, true);
   }
 
-  // ── the JobsService side (called by TestingJobsService) ─────────────────────────────────────
-
-  /** @internal */
-  async send(definition: AnyDefinition, data: unknown, options: SendJobOptions): Promise<string | null> {
-    const def = await this.definition(definition, 'send');
-    await this.checks.checkSend(def, data, options);
-    await this.checks.checkDeadLetter('send', def, options.deadLetter);
-    const job = this.store.insert(def.name, data ?? null, options, this.queueOptions(def));
-    if (job && this.mode === 'inline') await this.runInline([job]);
-    return job?.id ?? null;
-  }
-
-  /** @internal `options` (`{ db }`) is checked as JobsService checks it, then ignored. */
-  async sendMany(
-    definition: AnyDefinition,
-    jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
-    options: TransactionOptions = {},
-  ): Promise<string[]> {
-    const def = await this.definition(definition, 'sendMany');
-    await this.checks.checkSendMany(def, jobs, options);
-    await this.checks.checkSendManyDeadLetters(def, jobs);
-    const queue = this.queueOptions(def);
-    const inserted = jobs
-      .map((job) => this.store.insert(def.name, job.data ?? null, job.options ?? {}, queue))
-      .filter((job): job is StoredJob => job !== null);
-    if (this.mode === 'inline') await this.runInline(inserted);
-    return inserted.map((job) => job.id);
-  }
-
-  /** @internal `options` (`{ db }`) is checked as JobsService checks it, then ignored. */
-  async flow(steps: ReadonlyArray<FlowStep<any>>, options: TransactionOptions = {}): Promise<Record<string, string>> {
-    this.checks.checkFlowSteps(steps);
-    await this.ready();
-    const defs = await this.checks.checkFlow(steps, options);
-    await this.checks.checkFlowDeadLetters(steps, defs);
-    // What pg-boss checks when it stores a flow, before any step is stored.
-    for (const step of steps) {
-      for (const ref of step.dependsOn ?? []) {
-        if (!steps.some((s) => s.ref === ref)) {
-          throw new JobsConfigurationError(`flow step ${describeValue(step.ref)} depends on unknown step ${describeValue(ref)}`);
-        }
-      }
-    }
-    const ids: Record<string, string> = {};
-    const inserted: StoredJob[] = [];
-    steps.forEach((step, i) => {
-      const def = defs[i]!;
-      const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, this.queueOptions(def));
-      if (job) {
-        ids[step.ref] = job.id;
-        inserted.push(job);
-      }
-    });
-    // Dependencies are known by ref until every step has an id.
-    steps.forEach((step) => {
-      const job = ids[step.ref] ? this.store.get(ids[step.ref]!) : undefined;
-      if (job) Object.assign(job, { dependsOn: (step.dependsOn ?? []).map((ref) => ids[ref]!) });
-    });
-    if (this.mode === 'inline') await this.runInline(inserted);
-    return ids;
-  }
-
-  /** @internal */
-  async schedule(definition: AnyDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
-    const def = await this.definition(definition, 'schedule');
-    await this.checks.checkSchedule(def, cron, data, options);
-    await this.checks.checkDeadLetter('schedule', def, options.deadLetter);
-    const key = options.key ?? '';
-    this.schedules.set(`${def.name}\u0000${key}`, { name: def.name, key, cron, data, tz: options.tz });
-  }
-
-  /** @internal */
-  unschedule(definition: AnyDefinition, key?: string): void {
-    const name = this.checks.checkUnschedule(definition, key);
-    this.schedules.delete(`${name}\u0000${key ?? ''}`);
-  }
-
-  /** @internal Queued or running jobs become `cancelled`; a running job's signal aborts. */
-  cancel(definition: AnyDefinition, ids: string | readonly string[]): void {
-    for (const job of this.jobsById('cancel', definition, ids)) {
-      if (job.state !== 'created' && job.state !== 'retry' && job.state !== 'active') continue;
-      job.state = 'cancelled';
-      job.completedOn = new Date();
-      this.runners.get(job.name)?.abort(job.id, new JobAbortedError('cancelled', job.name, job.id, JOB_CANCELLED(job.name, job.id)));
-    }
-  }
-
-  /** @internal */
-  resume(definition: AnyDefinition, ids: string | readonly string[]): void {
-    for (const job of this.jobsById('resume', definition, ids)) {
-      if (job.state === 'cancelled') Object.assign(job, { state: 'created', completedOn: null });
-    }
-  }
-
-  /** @internal */
-  retry(definition: AnyDefinition, ids: string | readonly string[]): void {
-    for (const job of this.jobsById('retry', definition, ids)) {
-      if (job.state === 'failed') Object.assign(job, { state: 'retry', completedOn: null });
-    }
-  }
-
-  /** @internal */
-  getJob(definition: AnyDefinition, id: string): JobWithMetadata<any> | null {
-    const name = this.checks.queueName(definition, 'getJob');
-    this.checks.checkJobIds('getJob', name, id);
-    return this.findJobs(definition, { id })[0] ?? null;
-  }
-
-  /** @internal */
-  findJobs(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
-    const name = this.checks.queueName(definition, 'findJobs');
-    this.checks.checkFindOptions('findJobs', name, options);
-    return this.find(name, options);
-  }
-
-  /** @internal */
-  getQueueCounts(definition: AnyDefinition): QueueCounts {
-    const name = this.checks.queueName(definition, 'getQueueCounts');
-    const count = (state: string) => this.store.byQueue(name).filter((job) => job.state === state).length;
-    const deadLetter = this.queueOptions({ name, options: {} }).deadLetter;
-    return {
-      queue: name,
-      queued: count('created') + count('retry'),
-      active: count('active'),
-      completed: count('completed'),
-      failed: count('failed'),
-      cancelled: count('cancelled'),
-      dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
-    };
-  }
-
-  /** @internal */
-  getDeadLetters(definition: AnyDefinition, options: FindJobsOptions): JobWithMetadata<any>[] {
-    const name = this.checks.queueName(definition, 'getDeadLetters');
-    this.checks.checkFindOptions('getDeadLetters', name, options);
-    return this.find(this.deadLetterOf(name), { ...options, queued: true });
-  }
-
-  /** @internal Moves dead-lettered jobs of this definition back to their queue as new jobs. */
-  async redrive(definition: AnyDefinition, options: RedriveOptions): Promise<number> {
-    const name = this.checks.queueName(definition, 'redrive');
-    this.checks.checkRedriveOptions(name, options);
-    const dlq = this.deadLetterOf(name);
-    const source = options.sourceName ?? name;
-    const moving = this.store
-      .byQueue(dlq)
-      .filter((job) => isQueued(job) && job.sourceName === source)
-      .filter((job) => options.data === undefined || matchesPartial(job.data, options.data))
-      .slice(0, options.limit ?? 1000);
-    const target = options.destination ?? source;
-    const def = await this.definition(target, 'redrive');
-    const moved: StoredJob[] = [];
-    for (const job of moving) {
-      const copy = this.store.insert(target, job.data, {}, this.queueOptions(def));
-      if (!copy) continue;
-      Object.assign(job, { state: 'completed', completedOn: new Date() });
-      moved.push(copy);
-    }
-    if (this.mode === 'inline') await this.runInline(moved);
-    return moved.length;
-  }
-
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
   /** @internal Handlers by queue, discovered and resolved once. */
@@ -535,77 +354,9 @@ export class JobsTester implements OnModuleInit {
       explored.handlers,
       this.options,
       (token) => this.moduleRef.get(token as never, { strict: false }),
-      (cron, tz, count) => this.previewSchedule(cron, tz, count),
+      this.backend.previewSchedule,
     );
     return new Map(handlers.map((handler) => [handler.queue, handler]));
-  }
-
-  // pg-boss parses cron in previewSchedule without a connection; an unstarted PgBoss opens none.
-  private previewSchedule(cron: string, tz: string, count: number): Date[] {
-    this.cronParser ??= new PgBoss({ connectionString: 'postgres://nest-pg-jobs-testing.invalid/none' });
-    return this.cronParser.previewSchedule(cron, { tz, count });
-  }
-
-  /** The checked definition (see `SendChecks.definition`), once handlers are resolved. */
-  private async definition(definition: AnyDefinition, method: string): Promise<JobDefinition<unknown, unknown>> {
-    await this.ready();
-    return this.checks.definition(definition, method);
-  }
-
-  /** The queues this module declares (with a handler, or in `queues`), with their dead-letter queue. */
-  private declaredQueues(): KnownQueue[] {
-    const queues: KnownQueue[] = [...this.handlers.values()].map((h) => ({ name: h.queue, deadLetter: h.queueOptions.deadLetter }));
-    for (const definition of this.options.queues ?? []) {
-      if (!this.handlers.has(definition.name)) {
-        queues.push({ name: definition.name, deadLetter: this.queueOptions(definition).deadLetter });
-      }
-    }
-    return queues;
-  }
-
-  /** Jobs of a queue matching checked `findJobs` options. */
-  private find(name: string, options: FindJobsOptions): JobWithMetadata<any>[] {
-    return this.store
-      .byQueue(name)
-      .filter(
-        (job) =>
-          (options.id === undefined || job.id === options.id) &&
-          (options.key === undefined || job.singletonKey === options.key) &&
-          (options.data === undefined || matchesPartial(job.data, options.data)) &&
-          (!options.queued || isQueued(job)),
-      )
-      .slice(0, options.limit ?? 1000)
-      .map((job) => this.store.toMetadata(job));
-  }
-
-  /** The queue's options as the module would create it: its handler's, or declared ones over defaults. */
-  private queueOptions(def: JobDefinition<unknown, unknown>): JobQueueOptions {
-    const handler = this.handlers.get(def.name);
-    if (handler) return handler.queueOptions;
-    const defaults = pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>);
-    const producer = this.options.queues?.find((q) => q.name === def.name);
-    const declared = producer ?? def;
-    if (Object.keys(declared.options).length === 0 && this.isDeadLetterQueue(def.name)) {
-      // Dead-letter queues are created from the defaults without a dead letter of their own.
-      const { deadLetter: _ignored, ...rest } = defaults;
-      return rest;
-    }
-    return { ...defaults, ...pickQueueOptions(declared.options as Record<string, unknown>) };
-  }
-
-  private isDeadLetterQueue(name: string): boolean {
-    return [...this.handlers.values()].some((h) => h.queueOptions.deadLetter === name);
-  }
-
-  private deadLetterOf(name: string): string {
-    const dlq = this.queueOptions({ name, options: {} }).deadLetter;
-    if (!dlq) throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
-    return dlq;
-  }
-
-  private jobsById(method: string, definition: AnyDefinition, ids: unknown): StoredJob[] {
-    const name = this.checks.queueName(definition, method);
-    return this.checks.checkJobIds(method, name, ids).map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === name);
   }
 
   private runnable(job: StoredJob, handler: RegisteredHandler | undefined): handler is RegisteredHandler {
@@ -712,7 +463,7 @@ export class JobsTester implements OnModuleInit {
         if (summary) summary.failed++;
         if (job.deadLetter) {
           const dlq = { name: job.deadLetter, options: {} };
-          this.store.insert(job.deadLetter, job.data, {}, this.queueOptions(dlq), { source: job });
+          this.store.insert(job.deadLetter, job.data, {}, this.backend.queueOptions(dlq), { source: job });
           if (summary) summary.deadLettered++;
         }
       }
@@ -786,6 +537,8 @@ export class JobsTester implements OnModuleInit {
       // handler's return value or error for the caller.
       runner = new JobRunner(handler, this.events, this.logger, undefined, [this.recorder]);
       this.runners.set(handler.queue, runner);
+      // JobsService.cancel aborts a running job through the registry, as in the module.
+      this.registry.setRunner(handler.queue, runner);
     }
     return runner;
   }

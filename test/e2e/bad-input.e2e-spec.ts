@@ -800,8 +800,9 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
     expect(await counts()).toEqual(before);
     return error;
   };
-  // The coalescer is private to JobsService; its size is what 1b.8 is about.
-  const coalescerQueues = () => (jobs as unknown as { coalescer: { activeQueues: number } }).coalescer.activeQueues;
+  // The coalescer is private to JobsService's pg-boss backend; its size is what 1b.8 is about.
+  const coalescerQueues = () =>
+    (jobs as unknown as { backend: { coalescer: { activeQueues: number } } }).backend.coalescer.activeQueues;
 
   beforeAll(async () => {
     app = await createApp(schema, { providers: [Handlers, BlobHandlers], jobs: { maxPayloadBytes: FOUR_MIB, logger } });

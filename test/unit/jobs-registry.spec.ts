@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { defineJob, JobsNotRunningError, JobValidationError } from '../../lib/index.js';
 import { JobsService } from '../../lib/runtime/jobs.service.js';
+import { PgBossBackend } from '../../lib/backend/pg-boss/pg-boss.backend.js';
 import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
 import { JobsRegistry } from '../../lib/runtime/jobs.registry.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
@@ -38,7 +39,7 @@ function service(options: { initTimeoutMs?: number } = {}) {
   const registry = new JobsRegistry({ initTimeoutMs: 60_000, ...options });
   const send = jest.fn(async () => 'job-id');
   const boss = { send, insert: jest.fn(async () => []) } as unknown as PgBoss;
-  const jobs = new JobsService(boss, registry, new JobEventsBus());
+  const jobs = new JobsService(new PgBossBackend({ boss, owned: false }, 'pgboss'), registry, new JobEventsBus());
   return { registry, jobs, send };
 }
 

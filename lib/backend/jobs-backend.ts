@@ -1,0 +1,70 @@
+import type { FindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
+import type { PreviewSchedule } from '../declare/validate-schedule.util.js';
+import type { KnownQueue } from '../runtime/send-checks.js';
+import type { JobDefinition } from '../interfaces/job-definition.interface.js';
+import type { FlowStep } from '../interfaces/flow-step.interface.js';
+import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type {
+  JobsDb,
+  ScheduleJobOptions,
+  SendJobOptions,
+  SendManyJobOptions,
+} from '../interfaces/send-options.interface.js';
+
+/** @internal Injection token of the {@link JobsBackend} behind `JobsService`. */
+export const JOBS_BACKEND = Symbol('nest-pg-jobs:JobsBackend');
+
+/** @internal A checked definition: its `name` is the queue. */
+export type CheckedDefinition = JobDefinition<unknown, unknown>;
+
+/**
+ * @internal Where `JobsService` stores and reads jobs, once its checks passed: pg-boss
+ * (`PgBossBackend`, provided by `JobsModule`) or the testing kit's in-memory queue. Every input is
+ * already checked by `SendChecks` and resolved by `JobsService` (definitions, queue names, id
+ * lists), and the module is running; a backend translates the storage's own errors into the
+ * module's, and refuses nothing that `SendChecks` accepts.
+ */
+export interface JobsBackend {
+  /** The pg-boss instance, for `JobsService.boss`; a backend without one throws. */
+  readonly boss: PgBoss;
+  /** Parses a cron expression or RRULE as the scheduler will (for `SendChecks`). */
+  readonly previewSchedule: PreviewSchedule;
+  /** The queues that exist, for a per-send `deadLetter` this app does not declare (for `SendChecks`). */
+  queues(): Promise<readonly KnownQueue[]>;
+  /** Stores one job; resolves with its id, or `null` when a unique rule suppressed it. */
+  send(definition: CheckedDefinition, data: object | null, options: SendJobOptions): Promise<string | null>;
+  /** Stores a non-empty list of jobs of one definition at once, in `db` if given. */
+  sendMany(
+    definition: CheckedDefinition,
+    jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
+    db: JobsDb | undefined,
+  ): Promise<string[]>;
+  /** Stores a flow atomically, in `db` if given: `definitions[i]` is the checked definition of `steps[i]`. */
+  flow(
+    steps: ReadonlyArray<FlowStep<any>>,
+    definitions: ReadonlyArray<CheckedDefinition>,
+    db: JobsDb | undefined,
+  ): Promise<Record<string, string>>;
+  /** Creates or replaces the runtime schedule `options.key` (or the default one) of a queue. */
+  schedule(definition: CheckedDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void>;
+  /** Removes a runtime schedule. */
+  unschedule(queue: string, key: string | undefined): Promise<void>;
+  /** Cancels jobs of a queue (a job running in this instance is aborted by `JobsService`). */
+  cancel(queue: string, ids: string[]): Promise<void>;
+  /** Puts cancelled jobs back in their queue. */
+  resume(queue: string, ids: string[]): Promise<void>;
+  /** Retries failed jobs now. */
+  retry(queue: string, ids: string[]): Promise<void>;
+  /** One job by id, or `null`. */
+  getJob<O>(queue: string, id: string): Promise<JobWithMetadata<O> | null>;
+  /** Jobs by id, singleton key or payload match. */
+  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]>;
+  /** The queue with its options and cached counts. */
+  getQueue(queue: string): Promise<QueueResult | null>;
+  /** Exact job counts per state, plus the dead-letter backlog. */
+  getQueueCounts(queue: string): Promise<QueueCounts>;
+  /** Jobs waiting in the queue's dead-letter queue. */
+  getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
+  /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */
+  redrive(queue: string, options: RedriveOptions): Promise<number>;
+}
