@@ -72,7 +72,8 @@ interface Batch {
  *
  * Above batch size 1, a lane that lands a full batch (a backlog) is retired at once: its loop
  * records that batch and ends. The next batch is fetched by a new lane, started as soon as no other
- * lane is out and the slot holds fewer than two batches. So the next fetch runs while this batch's
+ * lane is out and the slot holds fewer than two batches (whenever every lane is retired, after a
+ * resize too, one new lane goes out, so a slot never stops fetching). So the next fetch runs while this batch's
  * jobs run, and while the last batch is recorded: for a quick handler the jobs, the fetch and the
  * completions overlap. A batch that comes back short (the queue ran dry) leaves its lane running,
  * to sleep and poll as pg-boss's loops do.
