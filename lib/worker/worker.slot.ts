@@ -114,16 +114,6 @@ export class WorkerSlot {
     this.adaptive = plan.adaptive;
   }
 
-  /** The batch size this slot fetches now. */
-  get currentBatchSize(): number {
-    return this.batchSize;
-  }
-
-  /** How many pg-boss loops this slot runs now (a retired one counts until it has ended). */
-  get loopCount(): number {
-    return this.lanes.length;
-  }
-
   async start(): Promise<void> {
     await this.addLane(this.batchSize);
   }
@@ -251,8 +241,10 @@ export class WorkerSlot {
    * and forgets the lane once the loop has ended: then a new lane may go out.
    */
   private retire(lane: Lane): void {
-    lane.retired = true;
     if (lane.inHand) lane.final = true;
+    // Told once: a lane retired while out that then lands a full batch is already on its way out.
+    if (lane.retired) return;
+    lane.retired = true;
     void (async () => {
       try {
         if (lane.id === undefined) await lane.started;
