@@ -21,7 +21,7 @@ import { JobRunner } from '../worker/job.runner.js';
 import { WorkerSlot } from '../worker/worker.slot.js';
 import { WorkerPool } from '../worker/worker.pool.js';
 import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
-import { QueuesReconciler, type DeclaredQueue } from '../backend/pg-boss/queues.reconciler.js';
+import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
 import { JobsStartError } from '../errors/jobs-start.error.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import {
@@ -30,10 +30,9 @@ import {
   DATABASE_UNREACHABLE,
   DUPLICATE_JOBS_MODULE,
 } from '../errors/jobs.messages.js';
-import { pickQueueOptions, workPlan } from '../declare/resolve-handler-options.util.js';
-import { resolveHandlers } from '../discover/resolve-handlers.util.js';
+import { workPlan } from '../declare/resolve-handler-options.util.js';
+import { discoverJobs } from '../discover/discover-jobs.js';
 import { isTransientStartError, startErrorHint } from '../backend/pg-boss/start-error.util.js';
-import { validateHandlerOptions } from '../declare/validate-options.util.js';
 import { jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
@@ -88,20 +87,18 @@ export class JobsOrchestrator
     this.registry.markStarting();
     try {
       this.assertSingleModule();
-      const explored = this.explorer.explore();
-      this.events.subscribeListeners(explored.listeners, this.logger);
-      const handlers = await resolveHandlers(
-        explored.handlers,
-        this.options,
-        (token) => this.moduleRef.get(token as never, { strict: false }),
-        (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
-      );
-      this.registry.setHandlers(handlers);
+      const { handlers, queues } = await discoverJobs({
+        explorer: this.explorer,
+        events: this.events,
+        options: this.options,
+        get: (token) => this.moduleRef.get(token as never, { strict: false }),
+        preview: (cron, tz, count) => this.boss.previewSchedule(cron, { tz, count }),
+        logger: this.logger,
+      });
+      this.registry.setHandlers(handlers, queues);
       await this.startBoss();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
-      await reconciler.reconcileQueues(
-        QueuesReconciler.declaredQueues(this.handlers, this.producerQueues(), this.options.queueDefaults),
-      );
+      await reconciler.reconcileQueues(this.registry.queues);
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
       this.registry.markRunning();
     } catch (error) {
@@ -244,19 +241,6 @@ export class JobsOrchestrator
     throw new JobsConfigurationError(
       DUPLICATE_JOBS_MODULE(hosts.length, schemas.every((s) => s !== undefined) ? schemas : []),
     );
-  }
-
-  /** Queues listed in the module's `queues` option: created when missing, never updated here. */
-  private producerQueues(): DeclaredQueue[] {
-    return (this.options.queues ?? []).map((definition) => {
-      const declaredBy = `JobsModule queues ("${definition.name}")`;
-      const options = {
-        ...pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>),
-        ...pickQueueOptions(definition.options as Record<string, unknown>),
-      };
-      validateHandlerOptions(options as Record<string, unknown>, declaredBy);
-      return { name: definition.name, options, declaredBy, managed: false };
-    });
   }
 }
 

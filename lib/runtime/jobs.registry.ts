@@ -8,6 +8,7 @@ import type { JobRunner } from '../worker/job.runner.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
+import type { DeclaredQueue } from '../declare/declared-queues.js';
 
 /**
  * @internal Where `JobsModule` is in its life: `created` until init begins, `starting` while
@@ -26,6 +27,8 @@ export type JobsModuleState = 'created' | 'starting' | 'running' | 'failed' | 's
 export class JobsRegistry {
   private readonly runners = new Map<string, JobRunner>();
   private registered: readonly RegisteredHandler[] = [];
+  private byQueue = new Map<string, RegisteredHandler>();
+  private declared = new Map<string, DeclaredQueue>();
   private resolved = false;
   private current: JobsModuleState = 'created';
   private error: unknown;
@@ -65,6 +68,24 @@ export class JobsRegistry {
   /** The registered handlers, with their resolved options; empty until {@link handlersResolved}. */
   get handlers(): readonly RegisteredHandler[] {
     return this.registered;
+  }
+
+  /** The handler of a queue, once {@link handlersResolved}. */
+  handler(queue: string): RegisteredHandler | undefined {
+    return this.byQueue.get(queue);
+  }
+
+  /**
+   * Every queue the app declares (handlers' queues, the module's `queues`, their dead-letter
+   * queues), with the options it is created with; empty until {@link handlersResolved}.
+   */
+  get queues(): readonly DeclaredQueue[] {
+    return [...this.declared.values()];
+  }
+
+  /** A declared queue by name, once {@link handlersResolved}. */
+  queue(name: string): DeclaredQueue | undefined {
+    return this.declared.get(name);
   }
 
   /** The runner of a queue worked in this instance. */
@@ -110,9 +131,14 @@ export class JobsRegistry {
     this.current = 'starting';
   }
 
-  /** The handlers are discovered and their options resolved: {@link handlersResolved} from now on. */
-  setHandlers(handlers: readonly RegisteredHandler[]): void {
+  /**
+   * The handlers are discovered and their options resolved, and the queues they need are known:
+   * {@link handlersResolved} from now on.
+   */
+  setHandlers(handlers: readonly RegisteredHandler[], queues: readonly DeclaredQueue[]): void {
     this.registered = handlers;
+    this.byQueue = new Map(handlers.map((handler) => [handler.queue, handler]));
+    this.declared = new Map(queues.map((queue) => [queue.name, queue]));
     this.resolved = true;
   }
 

@@ -123,6 +123,7 @@ export class JobsService {
     const defs = await this.checks.checkFlow(steps, options);
     await this.registry.whenRunning();
     await this.checks.checkFlowDeadLetters(steps, defs);
+    this.checks.checkFlowGraph(steps, defs);
     return this.backend.flow(steps, defs, options.db);
   }
 

@@ -245,6 +245,14 @@ export class SendChecks {
     }
   }
 
+  /**
+   * `flow`, last: the shape pg-boss requires of a flow (two steps or more, one waiting for another,
+   * dependencies that name steps of the flow, no cycle), with the definitions {@link checkFlow} resolved.
+   */
+  checkFlowGraph(steps: ReadonlyArray<FlowStep<any>>, defs: ReadonlyArray<JobDefinition<unknown, unknown>>): void {
+    assertFlowGraph(steps, defs.map((def) => def.name).join(', '));
+  }
+
   /** {@link checkDeadLetter} for each step of a `flow`, with the definitions {@link checkFlow} resolved. */
   async checkFlowDeadLetters(steps: ReadonlyArray<FlowStep<any>>, defs: ReadonlyArray<JobDefinition<unknown, unknown>>): Promise<void> {
     for (const [i, step] of steps.entries()) {
@@ -286,4 +294,64 @@ function assertFlowRefs(steps: ReadonlyArray<FlowStep<any>>): void {
     if (problem) throw new JobValidationError(INVALID_SEND_OPTION('flow', '(flow)', problem), '');
     seen.add(ref as string);
   }
+}
+
+/**
+ * The shape pg-boss requires of a flow (its `validateFlowJobs`), checked here so that the testing
+ * kit refuses the same flows with the same error: at least two steps, at least one with
+ * `dependsOn`, each dependency a ref of another step of the flow, and no cycle. Refs are checked
+ * already ({@link assertFlowRefs}).
+ */
+function assertFlowGraph(steps: ReadonlyArray<FlowStep<any>>, queues: string): void {
+  const fail = (problem: string): never => {
+    throw new JobValidationError(INVALID_SEND_OPTION('flow', queues, problem), queues);
+  };
+  if (steps.length < 2) fail(`a flow needs at least 2 steps, got ${steps.length}; send a single job with send()`);
+  const refs = new Set(steps.map((step) => step.ref));
+  const edges = new Map<string, string[]>(steps.map((step) => [step.ref, []]));
+  let withDependencies = 0;
+  for (const step of steps) {
+    const dependsOn: unknown = step.dependsOn;
+    if (dependsOn === undefined) continue;
+    if (!Array.isArray(dependsOn)) fail(`step ${show(step.ref)} dependsOn must be an array of refs, got ${show(dependsOn)}`);
+    for (const ref of dependsOn as unknown[]) {
+      if (typeof ref !== 'string' || !refs.has(ref)) {
+        fail(`step ${show(step.ref)} depends on ${show(ref)}, which is no step of this flow (refs: ${[...refs].map((r) => show(r)).join(', ')})`);
+      }
+      if (ref === step.ref) fail(`step ${show(step.ref)} cannot depend on itself`);
+      edges.get(ref as string)!.push(step.ref);
+    }
+    if ((dependsOn as unknown[]).length > 0) withDependencies++;
+  }
+  if (withDependencies === 0) {
+    fail('no step has dependsOn: a flow needs a step that waits for another; send jobs that wait for nothing with sendMany()');
+  }
+  const cycle = findCycle(edges);
+  if (cycle) fail(`flow contains a dependency cycle: ${cycle.map((r) => show(r)).join(' -> ')}`);
+}
+
+/** A cycle in a graph of refs (`from` → the steps that depend on it), as a path that ends where it starts. */
+function findCycle(edges: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (ref: string): string[] | undefined => {
+    if (onPath.has(ref)) return [...path.slice(path.indexOf(ref)), ref];
+    if (done.has(ref)) return undefined;
+    path.push(ref);
+    onPath.add(ref);
+    for (const next of edges.get(ref) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    onPath.delete(ref);
+    done.add(ref);
+    return undefined;
+  };
+  for (const ref of edges.keys()) {
+    const cycle = visit(ref);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }

@@ -3,13 +3,12 @@ import { PgBoss, type FindJobsOptions, type JobWithMetadata, type QueueResult, t
 import type { CheckedDefinition, JobsBackend } from '../backend/jobs-backend.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { NO_DEAD_LETTER_QUEUE } from '../errors/jobs.messages.js';
-import { pickQueueOptions } from '../declare/resolve-handler-options.util.js';
-import { describeValue } from '../utils/describe-value.util.js';
-import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import { JobValidationError } from '../errors/job-validation.error.js';
+import { NO_DEAD_LETTER_QUEUE, UNKNOWN_QUEUE, VALUES_REFUSED_BY_DATABASE } from '../errors/jobs.messages.js';
+import { refusedValues } from '../backend/pg-boss/database-error.util.js';
+import type { JobsRegistry } from '../runtime/jobs.registry.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
-import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type {
   ScheduleJobOptions,
@@ -45,19 +44,20 @@ export function unavailablePgBoss(): PgBoss {
   }) as PgBoss;
 }
 
-/** @internal What the {@link InMemoryBackend} needs from the `JobsTester` that owns it. */
-export interface InMemoryBackendHost {
-  /** The handlers by queue, once discovered (empty before). */
-  handlers(): ReadonlyMap<string, RegisteredHandler>;
-  /** Called with the jobs each call stored (inline mode runs them at once); rejects as they fail. */
-  inserted(jobs: StoredJob[]): Promise<void>;
-}
+/**
+ * @internal Called with the jobs each call stored (the tester's inline mode runs them at once);
+ * rejects as they fail.
+ */
+export type InsertedHook = (jobs: StoredJob[]) => Promise<void>;
 
 /**
  * @internal The {@link JobsBackend} of the testing kit: jobs in an {@link InMemoryJobsStore},
- * runtime schedules in a map, queue options resolved as `JobsModule` would create the queues. A
- * valid `{ db }` is ignored (there is no transaction to join). `boss` and `getQueue` need a
- * database and throw a {@link JobsTestingError}. The tester runs what was stored (`drain`, inline mode).
+ * runtime schedules in a map. Its queues are the ones the app declares, with the options
+ * `JobsModule` creates them with (the registry's, from the same discovery); a queue nothing
+ * declares does not exist, as in a database where no instance created it. Payloads PostgreSQL's
+ * `jsonb` cannot hold are refused as the database refuses them. A valid `{ db }` is ignored (there
+ * is no transaction to join). `boss` and `getQueue` need a database and throw a
+ * {@link JobsTestingError}. The tester runs what was stored (`drain`, inline mode).
  */
 export class InMemoryBackend implements JobsBackend {
   /** The jobs recorded by `JobsService` (and by drains: retries, dead letters). */
@@ -65,12 +65,11 @@ export class InMemoryBackend implements JobsBackend {
   /** Runtime schedules by queue and key. */
   readonly schedules = new Map<string, TestSchedule>();
   private cronParser: PgBoss | undefined;
-  /** What needs a database: any use throws, naming the pg-boss call. */
-  private readonly unavailable = unavailablePgBoss();
 
   constructor(
-    private readonly options: JobsModuleOptions,
-    private readonly host: InMemoryBackendHost,
+    /** The declared queues and handlers, once discovered (the tester writes it). */
+    private readonly registry: JobsRegistry,
+    private readonly inserted: InsertedHook,
   ) {}
 
   get boss(): PgBoss {
@@ -84,24 +83,20 @@ export class InMemoryBackend implements JobsBackend {
   };
 
   /**
-   * No database here: the queues this kit knows are the declared ones (with a handler, or in
-   * `queues`), so a per-send deadLetter must be a dead-letter queue this app declares. JobsService
-   * also accepts a queue that only the database holds as some queue's dead-letter queue.
+   * No database here: the queues this kit knows are the declared ones (with a handler, in `queues`,
+   * or as their dead-letter queues), so a per-send deadLetter must be a dead-letter queue this app
+   * declares. JobsService also accepts a queue that only the database holds as some queue's
+   * dead-letter queue.
    */
   async queues(): Promise<readonly KnownQueue[]> {
-    const handlers = this.host.handlers();
-    const queues: KnownQueue[] = [...handlers.values()].map((h) => ({ name: h.queue, deadLetter: h.queueOptions.deadLetter }));
-    for (const definition of this.options.queues ?? []) {
-      if (!handlers.has(definition.name)) {
-        queues.push({ name: definition.name, deadLetter: this.queueOptions(definition).deadLetter });
-      }
-    }
-    return queues;
+    return this.registry.queues.map((queue) => ({ name: queue.name, deadLetter: queue.options.deadLetter }));
   }
 
   async send(definition: CheckedDefinition, data: object | null, options: SendJobOptions): Promise<string | null> {
-    const job = this.store.insert(definition.name, data, options, this.queueOptions(definition));
-    if (job) await this.host.inserted([job]);
+    const queue = this.queueOptions(definition.name);
+    refuseAsJsonb([data], definition.name, 'send');
+    const job = this.store.insert(definition.name, data, options, queue);
+    if (job) await this.inserted([job]);
     return job?.id ?? null;
   }
 
@@ -109,28 +104,23 @@ export class InMemoryBackend implements JobsBackend {
     definition: CheckedDefinition,
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
   ): Promise<string[]> {
-    const queue = this.queueOptions(definition);
+    const queue = this.queueOptions(definition.name);
+    refuseAsJsonb(jobs.map((job) => job.data), definition.name, 'sendMany');
     const inserted = jobs
       .map((job) => this.store.insert(definition.name, job.data ?? null, job.options ?? {}, queue))
       .filter((job): job is StoredJob => job !== null);
-    await this.host.inserted(inserted);
+    await this.inserted(inserted);
     return inserted.map((job) => job.id);
   }
 
   async flow(steps: ReadonlyArray<FlowStep<any>>, definitions: ReadonlyArray<CheckedDefinition>): Promise<Record<string, string>> {
-    // What pg-boss checks when it stores a flow, before any step is stored.
-    for (const step of steps) {
-      for (const ref of step.dependsOn ?? []) {
-        if (!steps.some((s) => s.ref === ref)) {
-          throw new JobsConfigurationError(`flow step ${describeValue(step.ref)} depends on unknown step ${describeValue(ref)}`);
-        }
-      }
-    }
+    const queues = definitions.map((def) => this.queueOptions(def.name));
+    refuseAsJsonb(steps.map((step) => step.data), definitions.map((def) => def.name).join(', '), 'flow');
     const ids: Record<string, string> = {};
     const inserted: StoredJob[] = [];
     steps.forEach((step, i) => {
       const def = definitions[i]!;
-      const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, this.queueOptions(def));
+      const job = this.store.insert(def.name, step.data ?? null, step.options ?? {}, queues[i]!);
       if (job) {
         ids[step.ref] = job.id;
         inserted.push(job);
@@ -141,11 +131,13 @@ export class InMemoryBackend implements JobsBackend {
       const job = ids[step.ref] ? this.store.get(ids[step.ref]!) : undefined;
       if (job) Object.assign(job, { dependsOn: (step.dependsOn ?? []).map((ref) => ids[ref]!) });
     });
-    await this.host.inserted(inserted);
+    await this.inserted(inserted);
     return ids;
   }
 
   async schedule(definition: CheckedDefinition, cron: string, data: unknown, options: ScheduleJobOptions): Promise<void> {
+    this.queueOptions(definition.name);
+    refuseAsJsonb([data], definition.name, 'schedule');
     const key = options.key ?? '';
     this.schedules.set(`${definition.name}\u0000${key}`, { name: definition.name, key, cron, data, tz: options.tz });
   }
@@ -183,14 +175,14 @@ export class InMemoryBackend implements JobsBackend {
     return this.find(queue, options);
   }
 
-  /** Needs a database: throws a {@link JobsTestingError} naming `PgBoss.getQueue`. */
-  getQueue(queue: string): Promise<QueueResult | null> {
-    return this.unavailable.getQueue(queue);
+  /** Needs a database (pg-boss's own queue record): throws a {@link JobsTestingError}. */
+  async getQueue(_queue: string): Promise<QueueResult | null> {
+    throw new JobsTestingError(NEEDS_DATABASE('JobsService.getQueue'));
   }
 
   async getQueueCounts(name: string): Promise<QueueCounts> {
+    const deadLetter = this.queueOptions(name).deadLetter;
     const count = (state: string) => this.store.byQueue(name).filter((job) => job.state === state).length;
-    const deadLetter = this.queueOptions({ name, options: {} }).deadLetter;
     return {
       queue: name,
       queued: count('created') + count('retry'),
@@ -216,7 +208,7 @@ export class InMemoryBackend implements JobsBackend {
       .filter((job) => options.data === undefined || matchesPartial(job.data, options.data))
       .slice(0, options.limit ?? 1000);
     const target = options.destination ?? source;
-    const queue = this.queueOptions(this.host.handlers().get(target)?.definition ?? { name: target, options: {} });
+    const queue = this.queueOptions(target);
     const moved: StoredJob[] = [];
     for (const job of moving) {
       const copy = this.store.insert(target, job.data, {}, queue);
@@ -224,25 +216,18 @@ export class InMemoryBackend implements JobsBackend {
       Object.assign(job, { state: 'completed', completedOn: new Date() });
       moved.push(copy);
     }
-    await this.host.inserted(moved);
+    await this.inserted(moved);
     return moved.length;
   }
 
-  /** The queue's options as the module would create it: its handler's, or declared ones over defaults. */
-  queueOptions(def: CheckedDefinition): JobQueueOptions {
-    const handlers = this.host.handlers();
-    const handler = handlers.get(def.name);
-    if (handler) return handler.queueOptions;
-    const defaults = pickQueueOptions((this.options.queueDefaults ?? {}) as Record<string, unknown>);
-    const producer = this.options.queues?.find((q) => q.name === def.name);
-    const declared = producer ?? def;
-    const isDeadLetterQueue = [...handlers.values()].some((h) => h.queueOptions.deadLetter === def.name);
-    if (Object.keys(declared.options).length === 0 && isDeadLetterQueue) {
-      // Dead-letter queues are created from the defaults without a dead letter of their own.
-      const { deadLetter: _ignored, ...rest } = defaults;
-      return rest;
-    }
-    return { ...defaults, ...pickQueueOptions(declared.options as Record<string, unknown>) };
+  /**
+   * The options a declared queue is created with (see `declaredQueues`); a queue nothing declares
+   * does not exist: a {@link JobsConfigurationError}, as pg-boss reports a missing queue.
+   */
+  queueOptions(name: string): JobQueueOptions {
+    const queue = this.registry.queue(name);
+    if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
+    return queue.options;
   }
 
   /** Forgets every recorded job and schedule. */
@@ -252,17 +237,19 @@ export class InMemoryBackend implements JobsBackend {
   }
 
   private deadLetterOf(name: string): string {
-    const dlq = this.queueOptions({ name, options: {} }).deadLetter;
+    const dlq = this.queueOptions(name).deadLetter;
     if (!dlq) throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
     return dlq;
   }
 
   private jobsById(queue: string, ids: readonly string[]): StoredJob[] {
+    this.queueOptions(queue);
     return ids.map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === queue);
   }
 
   /** Jobs of a queue matching checked `findJobs` options. */
   private find(name: string, options: FindJobsOptions): JobWithMetadata<any>[] {
+    this.queueOptions(name);
     return this.store
       .byQueue(name)
       .filter(
@@ -274,5 +261,34 @@ export class InMemoryBackend implements JobsBackend {
       )
       .slice(0, options.limit ?? 1000)
       .map((job) => this.store.toMetadata(job));
+  }
+}
+
+/**
+ * What PostgreSQL's `jsonb` input refuses in a payload that JSON.stringify writes, by the SQLSTATE
+ * and message the server gives: a NUL character (`\u0000`, which `jsonb` text cannot hold) and a
+ * lone UTF-16 surrogate (JSON.stringify escapes it as `\udxxx`; a paired one is written as is).
+ * The parity test compares both with a real server.
+ */
+const JSONB_REFUSALS: ReadonlyArray<{ escape: RegExp; code: string; message: string }> = [
+  { escape: /(?<!\\)(?:\\\\)*\\u0000/, code: '22P05', message: 'unsupported Unicode escape sequence' },
+  { escape: /(?<!\\)(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/, code: '22P02', message: 'invalid input syntax for type json' },
+];
+
+/**
+ * Refuses, as `PgBossBackend` reports PostgreSQL's refusal (a `JobValidationError`, nothing
+ * stored), a call whose payloads hold what `jsonb` cannot store. The payloads passed `SendChecks`,
+ * so they serialize.
+ */
+function refuseAsJsonb(payloads: readonly unknown[], queue: string, method: string): void {
+  for (const payload of payloads) {
+    if (payload === undefined || payload === null) continue;
+    const json = JSON.stringify(payload);
+    // Both refusals are written as escapes, so a payload without a backslash has neither.
+    if (!json.includes('\\')) continue;
+    const refusal = JSONB_REFUSALS.find(({ escape }) => escape.test(json));
+    if (refusal) {
+      throw new JobValidationError(VALUES_REFUSED_BY_DATABASE(method, queue, refusedValues(refusal)!), queue);
+    }
   }
 }

@@ -6,10 +6,8 @@ import { JobsLogger } from '../module/jobs.logger.js';
 import type { JobsExplorer } from '../discover/jobs.explorer.js';
 import type { JobEventsBus } from '../runtime/job-events.bus.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
-import { pickQueueOptions } from '../declare/resolve-handler-options.util.js';
-import { resolveHandlers } from '../discover/resolve-handlers.util.js';
+import { discoverJobs } from '../discover/discover-jobs.js';
 import { queueNameOf as nameOf, type AnyDefinition } from '../utils/queue-name.util.js';
-import { validateHandlerOptions } from '../declare/validate-options.util.js';
 import { TestingJobsRegistry } from './testing-jobs.registry.js';
 import { serializeError } from '../utils/serialize-error.util.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
@@ -77,12 +75,10 @@ export class JobsTester implements OnModuleInit {
   /** @internal The storage behind the kit's `JobsService` (the `JOBS_BACKEND` token). */
   readonly backend: InMemoryBackend;
   private readonly store: InMemoryJobsStore;
-  private readonly runners = new Map<string, JobRunner>();
   /** What each handler call returned or threw, by job id, for `performJob` and inline `send`. */
   private readonly outcomes = new Map<string, { threw: boolean; value: unknown }>();
   private readonly logger: JobsLogger | undefined;
-  private handlersPromise: Promise<Map<string, RegisteredHandler>> | undefined;
-  private handlers = new Map<string, RegisteredHandler>();
+  private discovered: Promise<void> | undefined;
   private inlineDepth = 0;
   /** @internal The registry the kit's `JobsService` reads (the `JobsRegistry` token): this tester writes it. */
   readonly registry: TestingJobsRegistry;
@@ -98,16 +94,13 @@ export class JobsTester implements OnModuleInit {
   ) {
     this.logger = JobsLogger.from(options.logger);
     this.registry = new TestingJobsRegistry(options, () => this.ready());
-    this.backend = new InMemoryBackend(options, {
-      handlers: () => this.handlers,
-      inserted: (jobs) => (this.mode === 'inline' ? this.runInline(jobs) : RESOLVED),
-    });
+    this.backend = new InMemoryBackend(this.registry, (jobs) => (this.mode === 'inline' ? this.runInline(jobs) : RESOLVED));
     this.store = this.backend.store;
   }
 
   /** Discovers and resolves handlers at init, so a bad declaration fails the test as it fails bootstrap. */
-  async onModuleInit(): Promise<void> {
-    await this.ready();
+  onModuleInit(): Promise<void> {
+    return this.ready();
   }
 
   /**
@@ -117,7 +110,8 @@ export class JobsTester implements OnModuleInit {
    * expect(await tester.queues()).toContain('welcome-email');
    */
   async queues(): Promise<string[]> {
-    return [...(await this.ready()).keys()].sort();
+    await this.ready();
+    return this.registry.handlers.map((handler) => handler.queue).sort();
   }
 
   // ── what was enqueued ────────────────────────────────────────────────────────────────────────
@@ -256,13 +250,11 @@ export class JobsTester implements OnModuleInit {
     target: AnyDefinition | readonly AnyDefinition[] | 'all' = 'all',
     { maxRuns = DEFAULT_MAX_RUNS }: DrainOptions = {},
   ): Promise<DrainSummary> {
-    const handlers = await this.ready();
+    await this.ready();
     let queues: Set<string> | undefined;
     if (target !== 'all') {
       queues = new Set((Array.isArray(target) ? target : [target as AnyDefinition]).map(nameOf));
-      for (const queue of queues) {
-        if (!handlers.has(queue)) throw new JobsTestingError(NO_HANDLER(queue, [...handlers.keys()]));
-      }
+      for (const queue of queues) this.handlerOf(queue);
     }
     const summary: DrainSummary = { runs: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, pending: 0 };
     const runsByQueue: Record<string, number> = {};
@@ -276,7 +268,7 @@ export class JobsTester implements OnModuleInit {
     }
     summary.pending = this.store
       .all()
-      .filter((job) => isQueued(job) && handlers.has(job.name) && (!queues || queues.has(job.name))).length;
+      .filter((job) => isQueued(job) && this.registry.handler(job.name) && (!queues || queues.has(job.name))).length;
     return summary;
   }
 
@@ -319,16 +311,24 @@ export class JobsTester implements OnModuleInit {
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
-  /** @internal Handlers by queue, discovered and resolved once. */
-  ready(): Promise<Map<string, RegisteredHandler>> {
-    if (!this.handlersPromise) {
+  /**
+   * @internal Discovers and resolves the handlers once, as `JobsModule` does at init (the same
+   * {@link discoverJobs}), and records them in the registry; there is no database to start.
+   */
+  ready(): Promise<void> {
+    if (!this.discovered) {
       this.registry.markStarting();
-      this.handlersPromise = this.discoverHandlers().then(
-        (handlers) => {
-          this.handlers = handlers;
-          this.registry.setHandlers([...handlers.values()]);
+      this.discovered = discoverJobs({
+        explorer: this.explorer,
+        events: this.events,
+        options: this.options,
+        get: (token) => this.moduleRef.get(token as never, { strict: false }),
+        preview: this.backend.previewSchedule,
+        logger: this.logger,
+      }).then(
+        ({ handlers, queues }) => {
+          this.registry.setHandlers(handlers, queues);
           this.registry.markRunning();
-          return handlers;
         },
         (error: unknown) => {
           this.registry.markFailed(error);
@@ -336,27 +336,14 @@ export class JobsTester implements OnModuleInit {
         },
       );
     }
-    return this.handlersPromise;
+    return this.discovered;
   }
 
-  // The same steps as JobsOrchestrator at init: explore, subscribe listeners, resolve each
-  // handler's options (factories, defaults, overrides), check cron expressions.
-  private async discoverHandlers(): Promise<Map<string, RegisteredHandler>> {
-    const explored = this.explorer.explore();
-    this.events.subscribeListeners(explored.listeners, this.logger);
-    for (const definition of this.options.queues ?? []) {
-      validateHandlerOptions(
-        { ...pickQueueOptions(definition.options as Record<string, unknown>) } as Record<string, unknown>,
-        `JobsModule queues ("${definition.name}")`,
-      );
-    }
-    const handlers = await resolveHandlers(
-      explored.handlers,
-      this.options,
-      (token) => this.moduleRef.get(token as never, { strict: false }),
-      this.backend.previewSchedule,
-    );
-    return new Map(handlers.map((handler) => [handler.queue, handler]));
+  /** The handler of a queue, or a {@link JobsTestingError} listing the queues that have one. */
+  private handlerOf(queue: string): RegisteredHandler {
+    const handler = this.registry.handler(queue);
+    if (handler) return handler;
+    throw new JobsTestingError(NO_HANDLER(queue, this.registry.handlers.map((h) => h.queue)));
   }
 
   private runnable(job: StoredJob, handler: RegisteredHandler | undefined): handler is RegisteredHandler {
@@ -371,11 +358,11 @@ export class JobsTester implements OnModuleInit {
   private nextRun(queues: Set<string> | undefined): { handler: RegisteredHandler; jobs: StoredJob[] } | undefined {
     const runnable = this.store
       .all()
-      .filter((job) => (!queues || queues.has(job.name)) && this.runnable(job, this.handlers.get(job.name)))
+      .filter((job) => (!queues || queues.has(job.name)) && this.runnable(job, this.registry.handler(job.name)))
       .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     const head = runnable[0];
     if (!head) return undefined;
-    const handler = this.handlers.get(head.name)!;
+    const handler = this.registry.handler(head.name)!;
     const jobs =
       handler.kind === 'batch'
         ? runnable.filter((job) => job.name === head.name).slice(0, handler.options.batchSize ?? 1)
@@ -392,10 +379,10 @@ export class JobsTester implements OnModuleInit {
     try {
       const pending = [...jobs];
       for (;;) {
-        const ready = pending.filter((job) => job.state === 'created' && this.runnable(job, this.handlers.get(job.name)));
+        const ready = pending.filter((job) => job.state === 'created' && this.runnable(job, this.registry.handler(job.name)));
         const head = ready[0];
         if (!head) return;
-        const handler = this.handlers.get(head.name)!;
+        const handler = this.registry.handler(head.name)!;
         const batch =
           handler.kind === 'batch'
             ? ready.filter((job) => job.name === head.name).slice(0, handler.options.batchSize ?? 1)
@@ -462,8 +449,7 @@ export class JobsTester implements OnModuleInit {
         Object.assign(job, { state: 'failed', completedOn: new Date() });
         if (summary) summary.failed++;
         if (job.deadLetter) {
-          const dlq = { name: job.deadLetter, options: {} };
-          this.store.insert(job.deadLetter, job.data, {}, this.backend.queueOptions(dlq), { source: job });
+          this.store.insert(job.deadLetter, job.data, {}, this.backend.queueOptions(job.deadLetter), { source: job });
           if (summary) summary.deadLettered++;
         }
       }
@@ -478,10 +464,9 @@ export class JobsTester implements OnModuleInit {
     options: PerformJobOptions,
     batch: boolean,
   ): Promise<unknown> {
-    const handlers = await this.ready();
+    await this.ready();
     const name = nameOf(definition);
-    const handler = handlers.get(name);
-    if (!handler) throw new JobsTestingError(NO_HANDLER(name, [...handlers.keys()]));
+    const handler = this.handlerOf(name);
     if (batch && handler.kind !== 'batch') {
       throw new JobsTestingError(`performBatch: ${handler.owner} (queue "${name}") is not a batch handler; use performJob.`);
     }
@@ -531,13 +516,12 @@ export class JobsTester implements OnModuleInit {
   }
 
   private runnerFor(handler: RegisteredHandler): JobRunner {
-    let runner = this.runners.get(handler.queue);
+    let runner = this.registry.runner(handler.queue);
     if (!runner) {
       // The runner's one chain around the handler, plus an innermost interceptor that remembers the
-      // handler's return value or error for the caller.
+      // handler's return value or error for the caller. Recorded in the registry, where
+      // JobsService.cancel finds it to abort a running job, as in the module.
       runner = new JobRunner(handler, this.events, this.logger, undefined, [this.recorder]);
-      this.runners.set(handler.queue, runner);
-      // JobsService.cancel aborts a running job through the registry, as in the module.
       this.registry.setRunner(handler.queue, runner);
     }
     return runner;

@@ -1,11 +1,7 @@
-import type { QueueResult } from 'pg-boss';
 import { JobsService } from '../runtime/jobs.service.js';
 import type { JobEventsBus } from '../runtime/job-events.bus.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
-import { JobsTestingError } from './errors/jobs-testing.error.js';
-import { NEEDS_DATABASE } from './testing.messages.js';
 import type { JobsTester } from './jobs.tester.js';
-import type { AnyDefinition } from '../utils/queue-name.util.js';
 
 /**
  * The `JobsService` the application's code receives in the testing module: the real `JobsService`
@@ -13,7 +9,7 @@ import type { AnyDefinition } from '../utils/queue-name.util.js';
  * scheduling and cancelling work on the tester's in-memory queue (a valid `{ db }` is accepted and
  * ignored: there is no transaction to join); `getJob`, `findJobs`, `getQueueCounts`,
  * `getDeadLetters` and `redrive` read and change it. `boss` and `getQueue` need a database and
- * throw a {@link JobsTestingError}. It adds {@link tester}, and `getQueue` throws at once, before any check.
+ * throw a {@link JobsTestingError}. It adds {@link tester}.
  *
  * @example
  * const jobs = moduleRef.get(JobsService); // a TestingJobsService
@@ -30,9 +26,5 @@ export class TestingJobsService extends JobsService {
   ) {
     // The tester's registry (its handlers, discovered on first use) and its in-memory backend.
     super(tester.backend, tester.registry, bus, options);
-  }
-
-  override async getQueue(_definition: AnyDefinition): Promise<QueueResult | null> {
-    throw new JobsTestingError(NEEDS_DATABASE('JobsService.getQueue'));
   }
 }

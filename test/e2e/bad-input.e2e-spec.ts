@@ -65,23 +65,42 @@ const circular = () => {
   return node;
 };
 
-describe('bad input: nothing is written and the error says what to change', () => {
-  const schema = uniqueSchema('bad_input');
-  let app: INestApplicationContext;
-  let jobs: JobsService;
-
-  const counts = () => rowCounts(schema);
-
+/**
+ * An application with {@link Handlers} in a schema of its own, for one describe block: started
+ * before its tests (with one valid job waiting when `seed`, so "unchanged" is not trivially
+ * "empty"), closed and its schema dropped after them.
+ */
+function handlersApp(prefix: string, { seed = false }: { seed?: boolean } = {}) {
+  const schema = uniqueSchema(prefix);
+  const fixture = {
+    schema,
+    app: undefined as unknown as INestApplicationContext,
+    jobs: undefined as unknown as JobsService,
+    /** Jobs, schedules and queues in the schema now. */
+    counts: () => rowCounts(schema),
+    /** Expects `call` to be refused with an error of `type` whose message matches, having written nothing. */
+    async expectRefused(call: Call, type: Case[2], message: RegExp): Promise<void> {
+      const before = await fixture.counts();
+      const error = await call(fixture.jobs).then(...refusal('expected the call to be refused'));
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toMatch(message);
+      expect(await fixture.counts()).toEqual(before);
+    },
+  };
   beforeAll(async () => {
-    app = await createApp(schema, { providers: [Handlers] });
-    jobs = app.get(JobsService);
-    // One valid job, so "unchanged" is not trivially "empty".
-    await jobs.send(Plain, { seed: true }, { startAfter: 3600 });
+    fixture.app = await createApp(schema, { providers: [Handlers] });
+    fixture.jobs = fixture.app.get(JobsService);
+    if (seed) await fixture.jobs.send(Plain, { seed: true }, { startAfter: 3600 });
   });
   afterAll(async () => {
-    await app?.close();
+    await fixture.app?.close();
     await dropSchema(schema);
   });
+  return fixture;
+}
+
+describe('bad input: nothing is written and the error says what to change', () => {
+  const fx = handlersApp('bad_input', { seed: true });
 
   const sendCases: Case[] = [
     // queue names and definitions
@@ -190,17 +209,11 @@ describe('bad input: nothing is written and the error says what to change', () =
 
   it.each([...sendCases, ...manyCases, ...scheduleCases, ...idCases])(
     'refuses %s',
-    async (_label, call, type, message) => {
-      const before = await counts();
-      const error = await call(jobs).then(...refusal('expected the call to be refused'));
-      expect(error).toBeInstanceOf(type);
-      expect(error.message).toMatch(message);
-      expect(await counts()).toEqual(before);
-    },
+    (_label, call, type, message) => fx.expectRefused(call, type, message),
   );
 
   it('names the queue on every JobValidationError, and the path of a value JSON cannot carry', async () => {
-    const error = (await jobs.send(Plain, { a: { b: [1, 2n] } }).catch((e: unknown) => e)) as JobValidationError;
+    const error = (await fx.jobs.send(Plain, { a: { b: [1, 2n] } }).catch((e: unknown) => e)) as JobValidationError;
     expect(error.queue).toBe('plain');
     expect(error.issues).toEqual([{ message: expect.stringMatching(/^is a BigInt/), path: ['a', 'b', 1] }]);
   });
@@ -211,15 +224,15 @@ describe('bad input: nothing is written and the error says what to change', () =
     // {"blob":"…"} is 11 bytes of JSON around the string.
     const blob = 'x'.repeat(ONE_MIB - 11);
     const ids = await Promise.all([
-      jobs.send(Plain, { a: shared, b: shared, at, missing: undefined }, { startAfter: 3600 }),
-      jobs.send(Plain, { blob }, { startAfter: new Date(Date.now() + 86_400_000).toISOString() }),
-      jobs.send(Plain, { n: 0, negative: -1 }, { startAfter: 0, priority: -5 }),
+      fx.jobs.send(Plain, { a: shared, b: shared, at, missing: undefined }, { startAfter: 3600 }),
+      fx.jobs.send(Plain, { blob }, { startAfter: new Date(Date.now() + 86_400_000).toISOString() }),
+      fx.jobs.send(Plain, { n: 0, negative: -1 }, { startAfter: 0, priority: -5 }),
     ]);
-    const stored = await Promise.all(ids.map((id) => jobs.getJob(Plain, id!)));
+    const stored = await Promise.all(ids.map((id) => fx.jobs.getJob(Plain, id!)));
     expect(stored[0]?.data).toEqual({ a: { id: 1 }, b: { id: 1 }, at: '2026-01-02T03:04:05.000Z' });
     expect((stored[1]?.data as { blob: string }).blob).toHaveLength(ONE_MIB - 11);
     expect(stored[2]?.priority).toBe(-5);
-    await jobs.cancel(Plain, ids as string[]);
+    await fx.jobs.cancel(Plain, ids as string[]);
   });
 });
 
@@ -915,20 +928,8 @@ describe('hostile input: bounded payload checks, the configured size limit, safe
 });
 
 describe('bad input: schedule expressions run otherwise than written, or too long to parse', () => {
-  const schema = uniqueSchema('bad_schedule');
-  let app: INestApplicationContext;
-  let jobs: JobsService;
-
-  const counts = () => rowCounts(schema);
-
-  beforeAll(async () => {
-    app = await createApp(schema, { providers: [Handlers] });
-    jobs = app.get(JobsService);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await dropSchema(schema);
-  });
+  const fx = handlersApp('bad_schedule');
+  const { counts } = fx;
 
   // An RRULE of 1.3 MB (a long EXDATE list): pg-boss took about 5 s to parse it, synchronously, in
   // schedule() and then on every scheduler pass.
@@ -944,7 +945,7 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
   ] as const)('schedule() refuses %s, writing nothing', async (_label, cron, options, message) => {
     const before = await counts();
     const started = performance.now();
-    const error = await jobs.schedule(Plain, cron, {}, options).then(...refusal('expected schedule() to refuse'));
+    const error = await fx.jobs.schedule(Plain, cron, {}, options).then(...refusal('expected schedule() to refuse'));
     // The refusal never parses a long expression: a length check, not seconds of blocked event loop.
     expect(performance.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(JobValidationError);
@@ -953,34 +954,21 @@ describe('bad input: schedule expressions run otherwise than written, or too lon
   });
 
   it('schedules what pg-boss runs as written: a six-field cron with one second, an RRULE, after the refusals', async () => {
-    await jobs.schedule(Plain, '0 */5 * * * *', { n: 1 }, { key: 'five-minutes' });
-    await jobs.schedule(Plain, 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSECOND=30', { n: 2 }, { key: 'weekly', tz: 'Europe/Berlin' });
-    const stored = await jobs.boss.getSchedules('plain');
+    await fx.jobs.schedule(Plain, '0 */5 * * * *', { n: 1 }, { key: 'five-minutes' });
+    await fx.jobs.schedule(Plain, 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSECOND=30', { n: 2 }, { key: 'weekly', tz: 'Europe/Berlin' });
+    const stored = await fx.jobs.boss.getSchedules('plain');
     expect(stored.map((x) => [x.key, x.cron]).sort()).toEqual([
       ['five-minutes', '0 */5 * * * *'],
       ['weekly', 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYSECOND=30'],
     ]);
-    await jobs.unschedule(Plain, 'five-minutes');
-    await jobs.unschedule(Plain, 'weekly');
+    await fx.jobs.unschedule(Plain, 'five-minutes');
+    await fx.jobs.unschedule(Plain, 'weekly');
   });
 });
 
 describe('bad input at lookups and job commands: unknown queues, a vanished page anchor, echoed flow refs', () => {
-  const schema = uniqueSchema('bad_lookup');
-  let app: INestApplicationContext;
-  let jobs: JobsService;
-
-  const counts = () => rowCounts(schema);
-
-  beforeAll(async () => {
-    app = await createApp(schema, { providers: [Handlers] });
-    jobs = app.get(JobsService);
-    await jobs.send(Plain, { seed: true }, { startAfter: 3600 });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await dropSchema(schema);
-  });
+  const fx = handlersApp('bad_lookup', { seed: true });
+  const { counts } = fx;
 
   it.each([
     ['findJobs on a queue that does not exist', (j) => j.findJobs(Undeclared, { key: 'k' }), JobsConfigurationError, /^Queue "undeclared" does not exist\. Declare a handler for it/],
@@ -990,17 +978,13 @@ describe('bad input at lookups and job commands: unknown queues, a vanished page
     ['retry on a queue that does not exist', (j) => j.retry(Undeclared, A_UUID), JobsConfigurationError, /^Queue "undeclared" does not exist\./],
     // pg-boss asserts that the page anchor still exists: a job deleted since the previous page (retention) hit it.
     ['findJobs with an after naming no job', (j) => j.findJobs(Plain, { after: A_UUID }), JobValidationError, /^Invalid options for JobsService\.findJobs on "plain": after "0b7c0d4e-3a1f-4a5e-9c1d-2f3e4a5b6c7d" names no job of the queue .*Nothing was read or changed\.$/],
-  ] as Case[])('refuses %s with a named error, writing nothing', async (_label, call, type, message) => {
-    const before = await counts();
-    const error = await call(jobs).then(...refusal('expected the call to be refused'));
-    expect(error).toBeInstanceOf(type);
-    expect(error.message).toMatch(message);
-    expect(await counts()).toEqual(before);
-  });
+  ] as Case[])('refuses %s with a named error, writing nothing', (_label, call, type, message) =>
+    fx.expectRefused(call, type, message),
+  );
 
   it('escapes a flow ref with a line break in the message of a refused dead-letter target', async () => {
     const before = await counts();
-    const error = await jobs
+    const error = await fx.jobs
       .flow([flowStep('a\nFAKE LOG LINE', Plain, {}, { deadLetter: 'other' })])
       .then(...refusal('expected flow() to refuse an ordinary queue as deadLetter'));
     expect(error).toBeInstanceOf(JobValidationError);
@@ -1008,6 +992,6 @@ describe('bad input at lookups and job commands: unknown queues, a vanished page
     expect(error.message).not.toContain('\n');
     expect(await counts()).toEqual(before);
     // The process lives, and the queue takes the next send.
-    await expect(jobs.send(Plain, { after: 'refusals' }, { startAfter: 3600 })).resolves.toEqual(expect.any(String));
+    await expect(fx.jobs.send(Plain, { after: 'refusals' }, { startAfter: 3600 })).resolves.toEqual(expect.any(String));
   });
 });

@@ -24,6 +24,8 @@ const Validated = defineJob('parity-validated', { schema: z.object({ n: z.number
 const Emails = defineJob<{ to: string }>('parity-emails', { deadLetter: 'parity-emails.dead' });
 const Refunds = defineJob<{ orderId: string }>('parity-refunds', { deadLetter: 'parity-refunds.dead' });
 const Grouped = defineJob<{ n: number }>('parity-grouped');
+/** A definition nothing in the app declares: neither module creates its queue. */
+const Nowhere = defineJob<Record<string, unknown>>('parity-nowhere');
 
 @Injectable()
 class Handlers {
@@ -114,6 +116,15 @@ const sendRows: Row[] = [
   ['send: a function in the payload', (j) => j.send(Plain, { f: () => 1 }), [V, /payload\.f is a function/]],
   ['send: an array as the payload', (j) => j.send(Plain, [1] as never), [V, /got an array/]],
   ['send: a payload failing the schema', (j) => j.send(Validated, { n: 1.5 }), [V, /^Invalid payload for job "parity-validated": n: /]],
+  // what PostgreSQL's jsonb cannot hold, refused by the server in production
+  ['send: a NUL character in a payload string', (j) => j.send(Plain, { note: 'a\u0000b' }, LATER), [V, /^JobsService\.send of job "parity-plain": PostgreSQL refused the job's values \(unsupported Unicode escape sequence \(SQLSTATE 22P05\)\)\. Nothing was sent\.$/]],
+  ['send: a NUL character in a payload key', (j) => j.send(Plain, { ['k\u0000']: 1 }, LATER), [V, /PostgreSQL refused the job's values \(unsupported Unicode escape sequence \(SQLSTATE 22P05\)\)/]],
+  ['send: a lone surrogate in a payload string', (j) => j.send(Plain, { note: 'x\ud800y' }, LATER), [V, /PostgreSQL refused the job's values \(invalid input syntax for type json \(SQLSTATE 22P02\)\)/]],
+  ['send: a backslash before the text u0000', (j) => j.send(Plain, { note: '\\u0000 and \\\\ud800' }, LATER), 'accepted'],
+  ['send: a surrogate pair (an emoji)', (j) => j.send(Plain, { note: 'ok \u{1F600}' }, LATER), 'accepted'],
+  // queues nothing declares
+  ['send: a definition nothing declares', (j) => j.send(Nowhere, {}, LATER), [C, /^Queue "parity-nowhere" does not exist\. Declare a handler for it/]],
+  ['send: a queue name nothing declares', (j) => j.send('parity-nowhere', {}, LATER), [C, /^Queue "parity-nowhere" does not exist/]],
 ];
 
 const manyRows: Row[] = [
@@ -129,6 +140,8 @@ const manyRows: Row[] = [
   ['sendMany: one job over a raised size limit', (j) => j.sendMany(Plain, [{ data: {} }, { data: OVER_FOUR_MIB }]), [V, /\(sendMany jobs\[1\]\) is over the 4194304-byte limit/], 'raised'],
   ['sendMany: a deadLetter that is another queue', (j) => j.sendMany(Emails, [{ data: { to: 'a' } }, { data: { to: 'b' }, options: { deadLetter: 'parity-refunds' } }]), [V, /sendMany \(jobs\[1\]\) of job "parity-emails": deadLetter "parity-refunds" is not a dead-letter queue/]],
   ['sendMany: an SQL-looking queue name', (j) => j.sendMany('a;drop', [{ data: {} }]), [C, /queue name "a;drop"/]],
+  ['sendMany: a NUL character in the second job', (j) => j.sendMany(Plain, [{ data: { n: 1 }, options: LATER }, { data: { n: '\u0000' }, options: LATER }]), [V, /^JobsService\.sendMany of job "parity-plain": PostgreSQL refused the job's values \(unsupported Unicode escape sequence/]],
+  ['sendMany: a definition nothing declares', (j) => j.sendMany(Nowhere, [{ data: {}, options: LATER }]), [C, /^Queue "parity-nowhere" does not exist/]],
 ];
 
 const flowRows: Row[] = [
@@ -145,6 +158,16 @@ const flowRows: Row[] = [
   ['flow: a step over a raised size limit', (j) => j.flow([F('a', Plain, OVER_FOUR_MIB)]), [V, /over the 4194304-byte limit/], 'raised'],
   ['flow: a deadLetter that is another queue', (j) => j.flow([F('a', Emails, { to: 'a' }, { deadLetter: 'parity-grouped' })]), [V, /^Invalid options for JobsService\.flow \(step "a"\) of job "parity-emails": deadLetter "parity-grouped" is not a dead-letter queue/]],
   ['flow: a step with an SQL-looking queue name', (j) => j.flow([F('a', 'x; drop' as never, {})]), [C, /JobsService\.flow: queue name "x; drop"/]],
+  ['flow: a NUL character in a step payload', (j) => j.flow([F('a', Plain, { n: 1 }, LATER), F('b', Grouped, { n: 2, note: '\u0000' } as never, { ...LATER, dependsOn: ['a'] })]), [V, /PostgreSQL refused the job's values \(unsupported Unicode escape sequence/]],
+  ['flow: a step on a queue nothing declares', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Nowhere, {}, { ...LATER, dependsOn: ['a'] })]), [C, /^Queue "parity-nowhere" does not exist/]],
+  // the shape of a flow
+  ['flow: one step', (j) => j.flow([F('a', Plain, {}, LATER)]), [V, /^Invalid options for JobsService\.flow of job "parity-plain": a flow needs at least 2 steps, got 1/]],
+  ['flow: no step depends on another', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Grouped, { n: 1 }, LATER)]), [V, /no step has dependsOn/]],
+  ['flow: a dependency on a ref not in the flow', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Grouped, { n: 1 }, { ...LATER, dependsOn: ['c'] })]), [V, /step "b" depends on "c", which is no step of this flow/]],
+  ['flow: a step depending on itself', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Grouped, { n: 1 }, { ...LATER, dependsOn: ['a', 'b'] })]), [V, /step "b" cannot depend on itself/]],
+  ['flow: a dependency cycle', (j) => j.flow([F('a', Plain, {}, { ...LATER, dependsOn: ['c'] }), F('b', Grouped, { n: 1 }, { ...LATER, dependsOn: ['a'] }), F('c', Plain, {}, { ...LATER, dependsOn: ['b'] })]), [V, /flow contains a dependency cycle: "a" -> "b" -> "c" -> "a"/]],
+  ['flow: dependsOn that is no array', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Grouped, { n: 1 }, { ...LATER, dependsOn: 'a' as never })]), [V, /step "b" dependsOn must be an array of refs, got "a"/]],
+  ['flow: two steps, one waiting', (j) => j.flow([F('a', Plain, {}, LATER), F('b', Grouped, { n: 1 }, { ...LATER, dependsOn: ['a'] })]), 'accepted'],
 ];
 
 const scheduleRows: Row[] = [
@@ -165,6 +188,8 @@ const scheduleRows: Row[] = [
   ['schedule: a deadLetter that is another queue', (j) => j.schedule(Emails, '0 3 * * *', { to: 'a' }, { deadLetter: 'parity-refunds' }), [V, /^Invalid options for JobsService\.schedule of job "parity-emails": deadLetter "parity-refunds" is not a dead-letter queue/]],
   ['unschedule: an SQL-looking key', (j) => j.unschedule(Plain, 'a"; drop'), [V, /key may only contain/]],
   ['unschedule: an SQL-looking queue name', (j) => j.unschedule('x; drop table schedule'), [C, /JobsService\.unschedule: queue name/]],
+  ['schedule: a NUL character in the data', (j) => j.schedule(Plain, '0 3 * * *', { note: '\u0000' }, { key: 'parity-nul' }), [V, /^JobsService\.schedule of job "parity-plain": PostgreSQL refused the job's values \(unsupported Unicode escape sequence/]],
+  ['schedule: a queue nothing declares', (j) => j.schedule(Nowhere, '0 3 * * *'), [C, /^Queue "parity-nowhere" does not exist/]],
 ];
 
 const lookupRows: Row[] = [
@@ -196,6 +221,14 @@ const lookupRows: Row[] = [
   ['retry: an empty id list', (j) => j.retry(Plain, []), [V, /JobsService\.retry on "parity-plain": the list of job ids is empty/]],
   ['cancel: an SQL-looking queue name', (j) => j.cancel('q"; drop', A_UUID), [C, /JobsService\.cancel: queue name/]],
   ['getQueueCounts: an SQL-looking queue name', (j) => j.getQueueCounts('q"; drop'), [C, /JobsService\.getQueueCounts: queue name/]],
+  ['getQueueCounts: a queue nothing declares', (j) => j.getQueueCounts(Nowhere), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['getDeadLetters: a queue nothing declares', (j) => j.getDeadLetters(Nowhere), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['redrive: a queue nothing declares', (j) => j.redrive(Nowhere), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['findJobs: a queue nothing declares', (j) => j.findJobs(Nowhere, { key: 'k' }), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['getJob: a queue nothing declares', (j) => j.getJob(Nowhere, A_UUID), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['cancel: a queue nothing declares', (j) => j.cancel(Nowhere, A_UUID), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['resume: a queue nothing declares', (j) => j.resume(Nowhere, A_UUID), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['retry: a queue nothing declares', (j) => j.retry(Nowhere, A_UUID), [C, /^Queue "parity-nowhere" does not exist/]],
 ];
 
 /** What a call did, in the terms the comparison uses. */

@@ -15,7 +15,7 @@ const ID = '3f1d2c4b-5a69-4e8f-9b0a-1c2d3e4f5a6b';
 function service() {
   const registry = new JobsRegistry();
   registry.markStarting();
-  registry.setHandlers([{ queue: 'mail', definition: Mail, queueOptions: {} } as unknown as RegisteredHandler]);
+  registry.setHandlers([{ queue: 'mail', definition: Mail, queueOptions: {} } as unknown as RegisteredHandler], []);
   registry.markRunning();
   const backend = {
     previewSchedule: () => [new Date()],
@@ -61,9 +61,12 @@ describe('JobsService over a JobsBackend', () => {
     expect(backend.sendMany).toHaveBeenCalledWith(Mail, [{ data: { to: 'ada@example.com' } }], db);
     expect(await jobs.sendMany(Mail, [])).toEqual([]);
     expect(backend.sendMany).toHaveBeenCalledTimes(1);
-    const steps = [{ ref: 'first', definition: 'mail', data: { to: 'ada@example.com' } }];
+    const steps = [
+      { ref: 'first', definition: 'mail', data: { to: 'ada@example.com' } },
+      { ref: 'then', definition: Mail, data: { to: 'bob@example.com' }, dependsOn: ['first'] },
+    ];
     await jobs.flow(steps);
-    expect(backend.flow).toHaveBeenCalledWith(steps, [Mail], undefined);
+    expect(backend.flow).toHaveBeenCalledWith(steps, [Mail, Mail], undefined);
     await jobs.getJob(Mail, ID);
     expect(backend.getJob).toHaveBeenCalledWith('mail', ID);
     expect(await jobs.redrive('mail', { limit: 5 })).toBe(2);

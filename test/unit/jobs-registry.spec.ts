@@ -49,7 +49,7 @@ describe('JobsRegistry readiness', () => {
     const invalid = jobs.send('mail', { to: 'not-an-email' }).catch((e: unknown) => e);
     registry.markStarting();
     expect(await pending(invalid)).toBe(true);
-    registry.setHandlers([mailHandler]);
+    registry.setHandlers([mailHandler], []);
     registry.markRunning();
     expect(await invalid).toBeInstanceOf(JobValidationError);
     expect(send).not.toHaveBeenCalled();
@@ -60,7 +60,7 @@ describe('JobsRegistry readiness', () => {
     registry.markStarting();
     await expect(jobs.send(Mail, { to: 'not-an-email' })).rejects.toBeInstanceOf(JobValidationError);
     const valid = jobs.send(Mail, { to: 'ada@example.com' });
-    registry.setHandlers([mailHandler]);
+    registry.setHandlers([mailHandler], []);
     expect(await pending(valid)).toBe(true);
     expect(send).not.toHaveBeenCalled();
     registry.markRunning();
@@ -73,7 +73,7 @@ describe('JobsRegistry readiness', () => {
     await expect(registry.whenResolved()).resolves.toBeUndefined();
     registry.markStarting();
     expect(await pending(registry.whenResolved(Mail, 'mail'))).toBe(true);
-    registry.setHandlers([mailHandler]);
+    registry.setHandlers([mailHandler], []);
     await expect(registry.whenResolved('mail')).resolves.toBeUndefined();
     expect(registry.handlersResolved).toBe(true);
     expect(registry.handlers).toEqual([mailHandler]);
@@ -96,7 +96,7 @@ describe('JobsRegistry readiness', () => {
   it('rejects calls after shutdown with JobsNotRunningError (shut-down)', async () => {
     const { registry, jobs, send } = service();
     registry.markStarting();
-    registry.setHandlers([mailHandler]);
+    registry.setHandlers([mailHandler], []);
     registry.markRunning();
     registry.markShutDown();
     for (const call of [jobs.send(Mail, { to: 'ada@example.com' }), jobs.send('mail', { to: 'ada@example.com' })]) {

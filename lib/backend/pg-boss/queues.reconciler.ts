@@ -10,22 +10,9 @@ import {
 } from '../../module/jobs.constants.js';
 import { show } from '../../errors/jobs.messages.js';
 import { describeText } from '../../utils/describe-value.util.js';
-import type { JobQueueOptions } from '../../interfaces/queue-options.interface.js';
+import type { DeclaredQueue } from '../../declare/declared-queues.js';
 import type { RegisteredHandler } from '../../interfaces/registered-handler.interface.js';
 import type { JobsLogger } from '../../module/jobs.logger.js';
-
-/** A queue the app declares, with the declaration that owns it. */
-export interface DeclaredQueue {
-  name: string;
-  options: JobQueueOptions;
-  /** Who declares it, for messages: `EmailJobs.sendWelcome`. */
-  declaredBy: string;
-  /**
-   * `true`: created when missing and updated when its options changed (queues with a handler here).
-   * `false`: only created when missing (dead-letter queues, producer-only declarations).
-   */
-  managed: boolean;
-}
 
 /**
  * Keeps the database's queues in line with the declarations: creates missing queues (dead-letter
@@ -39,34 +26,7 @@ export class QueuesReconciler {
     private readonly notify: boolean,
   ) {}
 
-  /** The queues a set of handlers needs, dead-letter queues included. */
-  static declaredQueues(
-    handlers: readonly RegisteredHandler[],
-    extra: DeclaredQueue[],
-    queueDefaults: JobQueueOptions = {},
-  ): DeclaredQueue[] {
-    const declared = new Map<string, DeclaredQueue>();
-    for (const h of handlers) {
-      declared.set(h.queue, { name: h.queue, options: h.queueOptions, declaredBy: h.owner, managed: true });
-    }
-    for (const q of extra) if (!declared.has(q.name)) declared.set(q.name, q);
-    for (const q of [...declared.values()]) {
-      const dlq = q.options.deadLetter;
-      if (dlq && !declared.has(dlq)) {
-        // A dead-letter queue keeps the module defaults but must not dead-letter into itself.
-        const { deadLetter: _ignored, ...options } = queueDefaults;
-        declared.set(dlq, {
-          name: dlq,
-          options,
-          declaredBy: `the deadLetter of "${q.name}" (${q.declaredBy})`,
-          managed: false,
-        });
-      }
-    }
-    return [...declared.values()];
-  }
-
-  async reconcileQueues(declared: DeclaredQueue[]): Promise<void> {
+  async reconcileQueues(declared: readonly DeclaredQueue[]): Promise<void> {
     if (declared.length === 0) return;
     const existing = new Map(
       (await this.boss.getQueues(declared.map((q) => q.name))).map((q) => [q.name, q]),

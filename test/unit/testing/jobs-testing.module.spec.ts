@@ -1,6 +1,6 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { flowStep, JobsService, JobValidationError } from '../../../lib/index.js';
+import { flowStep, JobsConfigurationError, JobsService, JobValidationError } from '../../../lib/index.js';
 import {
   getJobsTester,
   JobAssertionError,
@@ -153,7 +153,20 @@ describe('JobsTestingModule, manual mode', () => {
     );
   });
 
+  it('refuses a send to a queue that nothing in the app declares, as JobsModule does', async () => {
+    await expect(jobs.send(Unhandled, { x: 1 })).rejects.toThrow(JobsConfigurationError);
+    await expect(jobs.send(Unhandled, { x: 1 })).rejects.toThrow(
+      'Queue "unhandled" does not exist. Declare a handler for it (@JobHandler), or list its definition in',
+    );
+    expect(tester.jobs(Unhandled)).toEqual([]);
+  });
+
   it('refuses to drain a queue without a handler, naming the handlers it knows', async () => {
+    // A queue the app sends to without handling it is declared in `queues`, as JobsModule needs.
+    await moduleRef.close();
+    moduleRef = await build('manual', { queues: [Unhandled] });
+    tester = getJobsTester(moduleRef);
+    jobs = moduleRef.get(JobsService);
     await jobs.send(Unhandled, { x: 1 });
     await expect(tester.drain(Unhandled)).rejects.toThrow(JobsTestingError);
     await expect(tester.drain(Unhandled)).rejects.toThrow('No handler for queue "unhandled" in this testing module. Handlers found: "greet"');

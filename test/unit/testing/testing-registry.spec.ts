@@ -1,5 +1,5 @@
 // The testing kit's JobsRegistry: the tester writes its handlers there, and a JobsService method
-// the kit does not implement waits for them (no app.init() needed) and then throws, needing a database.
+// that needs a database waits for them (no app.init() needed) and then throws, naming the call.
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from '@jest/globals';
 import { JobsService } from '../../../lib/index.js';
@@ -21,15 +21,15 @@ describe('the testing kit registry', () => {
     await moduleRef.close();
   });
 
-  it('lets an inherited JobsService method reach the missing database without app.init(), and name it', async () => {
+  it('lets a JobsService method reach the missing database without app.init(), and name it', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [JobsTestingModule.forRoot({ logger: false }), TestFeatureModule],
     }).compile();
     const jobs = moduleRef.get(JobsService);
-    // As a method JobsService gains later, and the kit does not implement, would run.
+    // The real JobsService method, over the in-memory backend (the kit overrides no method).
     const error = await JobsService.prototype.getQueue.call(jobs, Greet).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JobsTestingError);
-    expect((error as Error).message).toMatch(/^PgBoss\.getQueue needs a database/);
+    expect((error as Error).message).toMatch(/^JobsService\.getQueue needs a database/);
     expect(getJobsTester(moduleRef).registry.handlersResolved).toBe(true);
     await moduleRef.close();
   });
