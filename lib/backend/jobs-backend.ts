@@ -2,6 +2,7 @@ import type { FindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOpti
 import type { PreviewSchedule } from '../declare/validate-schedule.util.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
+import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
 import type {
@@ -55,10 +56,19 @@ export interface JobsBackend {
   resume(queue: string, ids: string[]): Promise<void>;
   /** Retries failed jobs now. */
   retry(queue: string, ids: string[]): Promise<void>;
-  /** One job by id, or `null`. */
-  getJob<O>(queue: string, id: string): Promise<JobWithMetadata<O> | null>;
-  /** Jobs by id, singleton key or payload match. */
-  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]>;
+  /** One job by id, with its progress, or `null`. */
+  getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null>;
+  /** Jobs by id, singleton key or payload match, with their progress. */
+  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]>;
+  /** Stores the progress a running job reported (checked, throttled by the runner). */
+  setProgress(queue: string, id: string, progress: JobProgress): Promise<void>;
+  /**
+   * Makes what the module stores beside pg-boss's tables ready, once pg-boss has started: the
+   * progress table. Run by every instance at init.
+   */
+  prepare(): Promise<void>;
+  /** Forgets the progress of jobs that no longer exist (pg-boss deleted them); resolves with how many. */
+  pruneProgress(): Promise<number>;
   /** The queue with its options and cached counts. */
   getQueue(queue: string): Promise<QueueResult | null>;
   /** Exact job counts per state, plus the dead-letter backlog. */

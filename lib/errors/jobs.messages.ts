@@ -183,3 +183,6 @@ export const JOB_CLAIM_LOST = (queue: string, id: string) =>
 export const OUTCOME_NOT_RECORDED = (events: number, queue: string) =>
   `${events} job event(s) of ${queue} were not emitted: pg-boss could not record the outcome of their batch ` +
   `(see its error). The jobs stay active until their expireInSeconds, then retry.`;
+
+export const INVALID_PROGRESS = (queue: string, problem: string) =>
+  `Invalid progress for job "${queue}": ${problem}. Progress is a number (a percentage, a count) or a small JSON object; nothing was stored.`;

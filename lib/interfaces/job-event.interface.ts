@@ -1,10 +1,13 @@
+import type { JobProgress } from './job.interface.js';
+
 /** Lifecycle events of jobs processed in this instance. */
-export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dead-lettered';
+export type JobEventType = 'started' | 'progress' | 'completed' | 'failed' | 'retried' | 'dead-lettered';
 
 /**
  * One lifecycle event of a job processed in this instance.
  *
  * - `started`: the handler was called.
+ * - `progress`: a value the handler reported with `job.updateProgress` was stored; carries it.
  * - `completed`: the handler resolved; carries the job's `output`.
  * - `failed`: an attempt failed (the handler threw, timed out, was cancelled or the payload was
  *   invalid); followed by `retried` or `dead-lettered` when the module can tell which comes next
@@ -37,4 +40,6 @@ export interface JobEvent {
    * nothing. The stored copy is its JSON (a `Date` is stored as its ISO string).
    */
   readonly output?: object;
+  /** The stored progress value, on `progress`. */
+  readonly progress?: JobProgress;
 }

@@ -1,3 +1,11 @@
+import type { JobWithMetadata } from 'pg-boss';
+
+/**
+ * What a handler reports with `job.updateProgress`: a number (a percentage, rows done...) or a small
+ * JSON object (at most 4096 bytes of JSON).
+ */
+export type JobProgress = number | { readonly [key: string]: unknown };
+
 /**
  * The job a handler receives.
  */
@@ -28,4 +36,29 @@ export interface Job<T = unknown> {
    * child processes so work stops with the job.
    */
   readonly signal: AbortSignal;
+  /**
+   * Reports how far the job has come: stored with the job (read it with `JobsService.getJob`, field
+   * `progress`) and emitted as a `progress` job event. Writes are throttled to one a second per job:
+   * call it as often as you like; the latest value within a second is the one stored, and the last
+   * value is stored before the job's outcome. Resolves once the value (or a later one) is stored; a
+   * failed write is logged and never fails the job. Rejects with a `JobValidationError` for a value
+   * that is not a finite number or a JSON object of at most 4096 bytes.
+   *
+   * @example
+   * for (const [i, row] of rows.entries()) {
+   *   await importRow(row);
+   *   if (i % 100 === 0) void job.updateProgress({ done: i, total: rows.length });
+   * }
+   */
+  updateProgress(progress: JobProgress): Promise<void>;
 }
+
+/**
+ * A stored job as `JobsService.getJob` and `findJobs` return it: pg-boss's job with its metadata
+ * (state, output, dates, retry count...) and the last `progress` its handler reported (`null` when
+ * it never did). Progress stays readable after the job finished, until pg-boss deletes the job.
+ */
+export type JobRecord<O = unknown> = JobWithMetadata<O> & {
+  /** The last value the handler stored with `job.updateProgress`, or `null`. */
+  readonly progress: JobProgress | null;
+};

@@ -37,6 +37,11 @@ import { jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
 import { JobsRegistry } from './jobs.registry.js';
+import { JOBS_BACKEND, type JobsBackend } from '../backend/jobs-backend.js';
+import type { ProgressStorage } from '../worker/job-progress.js';
+
+/** How often a worker instance forgets the progress of jobs pg-boss has deleted: every 15 minutes. */
+const PROGRESS_PRUNE_INTERVAL_MS = 15 * 60_000;
 
 /**
  * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
@@ -52,6 +57,7 @@ export class JobsOrchestrator
   private readonly logger: JobsLogger | undefined;
   private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
   private workersStarted = false;
+  private progressPruner: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
@@ -61,6 +67,7 @@ export class JobsOrchestrator
     private readonly moduleRef: ModuleRef,
     private readonly modules: ModulesContainer,
     private readonly registry: JobsRegistry,
+    @Inject(JOBS_BACKEND) private readonly backend: JobsBackend,
   ) {
     this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
@@ -97,6 +104,7 @@ export class JobsOrchestrator
       });
       this.registry.setHandlers(handlers, queues);
       await this.startBoss();
+      await this.backend.prepare();
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(this.registry.queues);
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
@@ -130,7 +138,7 @@ export class JobsOrchestrator
     const watch = new SettleWatch(this.boss, this.events, this.logger);
     for (const handler of this.handlers) {
       // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
-      const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
+      const runner = new JobRunner(handler, this.events, this.logger, { watch }, [], this.storeProgress);
       this.registry.setRunner(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(
@@ -143,7 +151,17 @@ export class JobsOrchestrator
       );
     }
     this.workersStarted = true;
+    // Progress rows outlive their jobs until this pass: pg-boss deletes finished jobs on its own.
+    this.progressPruner = setInterval(() => {
+      this.backend.pruneProgress().catch((error: unknown) => this.logger?.warn(`Pruning job progress failed: ${(error as Error)?.message}`));
+    }, PROGRESS_PRUNE_INTERVAL_MS);
+    this.progressPruner.unref();
   }
+
+  /** Where runners store what handlers report with `job.updateProgress` (once a second per job at most). */
+  private readonly storeProgress: ProgressStorage = {
+    store: (queue, id, progress) => this.backend.setProgress(queue, id, progress),
+  };
 
   /**
    * One {@link WorkerSlot} (its own pg-boss `work()` loops) per concurrency slot. Slots of a
@@ -198,6 +216,7 @@ export class JobsOrchestrator
     // JobsService call fails with JobsNotRunningError instead of reaching a closing pool. Calls
     // still waiting for an init that never came fail now too.
     this.registry.markShutDown();
+    clearInterval(this.progressPruner);
     await this.handle.statistics?.stop();
     if (this.handle.owned) await this.boss.stop({ graceful: false, close: true });
   }

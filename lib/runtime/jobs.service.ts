@@ -18,6 +18,7 @@ import type {
   TransactionOptions,
 } from '../interfaces/send-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type { JobRecord } from '../interfaces/job.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 
@@ -179,16 +180,19 @@ export class JobsService {
     await this.backend.retry(name, list);
   }
 
-  /** One job by id, with its state and output, or `null`. Rejects an id that is not a uuid. */
-  async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobWithMetadata<O> | null> {
+  /**
+   * One job by id, with its state, output and last reported `progress`, or `null`. Rejects an id that
+   * is not a uuid.
+   */
+  async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobRecord<O> | null> {
     const name = this.checks.queueName(definition, 'getJob');
     this.checks.checkJobIds('getJob', name, id);
     await this.registry.whenRunning();
     return this.backend.getJob<O>(name, id);
   }
 
-  /** Jobs by id, singleton key or payload match (pg-boss `findJobs`). */
-  async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobWithMetadata<O>[]> {
+  /** Jobs by id, singleton key or payload match (pg-boss `findJobs`), each with its `progress`. */
+  async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobRecord<O>[]> {
     const name = this.checks.queueName(definition, 'findJobs');
     this.checks.checkFindOptions('findJobs', name, options);
     await this.registry.whenRunning();

@@ -3,6 +3,7 @@ import type { JobWithMetadata, QueuePolicy } from 'pg-boss';
 import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../module/jobs.constants.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { SendJobOptions } from '../interfaces/send-options.interface.js';
+import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
 import type { TestJob, TestJobState } from './interfaces/test-job.interface.js';
 
 /** Internal: a recorded job, mutable while the store settles it. */
@@ -10,6 +11,7 @@ export interface StoredJob extends TestJob<unknown> {
   state: TestJobState;
   retryCount: number;
   output: object | null;
+  progress: JobProgress | null;
   startedOn: Date | null;
   completedOn: Date | null;
   singletonOn: Date | null;
@@ -108,6 +110,7 @@ export class InMemoryJobsStore {
       deadLetter: options.deadLetter ?? queue.deadLetter ?? null,
       policy,
       output: null,
+      progress: null,
       dependsOn: extra.dependsOn ?? [],
       sourceName: source?.name ?? null,
       sourceId: source?.id ?? null,
@@ -159,9 +162,9 @@ export class InMemoryJobsStore {
   }
 
   /** The job as `JobsService.getJob`/`findJobs` return it. */
-  toMetadata(job: StoredJob): JobWithMetadata<any> {
+  toMetadata(job: StoredJob): JobRecord<any> {
     const { signal: _signal, ...raw } = this.toRaw(job, new AbortController().signal);
-    return { ...raw, startedOn: job.startedOn as Date } as JobWithMetadata<any>;
+    return { ...raw, startedOn: job.startedOn as Date, progress: job.progress } as JobRecord<any>;
   }
 
   // pg-boss's unique indexes, keyed on COALESCE(singleton_key, ''): keyless jobs share one key.

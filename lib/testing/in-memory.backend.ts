@@ -9,6 +9,7 @@ import { refusedValues } from '../backend/pg-boss/database-error.util.js';
 import type { JobsRegistry } from '../runtime/jobs.registry.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type {
   ScheduleJobOptions,
@@ -167,12 +168,26 @@ export class InMemoryBackend implements JobsBackend {
     }
   }
 
-  async getJob<O>(queue: string, id: string): Promise<JobWithMetadata<O> | null> {
+  async getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null> {
     return this.find(queue, { id })[0] ?? null;
   }
 
-  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]> {
+  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]> {
     return this.find(queue, options);
+  }
+
+  /** Stored on the recorded job; a job `performJob` made up (not recorded) keeps none. */
+  async setProgress(queue: string, id: string, progress: JobProgress): Promise<void> {
+    const job = this.store.get(id);
+    if (job?.name === queue) job.progress = progress;
+  }
+
+  /** Nothing to create in memory. */
+  async prepare(): Promise<void> {}
+
+  /** Recorded jobs are forgotten with their progress (`clear`). */
+  async pruneProgress(): Promise<number> {
+    return 0;
   }
 
   /** Needs a database (pg-boss's own queue record): throws a {@link JobsTestingError}. */
@@ -248,7 +263,7 @@ export class InMemoryBackend implements JobsBackend {
   }
 
   /** Jobs of a queue matching checked `findJobs` options. */
-  private find(name: string, options: FindJobsOptions): JobWithMetadata<any>[] {
+  private find(name: string, options: FindJobsOptions): JobRecord<any>[] {
     this.queueOptions(name);
     return this.store
       .byQueue(name)

@@ -521,7 +521,11 @@ export class JobsTester implements OnModuleInit {
       // The runner's one chain around the handler, plus an innermost interceptor that remembers the
       // handler's return value or error for the caller. Recorded in the registry, where
       // JobsService.cancel finds it to abort a running job, as in the module.
-      runner = new JobRunner(handler, this.events, this.logger, undefined, [this.recorder]);
+      // Progress is stored on the recorded job at every report: no database to spare, no waiting.
+      runner = new JobRunner(handler, this.events, this.logger, undefined, [this.recorder], {
+        store: (queue, id, progress) => this.backend.setProgress(queue, id, progress),
+        intervalMs: 0,
+      });
       this.registry.setRunner(handler.queue, runner);
     }
     return runner;

@@ -1,5 +1,6 @@
 import type { JobResult, JobWithMetadata } from 'pg-boss';
-import type { Job } from '../interfaces/job.interface.js';
+import type { Job, JobProgress } from '../interfaces/job.interface.js';
+import { checkProgress, ProgressReporter, type ProgressStorage } from './job-progress.js';
 import type { BatchJobResult } from '../interfaces/batch-result.interface.js';
 import type { JobEvent, JobEventType } from '../interfaces/job-event.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
@@ -71,6 +72,8 @@ export class JobRunner {
   private sweeper: NodeJS.Timeout | undefined;
   /** The handler inside its job context and interceptors: the only way the runner calls it. */
   private readonly call: HandlerCallChain;
+  /** Stores what handlers report with `job.updateProgress`; none: reports are checked and dropped. */
+  private readonly progress: ProgressReporter | undefined;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -83,8 +86,11 @@ export class JobRunner {
     private readonly pgBoss?: JobRunnerPgBoss,
     /** Wrap every handler call, the first one outermost (internal: none in production yet). */
     interceptors: readonly HandlerCallInterceptor[] = [],
+    /** Where `job.updateProgress` stores values (the backend's `setProgress`), and how often. */
+    progress?: ProgressStorage,
   ) {
     this.call = composeHandlerCall(interceptors, handler.invoke);
+    this.progress = progress ? new ProgressReporter(progress, events, logger) : undefined;
   }
 
   /** Whether anything observes job events: a caller may skip the work of holding them otherwise. */
@@ -160,6 +166,9 @@ export class JobRunner {
         results.push(...(await Promise.all(valid.map((job) => this.runOne(job, raws, out)))));
       }
     } finally {
+      // The last progress values are stored before the outcome is: a reader of a completed job
+      // sees its final progress. Nothing to do for jobs that never reported.
+      if (this.progress?.active) await Promise.all(valid.map((job) => this.progress!.settle(job.id)));
       for (const job of valid) this.running.delete(job.id);
     }
     if (out !== undefined && out.length > 0) {
@@ -210,7 +219,7 @@ export class JobRunner {
   private build(raw: JobWithMetadata<object>, data: unknown, batch: Batch): Prepared {
     const local: LocalAbort = { batch };
     this.running.set(raw.id, local);
-    return { job: new RunningJob(raw, data, local) };
+    return { job: new RunningJob(raw, data, local, this.progress) };
   }
 
   private async runOne(
@@ -506,11 +515,13 @@ class RunningJob implements Job<unknown> {
   readonly expireInSeconds: number;
   readonly #raw: JobWithMetadata<object>;
   readonly #local: LocalAbort;
+  readonly #progress: ProgressReporter | undefined;
 
   constructor(
     raw: JobWithMetadata<object>,
     readonly data: unknown,
     local: LocalAbort,
+    progress: ProgressReporter | undefined,
   ) {
     this.id = raw.id;
     this.name = raw.name;
@@ -522,6 +533,14 @@ class RunningJob implements Job<unknown> {
     this.expireInSeconds = raw.expireInSeconds;
     this.#raw = raw;
     this.#local = local;
+    this.#progress = progress;
+  }
+
+  updateProgress(progress: JobProgress): Promise<void> {
+    // A handler that outlived its job (timed out, its batch settled) reports nothing more.
+    if (this.#local.settled || this.#local.batch.settled) return checkedOnly(this.name, progress);
+    if (!this.#progress) return checkedOnly(this.name, progress);
+    return this.#progress.report(this, progress);
   }
 
   /**
@@ -579,3 +598,13 @@ interface LocalAbort {
 }
 
 type Prepared = { job: Job<unknown> } | { raw: JobWithMetadata<object>; invalid: unknown };
+
+/** What `updateProgress` does where nothing stores progress: it still refuses an invalid value. */
+function checkedOnly(queue: string, progress: unknown): Promise<void> {
+  try {
+    checkProgress(queue, progress);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

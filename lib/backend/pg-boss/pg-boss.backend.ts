@@ -29,6 +29,7 @@ import {
 import { describeText } from '../../utils/describe-value.util.js';
 import type { FlowStep } from '../../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../../interfaces/queue-counts.interface.js';
+import type { JobProgress, JobRecord } from '../../interfaces/job.interface.js';
 import type {
   JobsDb,
   ScheduleJobOptions,
@@ -147,13 +148,79 @@ export class PgBossBackend implements JobsBackend {
     await this.boss.retry(queue, ids).catch((error: unknown) => rethrowLookup(error, queue, 'retry'));
   }
 
-  async getJob<O>(queue: string, id: string): Promise<JobWithMetadata<O> | null> {
+  async getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null> {
     const [job] = await this.findJobs<O>(queue, { id });
     return job ?? null;
   }
 
-  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]> {
-    return this.boss.findJobs<O>(queue, options).catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
+  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]> {
+    const jobs = await this.boss
+      .findJobs<O>(queue, options)
+      .catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
+    return this.withProgress(queue, jobs);
+  }
+
+  async setProgress(queue: string, id: string, progress: JobProgress): Promise<void> {
+    await this.boss
+      .getDb()
+      .executeSql(
+        `INSERT INTO ${this.progressTable} (name, id, progress) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (name, id) DO UPDATE SET progress = EXCLUDED.progress, updated_on = now()`,
+        [queue, id, JSON.stringify(progress)],
+      );
+  }
+
+  /**
+   * Creates the progress table when it is missing. Several instances may start at once: the
+   * creation runs under a transaction-scoped advisory lock, and an instance that finds the table
+   * needs no CREATE privilege on the schema (an administrator may have made it).
+   */
+  async prepare(): Promise<void> {
+    const db = this.boss.getDb();
+    const { rows } = await db.executeSql(`SELECT to_regclass($1) AS progress`, [this.progressTable]);
+    if ((rows[0] as { progress: string | null } | undefined)?.progress) return;
+    // One simple-protocol string: BEGIN … COMMIT run on one connection of the pool.
+    await db.executeSql(
+      `BEGIN;
+       SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`nest-pg-jobs:${this.progressTable}`)}));
+       CREATE TABLE IF NOT EXISTS ${this.progressTable} (
+         name text NOT NULL,
+         id uuid NOT NULL,
+         progress jsonb NOT NULL,
+         updated_on timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (name, id)
+       );
+       COMMIT;`,
+    );
+  }
+
+  async pruneProgress(): Promise<number> {
+    const { rows } = await this.boss.getDb().executeSql(
+      `WITH gone AS (
+         DELETE FROM ${this.progressTable} p
+         WHERE NOT EXISTS (SELECT 1 FROM ${schemaIdentifier(this.schema)}.job j WHERE j.name = p.name AND j.id = p.id)
+         RETURNING 1
+       ) SELECT count(*)::int AS n FROM gone`,
+    );
+    return (rows[0] as { n: number } | undefined)?.n ?? 0;
+  }
+
+  /** The module's own table beside pg-boss's, in the same schema. */
+  private get progressTable(): string {
+    return `${schemaIdentifier(this.schema)}.${PROGRESS_TABLE}`;
+  }
+
+  /** `jobs` with the progress each reported (one query for all of them), `null` where none. */
+  private async withProgress<O>(queue: string, jobs: JobWithMetadata<O>[]): Promise<JobRecord<O>[]> {
+    if (jobs.length === 0) return [];
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(`SELECT id, progress FROM ${this.progressTable} WHERE name = $1 AND id = ANY($2::uuid[])`, [
+        queue,
+        jobs.map((job) => job.id),
+      ]);
+    const progress = new Map((rows as { id: string; progress: JobProgress }[]).map((row) => [row.id, row.progress]));
+    return jobs.map((job) => ({ ...job, progress: progress.get(job.id) ?? null }));
   }
 
   getQueue(queue: string): Promise<QueueResult | null> {
@@ -272,4 +339,12 @@ function toSendOptions(options: SendJobOptions): SendOptions {
     if (debounce) send.singletonNextSlot = true;
   }
   return send;
+}
+
+/** The table of job progress the module keeps beside pg-boss's tables, in its schema. */
+export const PROGRESS_TABLE = 'nest_pg_jobs_progress';
+
+/** A string as an SQL literal (for the one statement that cannot take parameters). */
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }

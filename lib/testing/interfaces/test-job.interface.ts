@@ -1,3 +1,4 @@
+import type { JobProgress } from '../../interfaces/job.interface.js';
 import type { JobStates } from 'pg-boss';
 import type { SendJobOptions } from '../../interfaces/send-options.interface.js';
 
@@ -28,6 +29,8 @@ export interface TestJob<I = unknown> {
   readonly deadLetter: string | null;
   /** The handler's result once completed, or the serialized error of the last failed attempt. */
   readonly output: object | null;
+  /** The last value its handler stored with `job.updateProgress`, or `null`. */
+  readonly progress: JobProgress | null;
   /** Ids of the flow steps this job waits for. */
   readonly dependsOn: readonly string[];
   /** For a dead-lettered copy: the queue and job it failed on. */
