@@ -42,14 +42,19 @@ export class ImportsController {
     }
     const status = this.store.upload(csv);
     const jobId = await this.jobs.send(ParseImport, { importId: status.id });
+    status.parseJobId = jobId;
     return { importId: status.id, jobId };
   }
 
-  /** `GET /imports/:id` → progress: rows imported out of the total. */
+  /**
+   * `GET /imports/:id` → rows imported out of the total, and the parse job's state and progress
+   * (`{ queued, total }`, as its handler last reported it with `job.updateProgress`).
+   */
   @Get(':id')
-  status(@Param('id') id: string) {
+  async status(@Param('id') id: string) {
     const status = this.store.status(id);
     if (!status) throw new NotFoundException(`no import ${id}`);
-    return status;
+    const parse = status.parseJobId ? await this.jobs.getJob(ParseImport, status.parseJobId) : null;
+    return { ...status, parse: parse ? { state: parse.state, progress: parse.progress } : null };
   }
 }

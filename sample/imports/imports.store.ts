@@ -10,6 +10,8 @@ export interface ImportStatus {
   imported: number;
   uploadedAt: Date;
   finishedAt: Date | null;
+  /** The job that parses the file (its progress: rows queued so far). */
+  parseJobId: string | null;
 }
 
 /**
@@ -30,6 +32,7 @@ export class ImportsStore {
       imported: 0,
       uploadedAt: new Date(),
       finishedAt: null,
+      parseJobId: null,
     };
     this.uploads.set(status.id, csv);
     this.imports.set(status.id, status);

@@ -85,6 +85,10 @@ describe('the sample app, with JobsModule swapped out', () => {
     expect(summary).toMatchObject({ runs: 1 + 3, completed: 1 + 250, failed: 0 });
     expect(tester.jobs(ImportRow)).toHaveLength(250);
     expect(moduleRef.get(ImportsStore).status(importId)).toMatchObject({ state: 'done', total: 250, imported: 250 });
+    // The parse job's last progress report, as GET /imports/:id shows it.
+    expect(await moduleRef.get(ImportsController).status(importId)).toMatchObject({
+      parse: { state: 'completed', progress: { queued: 250, total: 250 } },
+    });
   });
 
   it('runs a maintenance task on demand through its @Recurring queue', async () => {
