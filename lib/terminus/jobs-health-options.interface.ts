@@ -51,7 +51,12 @@ export interface JobsQueueHealth {
   deadLettered: number;
 }
 
-/** A part of the check: the module's state, the database, this instance's workers, the queues' limits. */
+/**
+ * A part of the check: the module's state, the database, this instance's workers, the queues' limits.
+ *
+ * @example
+ * if ((result.jobs as JobsHealthFailure).failed?.includes('database')) page('database');
+ */
 export type JobsHealthCheckName = 'module' | 'database' | 'workers' | 'queues';
 
 /**

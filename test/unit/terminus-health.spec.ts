@@ -1,6 +1,9 @@
 // nest-pg-jobs/terminus without a database: JobsHealthIndicator over a JobsRegistry and a fake
 // JobsBackend (what it reports for each module and worker state, its limits, its timeout when a read
 // never answers), its option checks, and the indicator in the testing kit.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -209,5 +212,38 @@ describe('JobsHealthIndicator in the testing kit', () => {
     expect(down).toMatchObject({ status: 'down', queues: { 'welcome-email': { queued: 2, oldestWaitingSeconds: 0 } } });
     expect(down.message).toBe('queue "welcome-email": 2 jobs waiting, over maxQueued 1');
     await moduleRef.close();
+  });
+});
+
+/** The packages a source file imports, directly or through its relative imports, and the files it reaches. */
+function importGraph(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, specifier] of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'([^']+)'/g)) {
+      if (specifier!.startsWith('.')) pending.push(resolve(dirname(file), specifier!.replace(/\.js$/, '.ts')));
+      else packages.add(specifier!);
+    }
+  }
+  return { files, packages };
+}
+
+describe('the optional peer @nestjs/terminus', () => {
+  const lib = resolve(dirname(fileURLToPath(import.meta.url)), '../../lib');
+
+  it.each(['index.ts', 'testing/index.ts'])('is not imported by lib/%s, nor by anything it imports', (entry) => {
+    const { files, packages } = importGraph(resolve(lib, entry));
+    expect(files.size).toBeGreaterThan(10);
+    expect([...packages].filter((name) => name.startsWith('@nestjs/terminus'))).toEqual([]);
+    expect([...files].filter((file) => file.startsWith(resolve(lib, 'terminus')))).toEqual([]);
+  });
+
+  it('is imported by lib/terminus/index.ts', () => {
+    expect(importGraph(resolve(lib, 'terminus/index.ts')).packages).toContain('@nestjs/terminus');
   });
 });
