@@ -100,7 +100,8 @@ export class JobsHealthIndicator {
       .check(key)
       .attempt(() => this.check(checked))
       .withSuccessData((details: JobsHealthDetails) => details)
-      .withFailureData((error: unknown) => (error instanceof JobsUnhealthy ? error.details : {}));
+      // Without details only for an error of Terminus' own (a timeout chained with .withTimeout()).
+      .withFailureData((error: unknown): Partial<JobsHealthFailure> => (error instanceof JobsUnhealthy ? error.details : {}));
   }
 
   private async check(options: CheckedHealthOptions): Promise<JobsHealthDetails> {
@@ -113,7 +114,12 @@ export class JobsHealthIndicator {
       throw unhealthy(details, problems);
     }
     // An attempt built before the module knew its queues (and then kept) is checked here.
-    checkDeclaredQueues(options, this.registry);
+    try {
+      checkDeclaredQueues(options, this.registry);
+    } catch (error) {
+      problems.push({ check: 'queues', message: (error as Error).message });
+      throw unhealthy(details, problems);
+    }
     if (details.workers !== 'running' && details.workers !== 'disabled') {
       problems.push({ check: 'workers', message: WORKERS_NOT_RUNNING(details.workers) });
     }

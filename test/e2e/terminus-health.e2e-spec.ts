@@ -345,9 +345,12 @@ describe('JobsHealthIndicator (nest-pg-jobs/terminus) on PostgreSQL', () => {
     const indicator = app.get(JobsHealthIndicator, { strict: false });
     expect((await indicator.isHealthy('jobs')).jobs).toMatchObject({ status: 'down', module: 'created', failed: ['module'] });
     await expect(app.init()).rejects.toBeInstanceOf(JobsStartError);
-    const failed = (await indicator.isHealthy('jobs')).jobs;
-    expect(failed).toMatchObject({ status: 'down', module: 'failed', failed: ['module'] });
-    expect(failed.message).toMatch(/^JobsModule failed to start: .*ECONNREFUSED/);
+    expect((await indicator.isHealthy('jobs')).jobs).toMatchObject({
+      status: 'down',
+      module: 'failed',
+      failed: ['module'],
+      message: expect.stringMatching(/^JobsModule failed to start: .*ECONNREFUSED/),
+    });
     await app.close();
   });
 });
