@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { JobsModule } from 'nest-pg-jobs';
 import { JobValidationFilter } from './common/job-validation.filter.js';
+import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { ImportsModule } from './imports/imports.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
@@ -28,6 +29,7 @@ import { UsersModule } from './users/users.module.js';
     ImportsModule,
     PaymentsModule,
     MaintenanceModule,
+    HealthModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: JobValidationFilter }],
 })

@@ -38,6 +38,7 @@ async function bootstrap() {
   await app.listen(port, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   logger.log(`Listening on ${baseUrl} (${since()} after start). Ctrl-C stops.`);
+  logger.log(`Health check: GET ${baseUrl}/health`);
 
   const summary = startQueueSummary(app.get(JobsService), QUEUES);
   const traffic = startTraffic(baseUrl);

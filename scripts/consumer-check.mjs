@@ -3,8 +3,10 @@
 // CommonJS app, made outside the repository from the README's Quick start blocks (copied as they are),
 // each compiled with tsc and booted against a real PostgreSQL until one job is processed:
 // POST /users/42/welcome enqueues through JobsService, the @JobHandler runs, the job row says
-// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain). Before that, every
-// relative link in the installed package's Markdown must reach a file the package ships.
+// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain), and the README's
+// "Health checks" block (`nest-pg-jobs/terminus`, compiled with the Quick start files) over the testing
+// kit. Before that, every relative link in the installed package's Markdown must reach a file the
+// package ships.
 //
 // PostgreSQL: DATABASE_URL when set (the apps use pg-boss's default schema `pgboss`, dropped afterwards
 // when this run created it), otherwise a throwaway server from scripts/embedded-postgres.js.
@@ -31,6 +33,8 @@ const PEERS = [
   '@nestjs/common',
   '@nestjs/core',
   '@nestjs/platform-express',
+  // The optional peer of nest-pg-jobs/terminus.
+  '@nestjs/terminus',
   '@nestjs/testing',
   'pg-boss',
   'reflect-metadata',
@@ -107,6 +111,36 @@ main().catch((error: unknown) => {
 });
 `;
 
+/**
+ * The harness's run of the README's health.module.ts (nest-pg-jobs/terminus) over the testing kit:
+ * its controller's check must say ok. Not README code.
+ */
+const TERMINUS_CHECK = `import { Test } from '@nestjs/testing';
+import { JobsTestingModule } from 'nest-pg-jobs/testing';
+import { EmailJobs, Mailer } from './email.jobs.js';
+import { HealthController, HealthModule } from './health.module.js';
+
+async function main(): Promise<void> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [JobsTestingModule.forRoot({ mode: 'manual', logger: false }), HealthModule],
+    providers: [EmailJobs, Mailer],
+  }).compile();
+  await moduleRef.init();
+  const result = await moduleRef.get(HealthController).check();
+  const jobs = result.details['jobs'];
+  if (result.status !== 'ok' || jobs?.status !== 'up') {
+    throw new Error('the health check is not ok: ' + JSON.stringify(result));
+  }
+  await moduleRef.close();
+  console.log('terminus: health check ' + result.status + ', jobs ' + JSON.stringify(jobs));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 class CheckFailed extends Error {}
 
 function log(message) {
@@ -133,20 +167,26 @@ function run(command, args, { cwd, timeoutMs = 600_000 } = {}) {
 const npm = (args, options) => run('npm', args, options);
 const node = (args, options) => run(process.execPath, args, options);
 
-/** The README's Quick start: every ```ts block whose first line is `// <file>.ts`, by file name. */
+/**
+ * The README's Quick start, and its Health checks module: every ```ts block of those sections whose
+ * first line is `// <file>.ts`, by file name.
+ */
 async function quickStartFiles() {
   const readme = await readFile(join(repo, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Quick start\n');
-  if (start < 0) throw new CheckFailed('README.md has no "## Quick start" section');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
   const files = new Map();
-  for (const [, body] of section.matchAll(/```ts\n([\s\S]*?)```/g)) {
-    const name = /^\/\/ ([\w.-]+\.ts)\n/.exec(body)?.[1];
-    if (name) files.set(name, body);
-  }
-  for (const required of ['main.ts', 'app.module.ts']) {
-    if (!files.has(required)) throw new CheckFailed(`README Quick start has no \`// ${required}\` block`);
+  const required = { 'Quick start': ['main.ts', 'app.module.ts'], 'Health checks': ['health.module.ts'] };
+  for (const [title, names] of Object.entries(required)) {
+    const start = readme.indexOf(`\n## ${title}\n`);
+    if (start < 0) throw new CheckFailed(`README.md has no "## ${title}" section`);
+    const end = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, end < 0 ? undefined : end);
+    for (const [, body] of section.matchAll(/```ts\n([\s\S]*?)```/g)) {
+      const name = /^\/\/ ([\w.-]+\.ts)\n/.exec(body)?.[1];
+      if (name) files.set(name, body);
+    }
+    for (const name of names) {
+      if (!files.has(name)) throw new CheckFailed(`README ${title} has no \`// ${name}\` block`);
+    }
   }
   return files;
 }
@@ -209,6 +249,7 @@ async function writeApp(workDir, app, files) {
   }
   for (const [name, body] of files) await writeFile(join(dir, 'src', name), body);
   await writeFile(join(dir, 'src', 'testing-check.ts'), TESTING_CHECK);
+  await writeFile(join(dir, 'src', 'terminus-check.ts'), TERMINUS_CHECK);
   return dir;
 }
 
@@ -332,6 +373,8 @@ async function main() {
       await boot(dir, app, databaseUrl);
       log(`${app.name}: node dist/testing-check.js`);
       log(`${app.name}: ${(await node(['dist/testing-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
+      log(`${app.name}: node dist/terminus-check.js`);
+      log(`${app.name}: ${(await node(['dist/terminus-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
     }
     log('ESM and CommonJS consumers: ok');
   } finally {

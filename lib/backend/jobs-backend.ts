@@ -19,6 +19,24 @@ export const JOBS_BACKEND = Symbol('nest-pg-jobs:JobsBackend');
 export type CheckedDefinition = JobDefinition<unknown, unknown>;
 
 /**
+ * @internal What a queue has waiting, read from its waiting jobs only (not the completed ones a
+ * queue retains), for the health check (`nest-pg-jobs/terminus`).
+ */
+export interface QueueBacklog {
+  /** Jobs in state created or retry, deferred ones included: `QueueCounts.queued`. */
+  queued: number;
+  /**
+   * Seconds since the oldest job that could run now became due: since its `start_after` (when it
+   * was sent, or the end of its delay or retry backoff, or when its flow released it), or since it
+   * was created when that is later. Jobs still deferred or waiting on a flow dependency are not
+   * waiting yet. 0 when no job is due: pg-boss's own `readyOldestSeconds`, counted now.
+   */
+  oldestWaitingSeconds: number;
+  /** Jobs waiting in the queue's dead-letter queue (`QueueCounts.dead`); 0 without one. */
+  dead: number;
+}
+
+/**
  * @internal Where `JobsService` stores and reads jobs, once its checks passed: pg-boss
  * (`PgBossBackend`, provided by `JobsModule`) or the testing kit's in-memory queue. Every input is
  * already checked by `SendChecks` and resolved by `JobsService` (definitions, queue names, id
@@ -73,6 +91,10 @@ export interface JobsBackend {
   getQueue(queue: string): Promise<QueueResult | null>;
   /** Exact job counts per state, plus the dead-letter backlog. */
   getQueueCounts(queue: string): Promise<QueueCounts>;
+  /** The queue's waiting jobs and the age of the oldest due one (see {@link QueueBacklog}). */
+  getQueueBacklog(queue: string): Promise<QueueBacklog>;
+  /** Resolves once the database answered a trivial query (`SELECT 1`); rejects with its error. */
+  ping(): Promise<void>;
   /** Jobs waiting in the queue's dead-letter queue. */
   getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
   /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */

@@ -57,6 +57,8 @@ const bossProviders: Provider[] = [
     JobsService,
     JobContext,
   ],
-  exports: [JobsService, JobContext, PG_BOSS],
+  // JobsRegistry and JOBS_BACKEND are internal (not in the package's index): exported so that
+  // nest-pg-jobs/terminus's JobsHealthIndicator, provided in the app's own health module, can read them.
+  exports: [JobsService, JobContext, PG_BOSS, JobsRegistry, JOBS_BACKEND],
 })
 export class JobsModule extends ConfigurableJobsModule {}

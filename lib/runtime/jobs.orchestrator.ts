@@ -79,6 +79,8 @@ export class JobsOrchestrator
       this.logger?.warn(`pg-boss warning: ${warning.message}`),
     );
     if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
+    // An app that passes its own PgBoss may stop it without closing the app: the workers end with it.
+    this.boss.on('stopped', () => this.registry.markWorkersStopped());
   }
 
   private get boss(): PgBoss {
@@ -120,6 +122,7 @@ export class JobsOrchestrator
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.workers === false) {
+      this.registry.markWorkers('disabled');
       this.logger?.log(
         `Workers disabled: this instance only enqueues (${this.handlers.length} handler(s) not started)`,
       );
@@ -156,6 +159,7 @@ export class JobsOrchestrator
       this.backend.pruneProgress().catch((error: unknown) => this.logger?.warn(`Pruning job progress failed: ${(error as Error)?.message}`));
     }, PROGRESS_PRUNE_INTERVAL_MS);
     this.progressPruner.unref();
+    this.registry.markWorkers('running');
   }
 
   /** Where runners store what handlers report with `job.updateProgress` (once a second per job at most). */
@@ -196,6 +200,8 @@ export class JobsOrchestrator
    */
   async onModuleDestroy(): Promise<void> {
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    // From here on this instance takes no new job: a health check says so while running jobs finish.
+    this.registry.markWorkersStopped();
     // A slot changing its batch size stops its loop and starts another: no new loop after this.
     await Promise.all([...this.slots.values()].flat().map((slot) => slot.stop()));
     if (this.handle.owned) {

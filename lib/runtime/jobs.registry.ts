@@ -18,6 +18,13 @@ import type { DeclaredQueue } from '../declare/declared-queues.js';
 export type JobsModuleState = 'created' | 'starting' | 'running' | 'failed' | 'shut-down';
 
 /**
+ * @internal Whether this instance's workers fetch jobs: `not-started` until application bootstrap
+ * starts them, then `running`, or `disabled` for an instance with `workers: false`; `stopped` once
+ * shutdown (or a stop of pg-boss) ended them.
+ */
+export type JobsWorkersState = 'not-started' | 'running' | 'disabled' | 'stopped';
+
+/**
  * @internal What discovery and start-up produce, and what `JobsService` reads: the registered
  * handlers, the runner of each queue worked in this instance, the module's state and the readiness
  * every call awaits. The lifecycle (`JobsOrchestrator`, or the testing kit's `JobsTester`) writes
@@ -31,6 +38,7 @@ export class JobsRegistry {
   private declared = new Map<string, DeclaredQueue>();
   private resolved = false;
   private current: JobsModuleState = 'created';
+  private workerState: JobsWorkersState = 'not-started';
   private error: unknown;
   private readonly started = deferred();
   /** The wait of calls made before init began, shared until it ends (see {@link whenRunning}). */
@@ -50,6 +58,11 @@ export class JobsRegistry {
   /** Where the module is in its life. */
   get state(): JobsModuleState {
     return this.current;
+  }
+
+  /** Whether this instance's workers fetch jobs (for the health check). */
+  get workers(): JobsWorkersState {
+    return this.workerState;
   }
 
   /** The error that failed the start, once {@link state} is `failed`. */
@@ -145,6 +158,16 @@ export class JobsRegistry {
   /** Records the runner of a queue this instance works. */
   setRunner(queue: string, runner: JobRunner): void {
     this.runners.set(queue, runner);
+  }
+
+  /** The workers started (`running`), or are not started in this instance (`disabled`). */
+  markWorkers(state: 'running' | 'disabled'): void {
+    this.workerState = state;
+  }
+
+  /** Running workers ended (shutdown, or pg-boss stopped): they are not restarted. */
+  markWorkersStopped(): void {
+    if (this.workerState === 'running') this.workerState = 'stopped';
   }
 
   /** The module runs: {@link whenRunning} resolves. */

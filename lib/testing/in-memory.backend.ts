@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PgBoss, type FindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
-import type { CheckedDefinition, JobsBackend } from '../backend/jobs-backend.js';
+import type { CheckedDefinition, JobsBackend, QueueBacklog } from '../backend/jobs-backend.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
@@ -208,6 +208,26 @@ export class InMemoryBackend implements JobsBackend {
       dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
     };
   }
+
+  async getQueueBacklog(name: string): Promise<QueueBacklog> {
+    const deadLetter = this.queueOptions(name).deadLetter;
+    const now = Date.now();
+    const waiting = this.store.byQueue(name).filter(isQueued);
+    // Due as pg-boss counts it: start_after passed and no flow dependency left to complete.
+    const dueSince = waiting
+      .filter((job) => job.startAfter.getTime() <= now)
+      .filter((job) => job.dependsOn.every((id) => this.store.get(id)?.state === 'completed'))
+      .map((job) => Math.max(job.createdOn.getTime(), job.startAfter.getTime()));
+    const oldest = dueSince.length ? Math.min(...dueSince) : now;
+    return {
+      queued: waiting.length,
+      oldestWaitingSeconds: Math.max(0, Math.round((now - oldest) / 1000)),
+      dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
+    };
+  }
+
+  /** No database to ask: always answers. */
+  async ping(): Promise<void> {}
 
   async getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
     return this.find(this.deadLetterOf(queue), { ...options, queued: true });

@@ -328,6 +328,8 @@ export class JobsTester implements OnModuleInit {
       }).then(
         ({ handlers, queues }) => {
           this.registry.setHandlers(handlers, queues);
+          // The tester is this kit's worker: it runs jobs whenever a test drains them (or at once, inline).
+          this.registry.markWorkers(this.options.workers === false ? 'disabled' : 'running');
           this.registry.markRunning();
         },
         (error: unknown) => {
