@@ -67,4 +67,10 @@ export interface JobsBackend {
   getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
   /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */
   redrive(queue: string, options: RedriveOptions): Promise<number>;
+  /** Records the queue as paused (no worker fetches from it) for every instance; a paused queue stays paused. */
+  pauseQueue(queue: string): Promise<void>;
+  /** Records the queue as no longer paused; a queue that is not paused stays as it is. */
+  resumeQueue(queue: string): Promise<void>;
+  /** Whether the queue is paused. */
+  isQueuePaused(queue: string): Promise<boolean>;
 }

@@ -22,6 +22,8 @@ import { WorkerSlot } from '../worker/worker.slot.js';
 import { WorkerPool } from '../worker/worker.pool.js';
 import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
 import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
+import { PausedQueuesStore } from '../backend/pg-boss/paused-queues.store.js';
+import { PauseWatch } from '../backend/pg-boss/pause.watch.js';
 import { JobsStartError } from '../errors/jobs-start.error.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import {
@@ -29,6 +31,8 @@ import {
   DATABASE_START_REFUSED,
   DATABASE_UNREACHABLE,
   DUPLICATE_JOBS_MODULE,
+  QUEUE_PAUSED,
+  QUEUE_RESUMED,
 } from '../errors/jobs.messages.js';
 import { workPlan } from '../declare/resolve-handler-options.util.js';
 import { discoverJobs } from '../discover/discover-jobs.js';
@@ -52,6 +56,10 @@ export class JobsOrchestrator
   private readonly logger: JobsLogger | undefined;
   private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
   private workersStarted = false;
+  private readonly pauses: PausedQueuesStore;
+  /** Queues whose workers this instance has paused. */
+  private readonly pausedHere = new Set<string>();
+  private pauseWatch: PauseWatch | undefined;
 
   constructor(
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
@@ -72,6 +80,7 @@ export class JobsOrchestrator
       this.logger?.warn(`pg-boss warning: ${warning.message}`),
     );
     if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
+    this.pauses = new PausedQueuesStore(handle.boss, jobsSchema(options));
   }
 
   private get boss(): PgBoss {
@@ -97,6 +106,9 @@ export class JobsOrchestrator
       });
       this.registry.setHandlers(handlers, queues);
       await this.startBoss();
+      // Every instance may pause and resume (workers: false ones only write the state). pg-boss's
+      // migrate: false means DDL is the administrator's: then the table is only looked for.
+      await this.pauses.install({ create: this.options.connection?.migrate !== false });
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(this.registry.queues);
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
@@ -128,11 +140,14 @@ export class JobsOrchestrator
 
   private async startWorkers(): Promise<void> {
     const watch = new SettleWatch(this.boss, this.events, this.logger);
+    const queues = this.handlers.map((handler) => handler.queue);
+    // Read before any loop starts: a queue paused before this instance started never fetches here.
+    const paused = await this.pauses.pausedAmong(queues);
     for (const handler of this.handlers) {
       // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
       const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
       this.registry.setRunner(handler.queue, runner);
-      await this.startLoops(handler, runner);
+      await this.startLoops(handler, runner, paused.has(handler.queue));
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
@@ -141,8 +156,36 @@ export class JobsOrchestrator
             .join('') +
           ')',
       );
+      if (paused.has(handler.queue)) this.logger?.log(QUEUE_PAUSED(handler.queue));
     }
     this.workersStarted = true;
+    if (queues.length === 0) return;
+    this.pauseWatch = new PauseWatch(this.boss, this.pauses, queues, (now) => this.applyPauses(now), {
+      listen: this.options.listenNotify ?? true,
+      logger: this.logger,
+    });
+    this.registry.setPauseRefresh(() => this.pauseWatch?.refresh() ?? Promise.resolve());
+    await this.pauseWatch.start();
+  }
+
+  /**
+   * Pauses the workers of the queues paused now and resumes those of the queues no longer paused,
+   * logging each change once. Their slots stop fetching (jobs in flight finish) or fetch again.
+   */
+  private applyPauses(paused: ReadonlySet<string>): void {
+    for (const [queue, slots] of this.slots) {
+      const pause = paused.has(queue);
+      if (pause === this.pausedHere.has(queue)) continue;
+      if (pause) {
+        this.pausedHere.add(queue);
+        for (const slot of slots) slot.pause();
+        this.logger?.log(QUEUE_PAUSED(queue));
+      } else {
+        this.pausedHere.delete(queue);
+        for (const slot of slots) slot.resume();
+        this.logger?.log(QUEUE_RESUMED(queue));
+      }
+    }
   }
 
   /**
@@ -151,21 +194,21 @@ export class JobsOrchestrator
    * (`adaptiveBatching: false`) or fetching several jobs at once would change what a fetch may take:
    * group limits (checked per fetch) and policies that limit active jobs per key. A handler with
    * `localGroupConcurrency` runs all its slots in one {@link WorkerPool}: pg-boss checks that limit
-   * against the `localConcurrency` of one `work()` call.
+   * against the `localConcurrency` of one `work()` call. The slots of a `paused` queue are paused
+   * before they start, so they fetch nothing until the queue is resumed.
    */
-  private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
+  private async startLoops(handler: RegisteredHandler, runner: JobRunner, paused: boolean): Promise<void> {
     const plan = workPlan(handler);
     const slots: (WorkerSlot | WorkerPool)[] = [];
     this.slots.set(handler.queue, slots);
-    if (plan.pooled) {
-      const pool = new WorkerPool(this.boss, handler.queue, plan, runner);
-      slots.push(pool);
-      await pool.start();
-      return;
-    }
-    for (let i = 0; i < plan.slots; i++) {
-      const slot = new WorkerSlot(this.boss, handler.queue, plan, runner);
+    if (paused) this.pausedHere.add(handler.queue);
+    const count = plan.pooled ? 1 : plan.slots;
+    for (let i = 0; i < count; i++) {
+      const slot = plan.pooled
+        ? new WorkerPool(this.boss, handler.queue, plan, runner)
+        : new WorkerSlot(this.boss, handler.queue, plan, runner);
       slots.push(slot);
+      if (paused) slot.pause();
       await slot.start();
     }
   }
@@ -178,6 +221,8 @@ export class JobsOrchestrator
    */
   async onModuleDestroy(): Promise<void> {
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    // No pause or resume reaches the slots from here on.
+    await this.pauseWatch?.stop();
     // A slot changing its batch size stops its loop and starts another: no new loop after this.
     await Promise.all([...this.slots.values()].flat().map((slot) => slot.stop()));
     if (this.handle.owned) {

@@ -9,6 +9,7 @@ import type {
 } from 'pg-boss';
 import type { BossHandle } from './pg-boss.factory.js';
 import { SendCoalescer } from './send.coalescer.js';
+import { PausedQueuesStore } from './paused-queues.store.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
@@ -48,6 +49,7 @@ export class PgBossBackend implements JobsBackend {
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
   private readonly statistics: StatisticsRefresher | undefined;
+  private readonly pauses: PausedQueuesStore;
 
   constructor(
     handle: BossHandle,
@@ -58,6 +60,7 @@ export class PgBossBackend implements JobsBackend {
     this.sendDb = handle.sendDb;
     this.statistics = handle.statistics;
     this.coalescer = new SendCoalescer(this.boss, this.sendDb);
+    this.pauses = new PausedQueuesStore(this.boss, schema);
     this.previewSchedule = (expression, tz, count) => this.boss.previewSchedule(expression, { tz, count });
   }
 
@@ -190,6 +193,26 @@ export class PgBossBackend implements JobsBackend {
     return this.boss
       .redrive(dlq, { sourceName: queue, ...options })
       .catch((error: unknown) => rethrowLookup(error, queue, 'redrive'));
+  }
+
+  async pauseQueue(queue: string): Promise<void> {
+    await this.assertQueue(queue);
+    await this.pauses.pause(queue);
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    await this.assertQueue(queue);
+    await this.pauses.resume(queue);
+  }
+
+  async isQueuePaused(queue: string): Promise<boolean> {
+    await this.assertQueue(queue);
+    return this.pauses.isPaused(queue);
+  }
+
+  /** A queue that does not exist is a `JobsConfigurationError`, as pg-boss's calls report it. */
+  private async assertQueue(name: string): Promise<void> {
+    if (!(await this.boss.getQueue(name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
   }
 
   private async deadLetterOf(name: string): Promise<string> {
