@@ -79,11 +79,15 @@ export class PausedQueuesStore {
       try {
         // One simple-protocol string is one implicit transaction: the lock is held until the table is there.
         await this.db().executeSql(`SELECT pg_advisory_xact_lock(${a}, ${b});\n${getJobsConstructionPlans(this.schema)}`);
+        found = await this.lookUp();
       } catch (error) {
-        if (!isInsufficientPrivilege(error)) throw error;
-        throw new JobsStartError(PAUSE_TABLE_MISSING(this.table, this.schema, found.role, causeOf(error)), { cause: error });
+        // Another role may have created it meanwhile (then its COMMENT is the owner's to write).
+        found = await this.lookUp();
+        if (!found.present && isInsufficientPrivilege(error)) {
+          throw new JobsStartError(PAUSE_TABLE_MISSING(this.table, this.schema, found.role, causeOf(error)), { cause: error });
+        }
+        if (!found.present) throw error;
       }
-      found = await this.lookUp();
     }
     if (!found.present) {
       throw new JobsStartError(PAUSE_TABLE_MISSING(this.table, this.schema, found.role, undefined));
