@@ -21,7 +21,7 @@ const Nowhere = defineJob<{ n: number }>('pause-nowhere');
 /** Runs recorded across every app of a test: which instance ran which job. */
 const runs: Array<{ instance: string; id: string; userId: string }> = [];
 /** Holds the job whose userId is 'slow' until the test opens it. */
-let slow = gate();
+const slow = gate();
 const slowStarted = { at: 0 };
 
 @Injectable()
