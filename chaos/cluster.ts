@@ -242,6 +242,12 @@ export interface JobCounts {
 }
 
 /**
+ * LISTEN sessions of one worker process: pg-boss's (new jobs wake workers) and nest-pg-jobs' (a
+ * queue paused or resumed reaches the workers at once).
+ */
+export const LISTENERS_PER_WORKER = 2;
+
+/**
  * One scenario's world: its own PostgreSQL server, an admin pool, worker processes and the
  * producer, with a log file for everything they print.
  */
@@ -299,10 +305,12 @@ export class ChaosCluster {
   }
 
   /**
-   * Worker sessions holding pg-boss's LISTEN: the listener's last statement is its `LISTEN` or its
-   * heartbeat (`pg_listening_channels()`, every 10 s), and pg_stat_activity keeps the last one.
+   * Worker sessions holding a LISTEN: the listener's last statement is its `LISTEN` or its heartbeat
+   * (`pg_listening_channels()`, every 10 s), and pg_stat_activity keeps the last one. A worker holds
+   * two ({@link LISTENERS_PER_WORKER}): pg-boss's, and the module's for queue pauses, through the same
+   * pg-boss code, so their heartbeats are the same statement and are counted together.
    */
-  async listeningWorkers(): Promise<number> {
+  async listeningSessions(): Promise<number> {
     const { rows } = await this.admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE application_name = $1 AND (query ILIKE 'LISTEN %' OR query ILIKE '%pg_listening_channels()%')`,

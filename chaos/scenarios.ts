@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { TICK_QUEUE } from './jobs.js';
-import { ChaosCluster, rateBetween, recoverySeconds, waitFor, within, type JobCounts, type WorkerProcess } from './cluster.js';
+import { ChaosCluster, LISTENERS_PER_WORKER, rateBetween, recoverySeconds, waitFor, within, type JobCounts, type WorkerProcess } from './cluster.js';
 
 /** `full`: what the issue asks (npm run chaos); `quick`: shorter windows; `test`: the npm test sizes. */
 export type Profile = 'full' | 'quick' | 'test';
@@ -331,12 +331,13 @@ async function inject(id: ScenarioId, run: LoadRun): Promise<void> {
 }
 
 /**
- * From `at`, polls until every live worker holds pg-boss's LISTEN again; a check fails the run if
- * that never happens (workers would then only poll).
+ * From `at`, polls until every live worker holds both its LISTENs again (pg-boss's and the module's
+ * for pauses); a check fails the run if that never happens (workers would then only poll).
  */
 function watchListeners(run: LoadRun, at: number, since: string): void {
   const { cluster } = run;
-  const back = waitFor(async () => (await cluster.listeningWorkers().catch(() => 0)) >= alive(cluster).length, {
+  const wanted = () => LISTENERS_PER_WORKER * alive(cluster).length;
+  const back = waitFor(async () => (await cluster.listeningSessions().catch(() => 0)) >= wanted(), {
     timeoutMs: 90_000,
     intervalMs: 200,
     message: 'every worker to LISTEN again',

@@ -17,6 +17,7 @@ export { OnJobEvent } from './declare/decorators/on-job-event.decorator.js';
 export { JOBS_MODULE_OPTIONS } from './module/jobs.module-definition.js';
 export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './module/jobs.constants.js';
 export { MAX_SCHEDULE_EXPRESSION_LENGTH } from './declare/validate-schedule.util.js';
+export { getJobsConstructionPlans } from './backend/pg-boss/module-tables.js';
 export * from './errors/index.js';
 export type { Job, JobProgress, JobRecord } from './interfaces/job.interface.js';
 export type {

@@ -80,11 +80,6 @@ export interface JobsBackend {
   findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]>;
   /** Stores the progress a running job reported (checked, throttled by the runner). */
   setProgress(queue: string, id: string, progress: JobProgress): Promise<void>;
-  /**
-   * Makes what the module stores beside pg-boss's tables ready, once pg-boss has started: the
-   * progress table. Run by every instance at init.
-   */
-  prepare(): Promise<void>;
   /** Forgets the progress of jobs that no longer exist (pg-boss deleted them); resolves with how many. */
   pruneProgress(): Promise<number>;
   /** The queue with its options and cached counts. */
@@ -99,4 +94,10 @@ export interface JobsBackend {
   getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
   /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */
   redrive(queue: string, options: RedriveOptions): Promise<number>;
+  /** Records the queue as paused (no worker fetches from it) for every instance; a paused queue stays paused. */
+  pauseQueue(queue: string): Promise<void>;
+  /** Records the queue as no longer paused; a queue that is not paused stays as it is. */
+  resumeQueue(queue: string): Promise<void>;
+  /** Whether the queue is paused. */
+  isQueuePaused(queue: string): Promise<boolean>;
 }

@@ -123,6 +123,44 @@ export const UNKNOWN_QUEUE = (queue: string) =>
   `in JobsModule's queues option (JobsModule.forRoot({ queues: [Definition] })) so that bootstrap ` +
   `creates it.`;
 
+/** A role name as SQL text: quoted, embedded quotes doubled. */
+const quoteRole = (role: string) => `"${role.replaceAll('"', '""')}"`;
+
+/** Privileges as a message lists them: `SELECT, INSERT and DELETE`. */
+const listPrivileges = (privileges: readonly string[]) =>
+  privileges.length > 1 ? `${privileges.slice(0, -1).join(', ')} and ${privileges.at(-1)}` : privileges.join('');
+
+/**
+ * A table of the module's is missing at bootstrap and the module may not create it: `reason` is the
+ * database's refusal, or `undefined` when pg-boss was told not to migrate (`migrate: false`).
+ */
+export const MODULE_TABLE_MISSING = (
+  table: string,
+  purpose: string,
+  schema: string,
+  role: string,
+  reason: string | undefined,
+  privileges: readonly string[],
+) =>
+  `The table ${table}, ${purpose}, does not exist, and ` +
+  (reason
+    ? `role "${role}" may not create it: ${redactSecrets(reason)}. `
+    : "the module creates nothing in pg-boss's schema when pg-boss's migrate option is false. ") +
+  `Have the schema's owner run the SQL of getJobsConstructionPlans('${schema}') (exported by nest-pg-jobs) ` +
+  `and GRANT ${privileges.join(', ')} ON ${table} TO ${quoteRole(role)}, then start again.`;
+
+export const MODULE_TABLE_NOT_GRANTED = (table: string, purpose: string, role: string, privileges: readonly string[]) =>
+  `Role "${role}" needs ${listPrivileges(privileges)} on ${table} (${purpose}): ` +
+  `GRANT ${privileges.join(', ')} ON ${table} TO ${quoteRole(role)}, then start again.`;
+
+export const QUEUE_PAUSED = (queue: string) => `Paused queue "${queue}"`;
+
+export const QUEUE_RESUMED = (queue: string) => `Resumed queue "${queue}"`;
+
+export const PAUSED_QUEUES_UNREADABLE = (cause: string) =>
+  `Could not read which queues are paused (${redactSecrets(cause)}); queues keep their current state and ` +
+  'the module tries again every second.';
+
 export const NO_DEAD_LETTER_QUEUE = (queue: string) =>
   `Queue "${queue}" has no dead-letter queue; declare one with defineJob('${queue}', { deadLetter: '${queue}.dead' }).`;
 

@@ -50,7 +50,11 @@ export interface JobsModuleOptions {
    * should never send scheduled jobs.
    */
   scheduler?: boolean;
-  /** Wake workers with LISTEN/NOTIFY the moment a job is sent (default true). Polling remains. */
+  /**
+   * Wake workers with LISTEN/NOTIFY the moment a job is sent, and the moment a queue is paused or
+   * resumed (default true; one more connection per worker instance for the pauses). Polling remains:
+   * without it a pause reaches every instance within about a second.
+   */
   listenNotify?: boolean;
   /**
    * Run the statements of `send`/`sendMany` as named (prepared) statements, parsed once per

@@ -22,6 +22,9 @@ import { WorkerSlot } from '../worker/worker.slot.js';
 import { WorkerPool } from '../worker/worker.pool.js';
 import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
 import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
+import { PausedQueuesStore } from '../backend/pg-boss/paused-queues.store.js';
+import { installModuleTables } from '../backend/pg-boss/module-tables.js';
+import { PauseWatch } from '../backend/pg-boss/pause.watch.js';
 import { JobsStartError } from '../errors/jobs-start.error.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import {
@@ -29,6 +32,8 @@ import {
   DATABASE_START_REFUSED,
   DATABASE_UNREACHABLE,
   DUPLICATE_JOBS_MODULE,
+  QUEUE_PAUSED,
+  QUEUE_RESUMED,
 } from '../errors/jobs.messages.js';
 import { workPlan } from '../declare/resolve-handler-options.util.js';
 import { discoverJobs } from '../discover/discover-jobs.js';
@@ -58,6 +63,10 @@ export class JobsOrchestrator
   private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
   private workersStarted = false;
   private progressPruner: NodeJS.Timeout | undefined;
+  private readonly pauses: PausedQueuesStore;
+  /** Queues whose workers this instance has paused. */
+  private readonly pausedHere = new Set<string>();
+  private pauseWatch: PauseWatch | undefined;
 
   constructor(
     @Inject(JOBS_MODULE_OPTIONS) private readonly options: JobsModuleOptions,
@@ -81,6 +90,7 @@ export class JobsOrchestrator
     if (handle.statistics) handle.statistics.onFailure = (message) => this.logger?.warn(message);
     // An app that passes its own PgBoss may stop it without closing the app: the workers end with it.
     this.boss.on('stopped', () => this.registry.markWorkersStopped());
+    this.pauses = new PausedQueuesStore(handle.boss, jobsSchema(options));
   }
 
   private get boss(): PgBoss {
@@ -106,7 +116,10 @@ export class JobsOrchestrator
       });
       this.registry.setHandlers(handlers, queues);
       await this.startBoss();
-      await this.backend.prepare();
+      // The module's own tables (paused queues, job progress): every instance may pause, resume and
+      // read progress (workers: false ones too). pg-boss's migrate: false means DDL is the
+      // administrator's: then the tables are only looked for.
+      await installModuleTables(this.boss, jobsSchema(this.options), { create: this.options.connection?.migrate !== false });
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(this.registry.queues);
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
@@ -139,11 +152,14 @@ export class JobsOrchestrator
 
   private async startWorkers(): Promise<void> {
     const watch = new SettleWatch(this.boss, this.events, this.logger);
+    const queues = this.handlers.map((handler) => handler.queue);
+    // Read before any loop starts: a queue paused before this instance started never fetches here.
+    const paused = await this.pauses.pausedAmong(queues);
     for (const handler of this.handlers) {
       // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
       const runner = new JobRunner(handler, this.events, this.logger, { watch }, [], this.storeProgress);
       this.registry.setRunner(handler.queue, runner);
-      await this.startLoops(handler, runner);
+      await this.startLoops(handler, runner, paused.has(handler.queue));
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
@@ -152,6 +168,7 @@ export class JobsOrchestrator
             .join('') +
           ')',
       );
+      if (paused.has(handler.queue)) this.logger?.log(QUEUE_PAUSED(handler.queue));
     }
     this.workersStarted = true;
     // Progress rows outlive their jobs until this pass: pg-boss deletes finished jobs on its own.
@@ -160,6 +177,33 @@ export class JobsOrchestrator
     }, PROGRESS_PRUNE_INTERVAL_MS);
     this.progressPruner.unref();
     this.registry.markWorkers('running');
+    if (queues.length === 0) return;
+    this.pauseWatch = new PauseWatch(this.boss, this.pauses, queues, (now) => this.applyPauses(now), {
+      listen: this.options.listenNotify ?? true,
+      logger: this.logger,
+    });
+    this.registry.setPauseRefresh(() => this.pauseWatch?.refresh() ?? Promise.resolve());
+    await this.pauseWatch.start();
+  }
+
+  /**
+   * Pauses the workers of the queues paused now and resumes those of the queues no longer paused,
+   * logging each change once. Their slots stop fetching (jobs in flight finish) or fetch again.
+   */
+  private applyPauses(paused: ReadonlySet<string>): void {
+    for (const [queue, slots] of this.slots) {
+      const pause = paused.has(queue);
+      if (pause === this.pausedHere.has(queue)) continue;
+      if (pause) {
+        this.pausedHere.add(queue);
+        for (const slot of slots) slot.pause();
+        this.logger?.log(QUEUE_PAUSED(queue));
+      } else {
+        this.pausedHere.delete(queue);
+        for (const slot of slots) slot.resume();
+        this.logger?.log(QUEUE_RESUMED(queue));
+      }
+    }
   }
 
   /** Where runners store what handlers report with `job.updateProgress` (once a second per job at most). */
@@ -173,21 +217,21 @@ export class JobsOrchestrator
    * (`adaptiveBatching: false`) or fetching several jobs at once would change what a fetch may take:
    * group limits (checked per fetch) and policies that limit active jobs per key. A handler with
    * `localGroupConcurrency` runs all its slots in one {@link WorkerPool}: pg-boss checks that limit
-   * against the `localConcurrency` of one `work()` call.
+   * against the `localConcurrency` of one `work()` call. The slots of a `paused` queue are paused
+   * before they start, so they fetch nothing until the queue is resumed.
    */
-  private async startLoops(handler: RegisteredHandler, runner: JobRunner): Promise<void> {
+  private async startLoops(handler: RegisteredHandler, runner: JobRunner, paused: boolean): Promise<void> {
     const plan = workPlan(handler);
     const slots: (WorkerSlot | WorkerPool)[] = [];
     this.slots.set(handler.queue, slots);
-    if (plan.pooled) {
-      const pool = new WorkerPool(this.boss, handler.queue, plan, runner);
-      slots.push(pool);
-      await pool.start();
-      return;
-    }
-    for (let i = 0; i < plan.slots; i++) {
-      const slot = new WorkerSlot(this.boss, handler.queue, plan, runner);
+    if (paused) this.pausedHere.add(handler.queue);
+    const count = plan.pooled ? 1 : plan.slots;
+    for (let i = 0; i < count; i++) {
+      const slot = plan.pooled
+        ? new WorkerPool(this.boss, handler.queue, plan, runner)
+        : new WorkerSlot(this.boss, handler.queue, plan, runner);
       slots.push(slot);
+      if (paused) slot.pause();
       await slot.start();
     }
   }
@@ -202,6 +246,8 @@ export class JobsOrchestrator
     const timeout = this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     // From here on this instance takes no new job: a health check says so while running jobs finish.
     this.registry.markWorkersStopped();
+    // No pause or resume reaches the slots from here on.
+    await this.pauseWatch?.stop();
     // A slot changing its batch size stops its loop and starts another: no new loop after this.
     await Promise.all([...this.slots.values()].flat().map((slot) => slot.stop()));
     if (this.handle.owned) {

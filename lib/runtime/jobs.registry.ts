@@ -26,13 +26,14 @@ export type JobsWorkersState = 'not-started' | 'running' | 'disabled' | 'stopped
 
 /**
  * @internal What discovery and start-up produce, and what `JobsService` reads: the registered
- * handlers, the runner of each queue worked in this instance, the module's state and the readiness
- * every call awaits. The lifecycle (`JobsOrchestrator`, or the testing kit's `JobsTester`) writes
+ * handlers, the runner of each queue worked in this instance, how its workers learn of a pause, the
+ * module's state and the readiness every call awaits. The lifecycle (`JobsOrchestrator`, or the testing kit's `JobsTester`) writes
  * it; nothing here starts or stops anything.
  */
 @Injectable()
 export class JobsRegistry {
   private readonly runners = new Map<string, JobRunner>();
+  private pausesChanged: (() => Promise<void>) | undefined;
   private registered: readonly RegisteredHandler[] = [];
   private byQueue = new Map<string, RegisteredHandler>();
   private declared = new Map<string, DeclaredQueue>();
@@ -107,6 +108,14 @@ export class JobsRegistry {
   }
 
   /**
+   * Brings this instance's workers in line with the paused queues now (after `pauseQueue` or
+   * `resumeQueue`), rather than at the next poll; resolves at once where no worker runs.
+   */
+  applyPauses(): Promise<void> {
+    return this.pausesChanged?.() ?? RESOLVED;
+  }
+
+  /**
    * What every `JobsService` call awaits before it touches the database. Resolves once pg-boss is
    * started and the queues exist; rejects with the start error if that failed. Once the application
    * is closed it rejects with a {@link JobsNotRunningError} (`shut-down`). A call made before init
@@ -168,6 +177,11 @@ export class JobsRegistry {
   /** Running workers ended (shutdown, or pg-boss stopped): they are not restarted. */
   markWorkersStopped(): void {
     if (this.workerState === 'running') this.workerState = 'stopped';
+  }
+
+  /** Records how {@link applyPauses} reaches the workers of this instance. */
+  setPauseRefresh(refresh: () => Promise<void>): void {
+    this.pausesChanged = refresh;
   }
 
   /** The module runs: {@link whenRunning} resolves. */

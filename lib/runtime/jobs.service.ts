@@ -25,9 +25,10 @@ import type { AnyDefinition } from '../utils/queue-name.util.js';
 type Definition<I> = JobDefinition<I, any>;
 
 /**
- * The runtime API: send jobs, schedule, cancel, retry, inspect queues and dead letters. Inject it
- * anywhere once `JobsModule` is imported. Payloads are checked against the definition's type at
- * compile time and against its schema at run time, before anything reaches the database.
+ * The runtime API: send jobs, schedule, cancel, retry, inspect queues and dead letters, pause and
+ * resume queues. Inject it anywhere once `JobsModule` is imported. Payloads are checked against the
+ * definition's type at compile time and against its schema at run time, before anything reaches
+ * the database.
  */
 @Injectable()
 export class JobsService {
@@ -233,5 +234,54 @@ export class JobsService {
     this.checks.checkRedriveOptions(name, options);
     await this.registry.whenRunning();
     return this.backend.redrive(name, options);
+  }
+
+  /**
+   * Pauses a queue across the cluster: no instance fetches its jobs until {@link resumeQueue}.
+   * Sends keep landing (they wait, queued); jobs already running, and those fetched with them, finish
+   * normally. When it resolves, this instance fetches nothing more from the queue; other instances
+   * stop within about a second. The pause is stored in the database (pg-boss's schema), so it
+   * outlives restarts and deploys: an instance that starts while the queue is paused does not fetch
+   * from it. Pausing a paused queue changes nothing. Rejects with a `JobsConfigurationError` for a
+   * queue that does not exist.
+   *
+   * @example
+   * await jobs.pauseQueue(WelcomeEmail);   // the mail provider is down
+   * await jobs.isQueuePaused(WelcomeEmail); // true
+   * await jobs.resumeQueue(WelcomeEmail);  // the backlog runs
+   */
+  async pauseQueue(definition: AnyDefinition): Promise<void> {
+    const name = this.checks.queueName(definition, 'pauseQueue');
+    await this.registry.whenRunning();
+    await this.backend.pauseQueue(name);
+    await this.registry.applyPauses();
+  }
+
+  /**
+   * Resumes a queue paused with {@link pauseQueue}: every instance that handles it fetches again,
+   * this one before the call resolves, the others within about a second. Resuming a queue that is
+   * not paused changes nothing. Rejects with a `JobsConfigurationError` for a queue that does not exist.
+   *
+   * @example
+   * await jobs.resumeQueue('welcome-email');
+   */
+  async resumeQueue(definition: AnyDefinition): Promise<void> {
+    const name = this.checks.queueName(definition, 'resumeQueue');
+    await this.registry.whenRunning();
+    await this.backend.resumeQueue(name);
+    await this.registry.applyPauses();
+  }
+
+  /**
+   * Whether a queue is paused ({@link pauseQueue}), as stored in the database. Rejects with a
+   * `JobsConfigurationError` for a queue that does not exist.
+   *
+   * @example
+   * if (await jobs.isQueuePaused(WelcomeEmail)) this.logger.warn('welcome e-mails are paused');
+   */
+  async isQueuePaused(definition: AnyDefinition): Promise<boolean> {
+    const name = this.checks.queueName(definition, 'isQueuePaused');
+    await this.registry.whenRunning();
+    return this.backend.isQueuePaused(name);
   }
 }

@@ -58,13 +58,16 @@ export type InsertedHook = (jobs: StoredJob[]) => Promise<void>;
  * declares does not exist, as in a database where no instance created it. Payloads PostgreSQL's
  * `jsonb` cannot hold are refused as the database refuses them. A valid `{ db }` is ignored (there
  * is no transaction to join). `boss` and `getQueue` need a database and throw a
- * {@link JobsTestingError}. The tester runs what was stored (`drain`, inline mode).
+ * {@link JobsTestingError}. The tester runs what was stored (`drain`, inline mode), except the jobs
+ * of paused queues.
  */
 export class InMemoryBackend implements JobsBackend {
   /** The jobs recorded by `JobsService` (and by drains: retries, dead letters). */
   readonly store = new InMemoryJobsStore();
   /** Runtime schedules by queue and key. */
   readonly schedules = new Map<string, TestSchedule>();
+  /** Queues paused with `JobsService.pauseQueue`: the tester runs none of their jobs. */
+  readonly paused = new Set<string>();
   private cronParser: PgBoss | undefined;
 
   constructor(
@@ -182,9 +185,6 @@ export class InMemoryBackend implements JobsBackend {
     if (job?.name === queue) job.progress = progress;
   }
 
-  /** Nothing to create in memory. */
-  async prepare(): Promise<void> {}
-
   /** Recorded jobs are forgotten with their progress (`clear`). */
   async pruneProgress(): Promise<number> {
     return 0;
@@ -255,6 +255,21 @@ export class InMemoryBackend implements JobsBackend {
     return moved.length;
   }
 
+  async pauseQueue(queue: string): Promise<void> {
+    this.queueOptions(queue);
+    this.paused.add(queue);
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    this.queueOptions(queue);
+    this.paused.delete(queue);
+  }
+
+  async isQueuePaused(queue: string): Promise<boolean> {
+    this.queueOptions(queue);
+    return this.paused.has(queue);
+  }
+
   /**
    * The options a declared queue is created with (see `declaredQueues`); a queue nothing declares
    * does not exist: a {@link JobsConfigurationError}, as pg-boss reports a missing queue.
@@ -265,10 +280,11 @@ export class InMemoryBackend implements JobsBackend {
     return queue.options;
   }
 
-  /** Forgets every recorded job and schedule. */
+  /** Forgets every recorded job and schedule, and resumes every paused queue. */
   clear(): void {
     this.store.clear();
     this.schedules.clear();
+    this.paused.clear();
   }
 
   private deadLetterOf(name: string): string {

@@ -221,8 +221,8 @@ export class JobsTester implements OnModuleInit {
   }
 
   /**
-   * Forgets every recorded job and schedule; handlers stay discovered. Call it in `beforeEach`
-   * when a module is shared by several tests.
+   * Forgets every recorded job and schedule and resumes every paused queue; handlers stay
+   * discovered. Call it in `beforeEach` when a module is shared by several tests.
    *
    * @example
    * beforeEach(() => tester.clear());
@@ -240,7 +240,8 @@ export class JobsTester implements OnModuleInit {
    * resolved `retryLimit`, then the job fails and is copied to its dead-letter queue; jobs sent by
    * handlers are drained too when their queue is drained; flow steps run after their dependencies
    * completed. Higher priority first, then oldest. Delays (`startAfter`, retry backoff) are not
-   * waited for. Stops with a {@link JobsTestingError} after `maxRuns` handler calls (default 1000).
+   * waited for. Jobs of a paused queue (`JobsService.pauseQueue`) do not run and count as `pending`.
+   * Stops with a {@link JobsTestingError} after `maxRuns` handler calls (default 1000).
    *
    * @example
    * const summary = await tester.drain(WelcomeEmail);
@@ -349,7 +350,8 @@ export class JobsTester implements OnModuleInit {
   }
 
   private runnable(job: StoredJob, handler: RegisteredHandler | undefined): handler is RegisteredHandler {
-    if (!handler || !isQueued(job)) return false;
+    // A paused queue's jobs wait, as no worker fetches them (drain counts them as pending).
+    if (!handler || !isQueued(job) || this.backend.paused.has(job.name)) return false;
     const { minPriority, maxPriority } = handler.options;
     if (minPriority !== undefined && job.priority < minPriority) return false;
     if (maxPriority !== undefined && job.priority > maxPriority) return false;

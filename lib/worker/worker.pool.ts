@@ -21,9 +21,17 @@ import { loopWorkOptions, sortInFetchOrder } from './worker.slot.js';
  * pay it.
  */
 export class WorkerPool {
+  /** The `work()` call that fetches now; `undefined` while paused. */
   private id: string | undefined;
+  /**
+   * Every `work()` call of this pool whose loops may still hold a batch: the current one, and those
+   * told to stop by {@link pause} until their loops have ended.
+   */
+  private readonly ids = new Set<string>();
   /** Per loop, when the batch last handed to a handler call was fetched (its `lastFetchedOn`). */
   private readonly attributed = new Map<string, number | null>();
+  private paused = false;
+  private stopped = false;
 
   constructor(
     private readonly boss: PgBoss,
@@ -32,16 +40,52 @@ export class WorkerPool {
     private readonly runner: JobRunner,
   ) {}
 
+  /** Starts the loops. A pool paused before it starts fetches nothing. */
   async start(): Promise<void> {
-    this.id = await this.boss.work(
+    if (this.paused) return;
+    const id = await this.boss.work(
       this.queue,
       loopWorkOptions(this.plan.loop, this.plan.batchSize, this.plan.slots),
       this.handle as never,
     );
+    this.ids.add(id);
+    // Paused while work() was called (a resume and a pause in quick succession).
+    if (this.paused) this.end(id);
+    else this.id = id;
   }
 
-  /** Nothing to wait for: the pool never restarts its loops; pg-boss stops them. */
-  async stop(): Promise<void> {}
+  /** Starts no loop after this resolves ({@link resume}); pg-boss stops the running ones. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+
+  /**
+   * Stops fetching until {@link resume}: the loops of the `work()` call fetch nothing more and end
+   * once they have recorded the batches they hold, which run and settle as usual.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    const id = this.id;
+    this.id = undefined;
+    if (id !== undefined) this.end(id);
+  }
+
+  /** Fetches again after {@link pause}: a new `work()` call with the same loops. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // pg-boss refuses work() only once it is stopping: then nothing is to fetch anyway.
+    if (!this.stopped) this.start().catch(() => undefined);
+  }
+
+  /** Tells the loops of one `work()` call to stop, and forgets the call once they have ended. */
+  private end(id: string): void {
+    void this.boss
+      .offWork(this.queue, { id, wait: true })
+      .catch(() => undefined)
+      .finally(() => this.ids.delete(id));
+  }
 
   private readonly handle = async (jobs: JobWithMetadata<object>[]): Promise<JobResult[]> => {
     // Outcome events wait until the loop that runs this batch has recorded it (see SettleWatch). The
@@ -71,7 +115,7 @@ export class WorkerPool {
     const fresh: WipData[] = [];
     const busy: string[] = [];
     for (const worker of this.boss.getWipData()) {
-      if (worker.workId !== this.id || worker.count === 0) continue;
+      if (worker.count === 0 || !this.ids.has(worker.workId)) continue;
       busy.push(worker.id);
       if (worker.count === size && this.attributed.get(worker.id) !== worker.lastFetchedOn) fresh.push(worker);
     }
@@ -84,6 +128,7 @@ export class WorkerPool {
 
   private wakeBusyLoops(): void {
     for (const worker of this.boss.getWipData()) {
+      // Loops told to stop by pause() are not woken: they are ending.
       if (worker.workId === this.id && worker.count > 0) this.boss.notifyWorker(worker.id);
     }
   }

@@ -87,6 +87,10 @@ interface Batch {
  * only with jobs sent after the earlier one was claimed. So no job this slot claims starts before a
  * job ranked above it that was queued when it was claimed (unless another slot took that one), and
  * a job sent since waits behind at most the jobs the slot holds: two batches.
+ *
+ * A paused slot (its queue paused with `JobsService.pauseQueue`) retires every lane and sends none
+ * out until it is resumed; the jobs it holds run and settle as usual. Nothing on the job path looks
+ * at it: only {@link fetchNext}, which runs once per batch, checks one more flag.
  */
 export class WorkerSlot {
   private batchSize: number;
@@ -101,6 +105,8 @@ export class WorkerSlot {
   private current: Batch | undefined;
   private currentSince = 0;
   private stopped = false;
+  /** Paused ({@link pause}): no lane goes out until {@link resume}. */
+  private paused = false;
 
   private readonly adaptive: boolean;
 
@@ -114,13 +120,33 @@ export class WorkerSlot {
     this.adaptive = plan.adaptive;
   }
 
+  /** Starts fetching: its first lane, at the plan's batch size. A slot paused before it starts fetches nothing. */
   async start(): Promise<void> {
+    if (this.paused) return;
     await this.addLane(this.batchSize);
   }
 
   /** Stops adapting: no loop starts after this resolves (pg-boss's `offWork` stops the running ones). */
   async stop(): Promise<void> {
     this.stopped = true;
+  }
+
+  /**
+   * Stops fetching until {@link resume}: every lane is retired, so its loop fetches nothing more and
+   * ends once it has recorded the batch it holds. The jobs the slot holds (running, or fetched with
+   * them) run and settle as usual; a fetch already under way may still land one batch, which runs too.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const lane of this.lanes) this.retire(lane);
+  }
+
+  /** Fetches again after {@link pause}: a new lane goes out as soon as no retired one may still fetch. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.fetchNext();
   }
 
   private addLane(size: number): Promise<void> {
@@ -189,10 +215,10 @@ export class WorkerSlot {
   /**
    * Keeps one lane running: when every lane is retired, starts a new one of the current batch size,
    * once none of them may still fetch (so no two fetches of this slot run at once) and the slot
-   * holds fewer than two batches.
+   * holds fewer than two batches. None while stopped or paused.
    */
   private fetchNext(): void {
-    if (this.stopped || this.batches.length >= 2) return;
+    if (this.stopped || this.paused || this.batches.length >= 2) return;
     if (this.lanes.some((lane) => !lane.retired || !lane.final)) return;
     // Not awaited: the jobs in hand run while it starts. A refusal (pg-boss stopping) stops the slot.
     this.addLane(this.batchSize).catch(() => undefined);

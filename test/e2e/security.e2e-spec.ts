@@ -9,6 +9,7 @@ import pg from 'pg';
 import { getConstructionPlans } from 'pg-boss';
 import {
   defineJob,
+  getJobsConstructionPlans,
   JobHandler,
   JobsModule,
   JobsService,
@@ -209,6 +210,7 @@ describe('least privilege: the app role owns the job schema and nothing else', (
     // What an administrator (or a migration pipeline) runs: pg-boss's own install script, then grants.
     await asAdmin(`CREATE SCHEMA jobs_dml`);
     await asAdmin(getConstructionPlans('jobs_dml', { createSchema: false }));
+    await asAdmin(getJobsConstructionPlans('jobs_dml'));
     await asAdmin(`
       GRANT USAGE ON SCHEMA jobs_dml TO ${dml};
       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA jobs_dml TO ${dml};
@@ -229,6 +231,9 @@ describe('least privilege: the app role owns the job schema and nothing else', (
     });
     await jobs.schedule(Report, '*/5 * * * *', { n: 3 }, { key: 'every-5' });
     await jobs.boss.supervise();
+    await jobs.pauseQueue(Report);
+    expect(await jobs.isQueuePaused(Report)).toBe(true);
+    await jobs.resumeQueue(Report);
     expect(await jobs.getQueueCounts(Report)).toMatchObject({ completed: 2 });
     expect(errors).toEqual([]);
     await app.close();
@@ -245,5 +250,51 @@ describe('least privilege: the app role owns the job schema and nothing else', (
         }
       })(),
     ).rejects.toThrow(/permission denied for schema jobs_dml/);
+  });
+
+  it('fails bootstrap with the SQL to run when a DML-only role would have to create the module tables', async () => {
+    // pg-boss installed by an administrator, the module's table forgotten.
+    await asAdmin(`CREATE SCHEMA jobs_nopause`);
+    await asAdmin(getConstructionPlans('jobs_nopause', { createSchema: false }));
+    await asAdmin(`
+      GRANT USAGE ON SCHEMA jobs_nopause TO ${dml};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA jobs_nopause TO ${dml};
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA jobs_nopause TO ${dml};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobs_nopause TO ${dml};
+    `);
+    const error = await bootstrapError(
+      start([ReportJobs], { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' }),
+    );
+    expect(error).toBeInstanceOf(JobsStartError);
+    expect(error.message).toBe(
+      `The table "jobs_nopause"."nest_pg_jobs_queue_state", where JobsService.pauseQueue keeps paused queues, does not ` +
+        `exist, and role "${dml}" may not create it: permission denied for schema jobs_nopause (SQLSTATE 42501). Have the ` +
+        `schema's owner run the SQL of getJobsConstructionPlans('jobs_nopause') (exported by nest-pg-jobs) and GRANT ` +
+        `SELECT, INSERT, DELETE ON "jobs_nopause"."nest_pg_jobs_queue_state" TO "${dml}", then start again.`,
+    );
+
+    // Created, but not granted: the grant is named.
+    await asAdmin(getJobsConstructionPlans('jobs_nopause'));
+    const ungranted = await bootstrapError(
+      start([ReportJobs], { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' }),
+    );
+    expect(ungranted).toBeInstanceOf(JobsStartError);
+    expect(ungranted.message).toMatch(/^Role "lp_dml_\w+" needs SELECT, INSERT and DELETE on "jobs_nopause"\."nest_pg_jobs_queue_state"/);
+
+    // As the messages say, one table after the other (the progress table needs UPDATE too): then it starts.
+    await asAdmin(`GRANT SELECT, INSERT, DELETE ON jobs_nopause.nest_pg_jobs_queue_state TO ${dml}`);
+    const progressUngranted = await bootstrapError(
+      start([ReportJobs], { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' }),
+    );
+    expect(progressUngranted.message).toBe(
+      `Role "${dml}" needs SELECT, INSERT, UPDATE and DELETE on "jobs_nopause"."nest_pg_jobs_progress" (where ` +
+        `job.updateProgress keeps the progress of jobs): GRANT SELECT, INSERT, UPDATE, DELETE ON ` +
+        `"jobs_nopause"."nest_pg_jobs_progress" TO "${dml}", then start again.`,
+    );
+    await asAdmin(`GRANT SELECT, INSERT, UPDATE, DELETE ON jobs_nopause.nest_pg_jobs_progress TO ${dml}`);
+    const app = await start([ReportJobs], { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' });
+    await app.get(JobsService).pauseQueue(Report);
+    expect(await app.get(JobsService).isQueuePaused(Report)).toBe(true);
+    await app.close();
   });
 });

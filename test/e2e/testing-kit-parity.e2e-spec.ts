@@ -231,6 +231,26 @@ const lookupRows: Row[] = [
   ['retry: a queue nothing declares', (j) => j.retry(Nowhere, A_UUID), [C, /^Queue "parity-nowhere" does not exist/]],
 ];
 
+const pauseRows: Row[] = [
+  ['pauseQueue: a queue nothing declares', (j) => j.pauseQueue(Nowhere), [C, /^Queue "parity-nowhere" does not exist\. Declare a handler for it/]],
+  ['resumeQueue: a queue name nothing declares', (j) => j.resumeQueue('parity-nowhere'), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['isQueuePaused: a queue nothing declares', (j) => j.isQueuePaused(Nowhere), [C, /^Queue "parity-nowhere" does not exist/]],
+  ['pauseQueue: an SQL-looking queue name', (j) => j.pauseQueue('q"; drop'), [C, /JobsService\.pauseQueue: queue name/]],
+  ['resumeQueue: null in place of a definition', (j) => j.resumeQueue(null as never), [C, /JobsService\.resumeQueue takes a job definition/]],
+  ['isQueuePaused: a hand-made definition with a space in its name', (j) => j.isQueuePaused({ name: 'a b', options: {} } as never), [C, /JobsService\.isQueuePaused: queue name "a b"/]],
+  [
+    'pauseQueue, isQueuePaused, resumeQueue on a declared queue',
+    async (j) => {
+      await j.pauseQueue(Grouped);
+      await j.pauseQueue('parity-grouped');
+      if (!(await j.isQueuePaused(Grouped))) throw new Error('not paused');
+      await j.resumeQueue(Grouped);
+      if (await j.isQueuePaused(Grouped)) throw new Error('still paused');
+    },
+    'accepted',
+  ],
+];
+
 /** What a call did, in the terms the comparison uses. */
 type Outcome = { accepted: true } | { accepted: false; type: string; message: string };
 const outcome = (call: Promise<unknown>): Promise<Outcome> =>
@@ -275,7 +295,7 @@ describe('testing kit parity: the testing module refuses what JobsModule refuses
     expect(kit.default).toBeInstanceOf(TestingJobsService);
   });
 
-  it.each([...sendRows, ...manyRows, ...flowRows, ...scheduleRows, ...lookupRows])(
+  it.each([...sendRows, ...manyRows, ...flowRows, ...scheduleRows, ...lookupRows, ...pauseRows])(
     '%s',
     async (_label, call, expected, config = 'default') => {
       const inProduction = await outcome(call(real[config]));

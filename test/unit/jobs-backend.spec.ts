@@ -2,7 +2,7 @@
 // one call to its JobsBackend with what it checked. Nothing a check refuses reaches the backend.
 import { describe, expect, it, jest } from '@jest/globals';
 import { z } from 'zod';
-import { defineJob, JobAbortedError, JobValidationError } from '../../lib/index.js';
+import { defineJob, JobAbortedError, JobsConfigurationError, JobValidationError } from '../../lib/index.js';
 import { JobsService } from '../../lib/runtime/jobs.service.js';
 import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
 import { JobsRegistry } from '../../lib/runtime/jobs.registry.js';
@@ -27,6 +27,9 @@ function service() {
     cancel: jest.fn(async (..._args: unknown[]) => undefined),
     getJob: jest.fn(async (..._args: unknown[]) => null),
     redrive: jest.fn(async (..._args: unknown[]) => 2),
+    pauseQueue: jest.fn(async (..._args: unknown[]) => undefined),
+    resumeQueue: jest.fn(async (..._args: unknown[]) => undefined),
+    isQueuePaused: jest.fn(async (..._args: unknown[]) => true),
   };
   const jobs = new JobsService(backend as unknown as JobsBackend, registry, new JobEventsBus());
   return { registry, backend, jobs };
@@ -80,5 +83,21 @@ describe('JobsService over a JobsBackend', () => {
     await jobs.cancel(Mail, [ID]);
     expect(backend.cancel).toHaveBeenCalledWith('mail', [ID]);
     expect(abort).toHaveBeenCalledWith(ID, expect.any(JobAbortedError));
+  });
+
+  it('pauses and resumes through the backend, then has this instance apply it before resolving', async () => {
+    const { registry, backend, jobs } = service();
+    const order: string[] = [];
+    backend.pauseQueue.mockImplementation(async () => void order.push('stored'));
+    registry.setPauseRefresh(async () => void order.push('applied'));
+    await jobs.pauseQueue(Mail);
+    expect(backend.pauseQueue).toHaveBeenCalledWith('mail');
+    expect(order).toEqual(['stored', 'applied']);
+    await jobs.resumeQueue('mail');
+    expect(backend.resumeQueue).toHaveBeenCalledWith('mail');
+    expect(await jobs.isQueuePaused(Mail)).toBe(true);
+    expect(backend.isQueuePaused).toHaveBeenCalledWith('mail');
+    await expect(jobs.pauseQueue('no spaces please')).rejects.toBeInstanceOf(JobsConfigurationError);
+    expect(backend.pauseQueue).toHaveBeenCalledTimes(1);
   });
 });

@@ -67,3 +67,52 @@ describe('WorkerPool', () => {
     expect([...heldFor[0]!].sort()).toEqual(['w0', 'w1']);
   });
 });
+
+describe('WorkerPool pause', () => {
+  /** A pg-boss whose work() calls are numbered and whose offWork calls are recorded. */
+  function fake() {
+    let calls = 0;
+    const offWork: Array<{ id: string; wait: boolean }> = [];
+    const boss = {
+      work: async () => `call-${++calls}`,
+      offWork: async (_queue: string, options: { id: string; wait: boolean }) => void offWork.push(options),
+      getWipData: () => [],
+      notifyWorker: () => undefined,
+    } as unknown as PgBoss;
+    const pool = new WorkerPool(boss, 'q', { loop: {}, slots: 2, batchSize: 1, adaptive: false, pooled: true }, {} as JobRunner);
+    return { pool, offWork, calls: () => calls };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('stops the loops of its work() call on pause (they finish what they hold) and makes a new call on resume', async () => {
+    const { pool, offWork, calls } = fake();
+    await pool.start();
+    pool.pause();
+    pool.pause();
+    expect(offWork).toEqual([{ id: 'call-1', wait: true }]);
+    pool.resume();
+    await settle();
+    expect(calls()).toBe(2);
+    pool.pause();
+    expect(offWork.map((o) => o.id)).toEqual(['call-1', 'call-2']);
+  });
+
+  it('makes no work() call while paused before it starts, nor after it stopped', async () => {
+    const { pool, offWork, calls } = fake();
+    pool.pause();
+    await pool.start();
+    expect(calls()).toBe(0);
+    await pool.stop();
+    pool.resume();
+    await settle();
+    expect([calls(), offWork.length]).toEqual([0, 0]);
+  });
+
+  it('stops a work() call that returned after a pause', async () => {
+    const { pool, offWork } = fake();
+    const starting = pool.start();
+    pool.pause();
+    await starting;
+    expect(offWork).toEqual([{ id: 'call-1', wait: true }]);
+  });
+});

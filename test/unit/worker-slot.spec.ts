@@ -231,4 +231,61 @@ describe('WorkerSlot', () => {
     expect(boss.running()).toHaveLength(1);
     expect(ran).toHaveLength(ADAPTIVE_BATCH_MAX + 3);
   });
+
+  it('stops fetching when paused: its lane is retired, the batch it holds runs and settles, and none goes out until resumed', async () => {
+    const { boss, slot, ran, holdAt } = await grownSlot();
+    const gate = holdAt(1);
+    const [lane] = boss.running() as [string];
+    const a = boss.land(lane, run(1, 3));
+    await settle();
+    slot.pause();
+    expect(boss.loops.get(lane)!.stopped).toBe(true);
+    gate.open();
+    await a;
+    await settle();
+    expect(ran).toEqual([1, 2, 3]);
+    expect(boss.running()).toEqual([]);
+    slot.resume();
+    await settle();
+    expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([ADAPTIVE_BATCH_MAX]);
+  });
+
+  it('runs the batch a fetch under way lands after the pause, then sends no lane out', async () => {
+    const { boss, slot, ran } = await grownSlot();
+    const [lane] = boss.running() as [string];
+    slot.pause();
+    await settle();
+    // pg-boss's loop was fetching: the batch lands and runs, and the loop ends.
+    await boss.land(lane, run(1, 2));
+    await settle();
+    expect(ran).toEqual([1, 2]);
+    expect(boss.running()).toEqual([]);
+    slot.resume();
+    await settle();
+    expect(boss.running()).toHaveLength(1);
+  });
+
+  it('fetches nothing when paused before it starts, until resumed', async () => {
+    const boss = new FakeBoss();
+    const runner = new JobRunner({ kind: 'single', owner: 'O.h', definition: Ordered, queue: 'ordered', options: {}, queueOptions: {}, invoke: async () => undefined } as unknown as RegisteredHandler, new JobEventsBus(), undefined);
+    const slot = new WorkerSlot(boss as unknown as PgBoss, 'ordered', { loop: {}, slots: 1, batchSize: 1, adaptive: false, pooled: false }, runner);
+    slot.pause();
+    await slot.start();
+    expect(boss.loops.size).toBe(0);
+    slot.resume();
+    await settle();
+    expect(boss.running().map((id) => boss.loops.get(id)!.batchSize)).toEqual([1]);
+  });
+
+  it('starts no lane on resume once stopped (shutdown while paused)', async () => {
+    const { boss, slot } = await grownSlot();
+    const [lane] = boss.running() as [string];
+    slot.pause();
+    boss.emptyFetch(lane);
+    await settle();
+    await slot.stop();
+    slot.resume();
+    await settle();
+    expect(boss.running()).toEqual([]);
+  });
 });

@@ -9,6 +9,8 @@ import type {
 } from 'pg-boss';
 import type { BossHandle } from './pg-boss.factory.js';
 import { SendCoalescer } from './send.coalescer.js';
+import { PausedQueuesStore } from './paused-queues.store.js';
+import { moduleTableIdentifier, PROGRESS_TABLE } from './module-tables.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
@@ -49,6 +51,7 @@ export class PgBossBackend implements JobsBackend {
   /** Where sends without a `db` of their own run (named statements on pg-boss's pool), if anywhere. */
   private readonly sendDb: JobsDb | undefined;
   private readonly statistics: StatisticsRefresher | undefined;
+  private readonly pauses: PausedQueuesStore;
 
   constructor(
     handle: BossHandle,
@@ -59,6 +62,7 @@ export class PgBossBackend implements JobsBackend {
     this.sendDb = handle.sendDb;
     this.statistics = handle.statistics;
     this.coalescer = new SendCoalescer(this.boss, this.sendDb);
+    this.pauses = new PausedQueuesStore(this.boss, schema);
     this.previewSchedule = (expression, tz, count) => this.boss.previewSchedule(expression, { tz, count });
   }
 
@@ -170,30 +174,6 @@ export class PgBossBackend implements JobsBackend {
       );
   }
 
-  /**
-   * Creates the progress table when it is missing. Several instances may start at once: the
-   * creation runs under a transaction-scoped advisory lock, and an instance that finds the table
-   * needs no CREATE privilege on the schema (an administrator may have made it).
-   */
-  async prepare(): Promise<void> {
-    const db = this.boss.getDb();
-    const { rows } = await db.executeSql(`SELECT to_regclass($1) AS progress`, [this.progressTable]);
-    if ((rows[0] as { progress: string | null } | undefined)?.progress) return;
-    // One simple-protocol string: BEGIN … COMMIT run on one connection of the pool.
-    await db.executeSql(
-      `BEGIN;
-       SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`nest-pg-jobs:${this.progressTable}`)}));
-       CREATE TABLE IF NOT EXISTS ${this.progressTable} (
-         name text NOT NULL,
-         id uuid NOT NULL,
-         progress jsonb NOT NULL,
-         updated_on timestamptz NOT NULL DEFAULT now(),
-         PRIMARY KEY (name, id)
-       );
-       COMMIT;`,
-    );
-  }
-
   async pruneProgress(): Promise<number> {
     const { rows } = await this.boss.getDb().executeSql(
       `WITH gone AS (
@@ -207,7 +187,7 @@ export class PgBossBackend implements JobsBackend {
 
   /** The module's own table beside pg-boss's, in the same schema. */
   private get progressTable(): string {
-    return `${schemaIdentifier(this.schema)}.${PROGRESS_TABLE}`;
+    return moduleTableIdentifier(this.schema, PROGRESS_TABLE);
   }
 
   /** `jobs` with the progress each reported (one query for all of them), `null` where none. */
@@ -273,6 +253,26 @@ export class PgBossBackend implements JobsBackend {
     return this.boss
       .redrive(dlq, { sourceName: queue, ...options })
       .catch((error: unknown) => rethrowLookup(error, queue, 'redrive'));
+  }
+
+  async pauseQueue(queue: string): Promise<void> {
+    await this.assertQueue(queue);
+    await this.pauses.pause(queue);
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    await this.assertQueue(queue);
+    await this.pauses.resume(queue);
+  }
+
+  async isQueuePaused(queue: string): Promise<boolean> {
+    await this.assertQueue(queue);
+    return this.pauses.isPaused(queue);
+  }
+
+  /** A queue that does not exist is a `JobsConfigurationError`, as pg-boss's calls report it. */
+  private async assertQueue(name: string): Promise<void> {
+    if (!(await this.boss.getQueue(name))) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
   }
 
   private async deadLetterOf(name: string): Promise<string> {
@@ -372,12 +372,4 @@ function toSendOptions(options: SendJobOptions): SendOptions {
     if (debounce) send.singletonNextSlot = true;
   }
   return send;
-}
-
-/** The table of job progress the module keeps beside pg-boss's tables, in its schema. */
-export const PROGRESS_TABLE = 'nest_pg_jobs_progress';
-
-/** A string as an SQL literal (for the one statement that cannot take parameters). */
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -53,7 +53,10 @@ export interface DrainSummary {
   failed: number;
   /** Jobs copied to their dead-letter queue. */
   deadLettered: number;
-  /** Jobs of the drained queues still waiting: flow steps whose dependency failed or was cancelled. */
+  /**
+   * Jobs of the drained queues still waiting: flow steps whose dependency failed or was cancelled,
+   * and the jobs of paused queues.
+   */
   pending: number;
 }
 
