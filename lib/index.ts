@@ -24,7 +24,10 @@ export type {
   DefineJobOptions,
   JobInput,
   JobOutput,
+  JobResult,
 } from './interfaces/job-definition.interface.js';
+export type { JsonResult, StoredResult } from './interfaces/job-result.interface.js';
+export type { JobRecord, TypedJobRecord, JobState, FindJobsOptions } from './interfaces/job-record.interface.js';
 export type { JsonPayload, JsonValue, JsonSchemaInput } from './interfaces/json-payload.interface.js';
 export type {
   JobHandlerOptions,
@@ -44,5 +47,10 @@ export type {
 } from './interfaces/send-options.interface.js';
 export type { FlowStep } from './interfaces/flow-step.interface.js';
 export type { JobEvent, JobEventType } from './interfaces/job-event.interface.js';
-export type { BatchJobResult } from './interfaces/batch-result.interface.js';
+export type {
+  BatchJobResult,
+  UntypedBatchJobResult,
+  CompletedBatchJobResult,
+  FailedBatchJobResult,
+} from './interfaces/batch-result.interface.js';
 export type { QueueCounts } from './interfaces/queue-counts.interface.js';

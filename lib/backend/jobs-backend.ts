@@ -1,9 +1,10 @@
-import type { FindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
+import type { FindJobsOptions as PgBossFindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
 import type { PreviewSchedule } from '../declare/validate-schedule.util.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type { FindJobsOptions } from '../interfaces/job-record.interface.js';
 import type {
   JobsDb,
   ScheduleJobOptions,
@@ -57,14 +58,18 @@ export interface JobsBackend {
   retry(queue: string, ids: string[]): Promise<void>;
   /** One job by id, or `null`. */
   getJob<O>(queue: string, id: string): Promise<JobWithMetadata<O> | null>;
-  /** Jobs by id, singleton key or payload match. */
+  /**
+   * Jobs by id, singleton key, payload match or state (never `state` with `queued`), oldest first (by
+   * creation, then id), at most `limit` (default 1000), after the job `after` names (a
+   * `JobValidationError` when that job no longer exists).
+   */
   findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]>;
   /** The queue with its options and cached counts. */
   getQueue(queue: string): Promise<QueueResult | null>;
   /** Exact job counts per state, plus the dead-letter backlog. */
   getQueueCounts(queue: string): Promise<QueueCounts>;
   /** Jobs waiting in the queue's dead-letter queue. */
-  getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
+  getDeadLetters<O>(queue: string, options: Omit<PgBossFindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
   /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */
   redrive(queue: string, options: RedriveOptions): Promise<number>;
 }

@@ -1,3 +1,5 @@
+import type { StoredResult } from './job-result.interface.js';
+
 /** Lifecycle events of jobs processed in this instance. */
 export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dead-lettered';
 
@@ -17,8 +19,11 @@ export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dea
  * a listener that reads the job (`JobsService.getJob`) sees its new state and output. The outcome
  * events of a batch fire together, after the batch, in the order its jobs ran; `started` fires as
  * each handler is called.
+ *
+ * `TResult` types `output`: `@OnJobEvent('completed', Def)` hands the listener a `JobEvent` of
+ * `Def`'s result type. `events$` carries every queue's events, so its `output` is an untyped `object`.
  */
-export interface JobEvent {
+export interface JobEvent<TResult = unknown> {
   readonly type: JobEventType;
   /** Queue name. */
   readonly queue: string;
@@ -33,8 +38,9 @@ export interface JobEvent {
   readonly deadLetter?: string;
   /**
    * The job's output as stored, on `completed`: what the handler returned (a batch handler: the
-   * job's result's `output`), wrapped as `{ value }` when not an object; absent when it returned
-   * nothing. The stored copy is its JSON (a `Date` is stored as its ISO string).
+   * job's result's `output`), wrapped as `{ value }` when not an object (an array too, as pg-boss
+   * stores it); absent when it returned nothing. The stored copy is its JSON (a `Date` is stored as its
+   * ISO string). Typed by the definition's result type where the event is (see above).
    */
-  readonly output?: object;
+  readonly output?: unknown extends TResult ? object : NonNullable<StoredResult<TResult>>;
 }

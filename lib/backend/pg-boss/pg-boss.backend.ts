@@ -1,5 +1,5 @@
 import type {
-  FindJobsOptions,
+  FindJobsOptions as PgBossFindJobsOptions,
   FlowJob,
   JobWithMetadata,
   PgBoss,
@@ -12,6 +12,7 @@ import { SendCoalescer } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
+import { findJobsAnchor, findJobsByState } from './find-jobs-by-state.sql.js';
 import { resolveStartAfter } from '../../runtime/validate-send-options.util.js';
 import type { CheckedDefinition, JobsBackend } from '../jobs-backend.js';
 import type { KnownQueue } from '../../runtime/send-checks.js';
@@ -29,12 +30,16 @@ import {
 import { describeText } from '../../utils/describe-value.util.js';
 import type { FlowStep } from '../../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../../interfaces/queue-counts.interface.js';
+import type { FindJobsOptions } from '../../interfaces/job-record.interface.js';
 import type {
   JobsDb,
   ScheduleJobOptions,
   SendJobOptions,
   SendManyJobOptions,
 } from '../../interfaces/send-options.interface.js';
+
+/** pg-boss's `findJobs` limit when none is given. */
+const DEFAULT_FIND_LIMIT = 1000;
 
 /**
  * @internal The {@link JobsBackend} of `JobsModule`: jobs in PostgreSQL through pg-boss. Sends
@@ -153,7 +158,11 @@ export class PgBossBackend implements JobsBackend {
   }
 
   findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]> {
-    return this.boss.findJobs<O>(queue, options).catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
+    const found =
+      options.state === undefined
+        ? this.boss.findJobs<O>(queue, options as PgBossFindJobsOptions)
+        : this.findJobsByState<O>(queue, options);
+    return found.catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
   }
 
   getQueue(queue: string): Promise<QueueResult | null> {
@@ -178,7 +187,7 @@ export class PgBossBackend implements JobsBackend {
     };
   }
 
-  async getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
+  async getDeadLetters<O>(queue: string, options: Omit<PgBossFindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
     const dlq = await this.deadLetterOf(queue);
     return this.boss
       .findJobs<O>(dlq, { ...options, queued: true })
@@ -199,6 +208,38 @@ export class PgBossBackend implements JobsBackend {
       throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
     }
     return queue.deadLetter;
+  }
+
+  /**
+   * `findJobs` with `state`, which pg-boss's own does not take: one statement of ours
+   * (find-jobs-by-state.sql.ts) on the queue's table, in the caller's `db` when given, with the same
+   * columns, order and paging as pg-boss's, and the same refusal of an `after` naming a deleted job.
+   */
+  private async findJobsByState<O>(name: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]> {
+    const queue = await this.boss.getQueue(name);
+    if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
+    const schema = schemaIdentifier(this.schema);
+    const table = `${schema}.${quoteIdent(queue.table)}`;
+    const db = options.db ?? this.boss.getDb();
+    let after: { id: string; createdOn: string } | undefined;
+    if (options.after !== undefined) {
+      const { rows } = await db.executeSql(findJobsAnchor(table), [name, options.after]);
+      const anchor = rows[0] as { createdOn: string } | undefined;
+      if (!anchor) {
+        throw new JobValidationError(INVALID_LOOKUP_OPTION('findJobs', name, PAGE_ANCHOR_GONE(options.after)), name);
+      }
+      after = { id: options.after, createdOn: anchor.createdOn };
+    }
+    const { text, values } = findJobsByState(schema, table, name, {
+      states: typeof options.state === 'string' ? [options.state] : [...(options.state ?? [])],
+      id: options.id,
+      key: options.key,
+      data: options.data,
+      after,
+      limit: options.limit ?? DEFAULT_FIND_LIMIT,
+    });
+    const { rows } = await db.executeSql(text, values);
+    return rows as JobWithMetadata<O>[];
   }
 
   // The job table lives in the queue's own partition or the shared one; pg-boss reports which.
