@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { DefineJobOptions, JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { JsonPayload, JsonSchemaInput } from '../interfaces/json-payload.interface.js';
-import type { JsonResult } from '../interfaces/job-result.interface.js';
+import type { JsonResultCheck } from '../interfaces/job-result.interface.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION, show } from '../errors/jobs.messages.js';
 import { assertQueueName, validateHandlerOptions } from './validate-options.util.js';
@@ -20,8 +20,9 @@ import { QUEUE_KEYS } from './resolve-handler-options.util.js';
  * The second type parameter, `TResult`, is what the handler returns: a handler returning another
  * type is a compile error, and `getJob`/`findJobs` type a completed job's `output` with it (an
  * object as it is, another value as `{ value }`). It is stored as JSON, so it follows the payload's
- * rule ({@link JsonResult}); `void` declares a handler that returns nothing. Without it (`unknown`)
- * neither is checked. It is a type only: nothing checks a result at run time.
+ * rule (`JsonResult`; a `Date` in it is a compile error on `name`); `void` declares a handler that
+ * returns nothing. Without it (`unknown`) neither is checked. It is a type only: nothing checks a
+ * result at run time.
  *
  * @example
  * export const WelcomeEmail = defineJob<{ userId: string }>('welcome-email', {
@@ -35,14 +36,14 @@ import { QUEUE_KEYS } from './resolve-handler-options.util.js';
  * const resize = z.object({ imageId: z.string() });
  * export const Resize = defineJob<typeof resize, { bytes: number }>('resize', { schema: resize });
  */
-export function defineJob<S extends StandardSchemaV1, TResult extends JsonResult<TResult> = unknown>(
-  name: string,
+export function defineJob<S extends StandardSchemaV1, TResult = unknown>(
+  name: NoInfer<string & JsonResultCheck<TResult>>,
   options: DefineJobOptions<S> & { schema: S & JsonSchemaInput<StandardSchemaV1.InferInput<S>> },
 ): JobDefinition<StandardSchemaV1.InferInput<S>, StandardSchemaV1.InferOutput<S>, TResult>;
-export function defineJob<
-  TData extends object & JsonPayload<TData> = Record<string, unknown>,
-  TResult extends JsonResult<TResult> = unknown,
->(name: string, options?: JobQueueOptions): JobDefinition<TData, TData, TResult>;
+export function defineJob<TData extends object & JsonPayload<TData> = Record<string, unknown>, TResult = unknown>(
+  name: NoInfer<string & JsonResultCheck<TResult>>,
+  options?: JobQueueOptions,
+): JobDefinition<TData, TData, TResult>;
 export function defineJob(
   name: string,
   options: DefineJobOptions<StandardSchemaV1 | undefined> = {},

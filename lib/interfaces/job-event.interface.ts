@@ -1,5 +1,3 @@
-import type { StoredResult } from './job-result.interface.js';
-
 /** Lifecycle events of jobs processed in this instance. */
 export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dead-lettered';
 
@@ -20,10 +18,12 @@ export type JobEventType = 'started' | 'completed' | 'failed' | 'retried' | 'dea
  * events of a batch fire together, after the batch, in the order its jobs ran; `started` fires as
  * each handler is called.
  *
- * `TResult` types `output`: `@OnJobEvent('completed', Def)` hands the listener a `JobEvent` of
- * `Def`'s result type. `events$` carries every queue's events, so its `output` is an untyped `object`.
+ * `TOutput` types `output`: `@OnJobEvent('completed', Def)` hands the listener a
+ * `JobEvent<StoredResult<TResult>>` for a definition with a result type (`JobEvent<{ total: number }>` for
+ * `defineJob<TData, { total: number }>`). `events$` carries every queue's events, so its `output` is an
+ * untyped `object`.
  */
-export interface JobEvent<TResult = unknown> {
+export interface JobEvent<TOutput extends object = object> {
   readonly type: JobEventType;
   /** Queue name. */
   readonly queue: string;
@@ -42,5 +42,5 @@ export interface JobEvent<TResult = unknown> {
    * stores it); absent when it returned nothing. The stored copy is its JSON (a `Date` is stored as its
    * ISO string). Typed by the definition's result type where the event is (see above).
    */
-  readonly output?: unknown extends TResult ? object : NonNullable<StoredResult<TResult>>;
+  readonly output?: TOutput;
 }

@@ -29,6 +29,23 @@ export type StoredResult<R> = 0 extends 1 & R
         : { value: R };
 
 /**
+ * @internal The `output` type of a `completed` `JobEvent` of a definition whose result type is `R`:
+ * `object` when it declares none; else what is stored, and absent (never `null`) when nothing is.
+ */
+export type EventOutput<R> = unknown extends R ? object : NonNullable<StoredResult<R>>;
+
+/**
+ * The compile-time check of `defineJob<TData, TResult>`'s result type, on its `name` parameter (a type
+ * parameter's constraint cannot refer to itself through a conditional type): `unknown` when `R` is what
+ * JSON stores as itself ({@link JsonResult}); otherwise a property whose name and type say what is wrong.
+ */
+export type JsonResultCheck<R> = unknown extends R
+  ? unknown
+  : [R] extends [JsonResult<R>]
+    ? unknown
+    : { readonly 'the result type must be what JSON delivers': JsonResult<R> };
+
+/**
  * @internal What a handler method may return for a definition whose result type is `R`: anything when
  * the definition declares none (`unknown`), else `R` or a promise of it.
  */

@@ -50,7 +50,7 @@ class InvoiceJobs {
   readonly held = gate();
   readonly release = gate();
   readonly completed: JobEvent<{ total: number }>[] = [];
-  readonly lineEvents: JobEvent<string[]>[] = [];
+  readonly lineEvents: JobEvent<{ value: string[] }>[] = [];
 
   constructor(private readonly prices: Prices) {}
 
@@ -91,7 +91,7 @@ class InvoiceJobs {
   }
 
   @OnJobEvent('completed', Lines)
-  onLines(event: JobEvent<string[]>) {
+  onLines(event: JobEvent<{ value: string[] }>) {
     this.lineEvents.push(event);
   }
 }
@@ -248,8 +248,8 @@ describe('findJobs by state, and typed results, on PostgreSQL', () => {
     });
 
     it('refuses an after that names no job, as findJobs without state does', async () => {
-      const withoutState = await jobs.findJobs(Page, { after: A_UUID }).catch((error: unknown) => error as Error);
-      const withState = await jobs.findJobs(Page, { state: 'created', after: A_UUID }).catch((error: unknown) => error as Error);
+      const withoutState = (await jobs.findJobs(Page, { after: A_UUID }).catch((error: unknown) => error)) as Error;
+      const withState = (await jobs.findJobs(Page, { state: 'created', after: A_UUID }).catch((error: unknown) => error)) as Error;
       expect(withState).toBeInstanceOf(JobValidationError);
       expect(withState.message).toBe(withoutState.message);
       expect(withState.message).toMatch(/^Invalid options for JobsService\.findJobs on "steer-page": after "0b7c0d4e-.*" names no job of the queue/);

@@ -193,5 +193,5 @@ export async function lookups(jobs: JobsService, app: JobsApp) {
 
   const waited = await waitForJob(app, Invoice, 'id', 'completed');
   const total: number = waited.output.total;
-  return { currencies, n, total };
+  return { currencies, n, total, settled, untyped };
 }

@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import { JOB_EVENT_LISTENER_METADATA } from '../../module/jobs.constants.js';
 import type { JobDefinition } from '../../interfaces/job-definition.interface.js';
 import type { JobEvent, JobEventType } from '../../interfaces/job-event.interface.js';
+import type { EventOutput } from '../../interfaces/job-result.interface.js';
 
 /** Metadata stored by `@OnJobEvent`. */
 export interface JobEventListenerMetadata {
@@ -21,7 +22,7 @@ type ListenerDecorator<T> = <M extends T>(
  * Calls a provider method with each {@link JobEvent} of the given type, optionally for one job
  * definition or queue only. Listener errors are logged and never affect the job. For `completed`
  * and a definition with a result type (`defineJob<TData, TResult>`), the event's `output` is typed
- * by it (`JobEvent<TResult>`), and a listener taking another result type is a compile error.
+ * by it (`JobEvent<StoredResult<TResult>>`), and a listener taking another output type is a compile error.
  *
  * @example
  * @OnJobEvent('dead-lettered', WelcomeEmail)
@@ -33,7 +34,7 @@ type ListenerDecorator<T> = <M extends T>(
 export function OnJobEvent<R>(
   type: 'completed',
   definition: JobDefinition<any, any, R>,
-): ListenerDecorator<(event: JobEvent<R>) => unknown>;
+): ListenerDecorator<(event: JobEvent<EventOutput<R>>) => unknown>;
 export function OnJobEvent(type: JobEventType, queue?: JobDefinition<any, any> | string): MethodDecorator;
 export function OnJobEvent(
   type: JobEventType,

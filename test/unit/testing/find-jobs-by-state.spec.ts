@@ -22,7 +22,7 @@ const Rows = defineJob<{ row: number }, { imported: number }>('kit-rows', { retr
 
 @Injectable()
 class Handlers {
-  readonly events: JobEvent<string[]>[] = [];
+  readonly events: JobEvent<{ value: string[] }>[] = [];
 
   @JobHandler(Invoice)
   async invoice(job: Job<{ orderId: string; fail?: boolean }>) {
@@ -45,7 +45,7 @@ class Handlers {
   }
 
   @OnJobEvent('completed', Lines)
-  onLines(event: JobEvent<string[]>) {
+  onLines(event: JobEvent<{ value: string[] }>) {
     this.events.push(event);
   }
 }
