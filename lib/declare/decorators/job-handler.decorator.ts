@@ -44,6 +44,10 @@ type MethodDecorator<T> = <M extends T>(
  * @JobHandler(ImportRow, { batchSize: 100 })
  * async importRows(jobs: Job<Row>[]) { await this.repo.insertMany(jobs.map((j) => j.data)); }
  *
+ * // a definition with a result type (defineJob<{ orderId: string }, { total: number }>): the return type is checked
+ * @JobHandler(Invoice)
+ * async invoice(job: Job<{ orderId: string }>) { return { total: await this.prices.total(job.data.orderId) }; }
+ *
  * // options from configuration, resolved at bootstrap
  * @JobHandler(WelcomeEmail, ({ get }) => ({ concurrency: get(ConfigService).get('MAIL_CONCURRENCY') }))
  */
