@@ -19,13 +19,16 @@ export { PG_BOSS, RECURRING_SCHEDULE_KEY } from './module/jobs.constants.js';
 export { MAX_SCHEDULE_EXPRESSION_LENGTH } from './declare/validate-schedule.util.js';
 export { getJobsConstructionPlans } from './backend/pg-boss/module-tables.js';
 export * from './errors/index.js';
-export type { Job, JobProgress, JobRecord } from './interfaces/job.interface.js';
+export type { Job, JobProgress } from './interfaces/job.interface.js';
 export type {
   JobDefinition,
   DefineJobOptions,
   JobInput,
   JobOutput,
+  JobResult,
 } from './interfaces/job-definition.interface.js';
+export type { JsonResult, StoredResult } from './interfaces/job-result.interface.js';
+export type { JobRecord, JobWithProgress, TypedJobRecord, JobState, FindJobsOptions } from './interfaces/job-record.interface.js';
 export type { JsonPayload, JsonValue, JsonSchemaInput } from './interfaces/json-payload.interface.js';
 export type {
   JobHandlerOptions,
@@ -45,5 +48,10 @@ export type {
 } from './interfaces/send-options.interface.js';
 export type { FlowStep } from './interfaces/flow-step.interface.js';
 export type { JobEvent, JobEventType } from './interfaces/job-event.interface.js';
-export type { BatchJobResult } from './interfaces/batch-result.interface.js';
+export type {
+  BatchJobResult,
+  UntypedBatchJobResult,
+  CompletedBatchJobResult,
+  FailedBatchJobResult,
+} from './interfaces/batch-result.interface.js';
 export type { QueueCounts } from './interfaces/queue-counts.interface.js';

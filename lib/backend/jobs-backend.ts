@@ -1,10 +1,11 @@
-import type { FindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
+import type { FindJobsOptions as PgBossFindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
 import type { PreviewSchedule } from '../declare/validate-schedule.util.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
-import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
+import type { JobProgress } from '../interfaces/job.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
+import type { FindJobsOptions, JobWithProgress } from '../interfaces/job-record.interface.js';
 import type {
   JobsDb,
   ScheduleJobOptions,
@@ -75,9 +76,13 @@ export interface JobsBackend {
   /** Retries failed jobs now. */
   retry(queue: string, ids: string[]): Promise<void>;
   /** One job by id, with its progress, or `null`. */
-  getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null>;
-  /** Jobs by id, singleton key or payload match, with their progress. */
-  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]>;
+  getJob<O>(queue: string, id: string): Promise<JobWithProgress<O> | null>;
+  /**
+   * Jobs by id, singleton key, payload match or state (never `state` with `queued`), oldest first (by
+   * creation, then id), at most `limit` (default 1000), after the job `after` names (a
+   * `JobValidationError` when that job no longer exists), each with its progress.
+   */
+  findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithProgress<O>[]>;
   /** Stores the progress a running job reported (checked, throttled by the runner). */
   setProgress(queue: string, id: string, progress: JobProgress): Promise<void>;
   /** Forgets the progress of jobs that no longer exist (pg-boss deleted them); resolves with how many. */
@@ -91,7 +96,7 @@ export interface JobsBackend {
   /** Resolves once the database answered a trivial query (`SELECT 1`); rejects with its error. */
   ping(): Promise<void>;
   /** Jobs waiting in the queue's dead-letter queue. */
-  getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
+  getDeadLetters<O>(queue: string, options: Omit<PgBossFindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]>;
   /** Moves dead-lettered jobs of the queue back; resolves with the number moved. */
   redrive(queue: string, options: RedriveOptions): Promise<number>;
   /** Records the queue as paused (no worker fetches from it) for every instance; a paused queue stays paused. */

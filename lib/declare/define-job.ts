@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { DefineJobOptions, JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { JsonPayload, JsonSchemaInput } from '../interfaces/json-payload.interface.js';
+import type { JsonResultCheck } from '../interfaces/job-result.interface.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION, show } from '../errors/jobs.messages.js';
 import { assertQueueName, validateHandlerOptions } from './validate-options.util.js';
@@ -16,21 +17,33 @@ import { QUEUE_KEYS } from './resolve-handler-options.util.js';
  * (a `Date` would reach the handler as a string). With a schema, the same holds for the schema's
  * input; its output may be anything (`z.coerce.date()` hands the handler a `Date`).
  *
+ * The second type parameter, `TResult`, is what the handler returns: a handler returning another
+ * type is a compile error, and `getJob`/`findJobs` type a completed job's `output` with it (an
+ * object as it is, another value as `{ value }`). It is stored as JSON, so it follows the payload's
+ * rule (`JsonResult`; a `Date` in it is a compile error on `name`); `void` declares a handler that
+ * returns nothing. Without it (`unknown`) neither is checked. It is a type only: nothing checks a
+ * result at run time.
+ *
  * @example
  * export const WelcomeEmail = defineJob<{ userId: string }>('welcome-email', {
  *   retryLimit: 5, retryBackoff: true, deadLetter: 'welcome-email.dead',
  * });
+ * // with a result type: the handler must return it, getJob/findJobs type `output` with it
+ * export const Invoice = defineJob<{ orderId: string }, { total: number }>('invoice');
  * // with a schema (zod, valibot, arktype): the payload type is inferred from it
  * export const Thumbnail = defineJob('thumbnail', { schema: z.object({ imageId: z.string() }) });
+ * // a schema and a result type: name the schema's type
+ * const resize = z.object({ imageId: z.string() });
+ * export const Resize = defineJob<typeof resize, { bytes: number }>('resize', { schema: resize });
  */
-export function defineJob<S extends StandardSchemaV1>(
-  name: string,
+export function defineJob<S extends StandardSchemaV1, TResult = unknown>(
+  name: NoInfer<string & JsonResultCheck<TResult>>,
   options: DefineJobOptions<S> & { schema: S & JsonSchemaInput<StandardSchemaV1.InferInput<S>> },
-): JobDefinition<StandardSchemaV1.InferInput<S>, StandardSchemaV1.InferOutput<S>>;
-export function defineJob<TData extends object & JsonPayload<TData> = Record<string, unknown>>(
-  name: string,
+): JobDefinition<StandardSchemaV1.InferInput<S>, StandardSchemaV1.InferOutput<S>, TResult>;
+export function defineJob<TData extends object & JsonPayload<TData> = Record<string, unknown>, TResult = unknown>(
+  name: NoInfer<string & JsonResultCheck<TResult>>,
   options?: JobQueueOptions,
-): JobDefinition<TData>;
+): JobDefinition<TData, TData, TResult>;
 export function defineJob(
   name: string,
   options: DefineJobOptions<StandardSchemaV1 | undefined> = {},

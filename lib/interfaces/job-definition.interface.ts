@@ -6,9 +6,10 @@ import type { JobQueueOptions } from './queue-options.interface.js';
  * {@link defineJob} and shared by the code that sends the job and the handler that runs it.
  *
  * `TInput` is what `send` accepts; `TOutput` is what the handler receives (they differ only when
- * a schema transforms the payload).
+ * a schema transforms the payload). `TResult` is what the handler returns, stored as the job's
+ * `output` (`unknown`, the default, leaves the handler's return type and `output` unchecked).
  */
-export interface JobDefinition<TInput = unknown, TOutput = TInput> {
+export interface JobDefinition<TInput = unknown, TOutput = TInput, TResult = unknown> {
   /** The pg-boss queue name. */
   readonly name: string;
   /** Queue options declared with the job. */
@@ -16,7 +17,7 @@ export interface JobDefinition<TInput = unknown, TOutput = TInput> {
   /** Standard Schema (zod, valibot, arktype...) that validates the payload at send and at receive. */
   readonly schema?: StandardSchemaV1<TInput, TOutput>;
   /** Type-only marker; never set at runtime. */
-  readonly __types?: { input: TInput; output: TOutput };
+  readonly __types?: { input: TInput; output: TOutput; result: TResult };
 }
 
 /** Options of {@link defineJob}: queue options plus an optional payload schema. */
@@ -30,3 +31,8 @@ export interface DefineJobOptions<S extends StandardSchemaV1 | undefined = undef
 export type JobInput<D> = D extends JobDefinition<infer I, unknown> ? I : never;
 /** The payload type a handler receives for a definition. */
 export type JobOutput<D> = D extends JobDefinition<unknown, infer O> ? O : never;
+/**
+ * The result type a definition's handler returns (`defineJob<TData, TResult>`); `unknown` for a
+ * definition declared without one. What a completed job stores is `StoredResult<JobResult<D>>`.
+ */
+export type JobResult<D> = D extends JobDefinition<any, any, infer R> ? R : never;

@@ -20,8 +20,13 @@ export type JobEventType = 'started' | 'progress' | 'completed' | 'failed' | 're
  * a listener that reads the job (`JobsService.getJob`) sees its new state and output. The outcome
  * events of a batch fire together, after the batch, in the order its jobs ran; `started` fires as
  * each handler is called.
+ *
+ * `TOutput` types `output`: `@OnJobEvent('completed', Def)` hands the listener a
+ * `JobEvent<StoredResult<TResult>>` for a definition with a result type (`JobEvent<{ total: number }>` for
+ * `defineJob<TData, { total: number }>`). `events$` carries every queue's events, so its `output` is an
+ * untyped `object`.
  */
-export interface JobEvent {
+export interface JobEvent<TOutput extends object = object> {
   readonly type: JobEventType;
   /** Queue name. */
   readonly queue: string;
@@ -36,10 +41,11 @@ export interface JobEvent {
   readonly deadLetter?: string;
   /**
    * The job's output as stored, on `completed`: what the handler returned (a batch handler: the
-   * job's result's `output`), wrapped as `{ value }` when not an object; absent when it returned
-   * nothing. The stored copy is its JSON (a `Date` is stored as its ISO string).
+   * job's result's `output`), wrapped as `{ value }` when not an object (an array too, as pg-boss
+   * stores it); absent when it returned nothing. The stored copy is its JSON (a `Date` is stored as its
+   * ISO string). Typed by the definition's result type where the event is (see above).
    */
-  readonly output?: object;
+  readonly output?: TOutput;
   /** The stored progress value, on `progress`. */
   readonly progress?: JobProgress;
 }

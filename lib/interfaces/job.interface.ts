@@ -1,5 +1,3 @@
-import type { JobWithMetadata } from 'pg-boss';
-
 /**
  * What a handler reports with `job.updateProgress`: a number (a percentage, rows done...) or a small
  * JSON object (at most 4096 bytes of JSON).
@@ -52,13 +50,3 @@ export interface Job<T = unknown> {
    */
   updateProgress(progress: JobProgress): Promise<void>;
 }
-
-/**
- * A stored job as `JobsService.getJob` and `findJobs` return it: pg-boss's job with its metadata
- * (state, output, dates, retry count...) and the last `progress` its handler reported (`null` when
- * it never did). Progress stays readable after the job finished, until pg-boss deletes the job.
- */
-export type JobRecord<O = unknown> = JobWithMetadata<O> & {
-  /** The last value the handler stored with `job.updateProgress`, or `null`. */
-  readonly progress: JobProgress | null;
-};

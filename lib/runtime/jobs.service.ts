@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { FindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
+import type { FindJobsOptions as PgBossFindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
 import type { Observable } from 'rxjs';
 import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import { JOBS_BACKEND, type JobsBackend } from '../backend/jobs-backend.js';
@@ -18,8 +18,8 @@ import type {
   TransactionOptions,
 } from '../interfaces/send-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
-import type { JobRecord } from '../interfaces/job.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
+import type { FindJobsOptions, JobRecord, JobState } from '../interfaces/job-record.interface.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 
 type Definition<I> = JobDefinition<I, any>;
@@ -182,22 +182,42 @@ export class JobsService {
   }
 
   /**
-   * One job by id, with its state, output and last reported `progress`, or `null`. Rejects an id that
-   * is not a uuid.
+   * One job by id, with its state, output and last reported `progress`, or `null`. Rejects an id that is not a uuid. For a
+   * definition with a result type (`defineJob<TData, TResult>`), a completed job's `output` is typed
+   * by it (see {@link JobRecord}).
+   *
+   * @example
+   * const job = await jobs.getJob(Invoice, id);
+   * if (job?.state === 'completed') console.log(job.output.total);
    */
-  async getJob<O>(definition: JobDefinition<any, O> | string, id: string): Promise<JobRecord<O> | null> {
+  async getJob<O, R = unknown>(definition: JobDefinition<any, O, R> | string, id: string): Promise<JobRecord<O, R> | null> {
     const name = this.checks.queueName(definition, 'getJob');
     this.checks.checkJobIds('getJob', name, id);
     await this.registry.whenRunning();
-    return this.backend.getJob<O>(name, id);
+    // The output's type is the definition's promise, as the payload's is (see JobRecord).
+    return (await this.backend.getJob<O>(name, id)) as JobRecord<O, R> | null;
   }
 
-  /** Jobs by id, singleton key or payload match (pg-boss `findJobs`), each with its `progress`. */
-  async findJobs<O>(definition: JobDefinition<any, O> | string, options: FindJobsOptions = {}): Promise<JobRecord<O>[]> {
+  /**
+   * Jobs of a definition by id, singleton key, payload match (`data`, matched with `@>`) or state,
+   * each with its last reported `progress`, oldest first (by creation, then id), at most `limit` (default 1000), paged with `after` (the id
+   * of the last job of the previous page). `state` is one state or a list of them, not combined
+   * with `queued`; with it, the result is typed to those states (`{ state: 'completed' }` returns
+   * completed jobs, whose `output` is the definition's result type). Invalid options are refused
+   * with a `JobValidationError` that says what to change, before anything is read.
+   *
+   * @example
+   * const failed = await jobs.findJobs(Invoice, { state: 'failed', limit: 50 });
+   * const next = await jobs.findJobs(Invoice, { state: 'failed', limit: 50, after: failed.at(-1)?.id });
+   */
+  async findJobs<O, R = unknown, S extends JobState = JobState>(
+    definition: JobDefinition<any, O, R> | string,
+    options: FindJobsOptions<S> = {},
+  ): Promise<JobRecord<O, R, S>[]> {
     const name = this.checks.queueName(definition, 'findJobs');
     this.checks.checkFindOptions('findJobs', name, options);
     await this.registry.whenRunning();
-    return this.backend.findJobs<O>(name, options);
+    return (await this.backend.findJobs<O>(name, options)) as JobRecord<O, R, S>[];
   }
 
   /** The queue with its options and pg-boss's cached counts. */
@@ -217,7 +237,7 @@ export class JobsService {
   /** Jobs waiting in the queue's dead-letter queue, oldest first. */
   async getDeadLetters<O>(
     definition: JobDefinition<any, O> | string,
-    options: Omit<FindJobsOptions, 'queued'> = {},
+    options: Omit<PgBossFindJobsOptions, 'queued'> = {},
   ): Promise<JobWithMetadata<O>[]> {
     const name = this.checks.queueName(definition, 'getDeadLetters');
     this.checks.checkFindOptions('getDeadLetters', name, options);

@@ -2,6 +2,7 @@ import { JobValidationError } from '../errors/job-validation.error.js';
 import { INVALID_LOOKUP_OPTION, show } from '../errors/jobs.messages.js';
 import { checkPayloadJson } from '../declare/validate-payload.util.js';
 import { isJobId, keyProblem, type Problem } from './validate-send-options.util.js';
+import type { JobState } from '../interfaces/job-record.interface.js';
 
 type Rule = (value: unknown) => Problem | undefined;
 
@@ -20,6 +21,32 @@ const limit =
   (v) =>
     Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? undefined : `must be an integer from 1 to ${max}`;
 
+/** The states a job can be in, as pg-boss names them (its `states` export, and its `job_state` enum). */
+export const JOB_STATES: readonly JobState[] = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'];
+const STATE_NAMES = JOB_STATES.join(', ');
+
+/**
+ * `state`: one state, or a non-empty list of distinct states (at most the six). An empty list would
+ * match no job, which is never what a caller meant: leaving `state` out lists every state.
+ */
+const state: Rule = (v) => {
+  if (!Array.isArray(v)) {
+    return JOB_STATES.includes(v as JobState) ? undefined : `must be a job state (${STATE_NAMES}) or a list of them`;
+  }
+  if (v.length === 0) {
+    return 'must name at least one state: an empty list matches no job (leave state out to find jobs in every state)';
+  }
+  const seen = new Set<unknown>();
+  for (const [i, item] of v.entries()) {
+    if (!JOB_STATES.includes(item as JobState)) {
+      return { problem: `[${i}] must be a job state (${STATE_NAMES})`, got: show(item) };
+    }
+    if (seen.has(item)) return { problem: `lists ${show(item)} twice`, got: show(v) };
+    seen.add(item);
+  }
+  return undefined;
+};
+
 const FIND_RULES: Record<string, Rule> = {
   id: (v) =>
     Array.isArray(v) ? 'must be one job id, not a list (call getJob for each id)' : uuid(v),
@@ -28,6 +55,7 @@ const FIND_RULES: Record<string, Rule> = {
   limit: limit(LIST_LIMIT_MAX),
   after: (v) => (isJobId(v) ? undefined : 'must be the id (a uuid) of the last job of the previous page'),
   db,
+  state,
 };
 
 /**
@@ -35,7 +63,9 @@ const FIND_RULES: Record<string, Rule> = {
  * {@link JobValidationError} naming the call, the queue and the option. Without it an id list or an
  * `after` that is no uuid reaches PostgreSQL as a raw `22P02`, a `limit` out of range fails as a
  * bare pg-boss assertion, a BigInt in `data` as a bare `TypeError`, and an unknown key (a typo such
- * as `ids`) is ignored, so the call returns every job of the queue.
+ * as `ids`) is ignored, so the call returns every job of the queue. `state` and `queued` are two
+ * state filters: given together they are refused rather than one silently winning. `getDeadLetters`
+ * takes neither (it lists the jobs waiting in the dead-letter queue).
  */
 export function validateFindOptions(
   method: 'findJobs' | 'getDeadLetters',
@@ -45,9 +75,21 @@ export function validateFindOptions(
 ): void {
   const rules =
     method === 'getDeadLetters'
-      ? Object.fromEntries(Object.entries(FIND_RULES).filter(([key]) => key !== 'queued'))
+      ? Object.fromEntries(Object.entries(FIND_RULES).filter(([key]) => key !== 'queued' && key !== 'state'))
       : FIND_RULES;
   check(method, queue, options, rules, maxPayloadBytes);
+  const { state: states, queued } = (options ?? {}) as { state?: unknown; queued?: unknown };
+  if (states !== undefined && queued !== undefined) {
+    throw new JobValidationError(
+      INVALID_LOOKUP_OPTION(
+        method,
+        queue,
+        `state cannot be combined with queued, which filters by state too (queued: true is state: ['created', 'retry']); ` +
+          'keep one of them',
+      ),
+      queue,
+    );
+  }
 }
 
 /**

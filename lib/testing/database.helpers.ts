@@ -7,6 +7,7 @@ import { queueNameOf as queueName, type AnyDefinition } from '../utils/queue-nam
 import { matchesPartial, show, type DeepPartial } from './match.util.js';
 import { EXPECTED_ENQUEUED, JOB_ENDED_ELSEWHERE, WAIT_TIMEOUT } from './testing.messages.js';
 import type { TestJobState } from './interfaces/test-job.interface.js';
+import type { JobRecord } from '../interfaces/job-record.interface.js';
 
 /** A Nest application, application context or `TestingModule`: anything `JobsService` can be got from. */
 export type JobsApp = { get(token: any, options?: { strict: boolean }): any };
@@ -105,23 +106,28 @@ function watch<T>(
  * const id = await jobs.send(Thumbnail, { imageId: 'cat.jpg', size: 64 });
  * const job = await waitForJob(app, Thumbnail, id!, 'completed', { timeoutMs: 5_000 });
  * expect(job.output).toMatchObject({ size: 64 });
+ *
+ * // a definition with a result type (defineJob<TData, TResult>): the completed job's output is typed
+ * const invoice = await waitForJob(app, Invoice, invoiceId, 'completed');
+ * expect(invoice.output.total).toBe(42);
  */
-export async function waitForJob<O = any>(
+export async function waitForJob<O = any, R = unknown, S extends TestJobState = TestJobState>(
   app: JobsApp,
-  definition: JobDefinition<any, O> | string,
+  definition: JobDefinition<any, O, R> | string,
   id: string,
-  state: TestJobState,
+  state: S,
   options: WaitOptions = {},
-): Promise<JobWithMetadata<O>> {
+): Promise<JobRecord<O, R, S>> {
   const jobs = app.get(JobsService, { strict: false }) as JobsService;
   const what = `job ${id} of "${queueName(definition)}" to be ${state}`;
-  return watch<JobWithMetadata<O>>(
+  // The job returned is in `state`: the record of that state, as getJob types it.
+  return watch<JobRecord<O, R, S>>(
     app,
     (event) => event.jobId === id,
     async () => {
       const job = await jobs.getJob<O>(definition, id);
       if (!job) return { done: false, seen: 'the job was not found' };
-      if (job.state === state) return { done: true, value: job };
+      if (job.state === state) return { done: true, value: job as JobRecord<O, R, S> };
       const seen = describeState(job);
       if (FINAL.has(job.state)) throw new JobAssertionError(JOB_ENDED_ELSEWHERE(what, seen));
       return { done: false, seen };

@@ -3,7 +3,8 @@ import type { JobWithMetadata, QueuePolicy } from 'pg-boss';
 import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../module/jobs.constants.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { SendJobOptions } from '../interfaces/send-options.interface.js';
-import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
+import type { JobProgress } from '../interfaces/job.interface.js';
+import type { JobWithProgress } from '../interfaces/job-record.interface.js';
 import type { TestJob, TestJobState } from './interfaces/test-job.interface.js';
 
 /** Internal: a recorded job, mutable while the store settles it. */
@@ -162,9 +163,9 @@ export class InMemoryJobsStore {
   }
 
   /** The job as `JobsService.getJob`/`findJobs` return it. */
-  toMetadata(job: StoredJob): JobRecord<any> {
+  toMetadata(job: StoredJob): JobWithProgress<any> {
     const { signal: _signal, ...raw } = this.toRaw(job, new AbortController().signal);
-    return { ...raw, startedOn: job.startedOn as Date, progress: job.progress } as JobRecord<any>;
+    return { ...raw, startedOn: job.startedOn as Date, progress: job.progress } as JobWithProgress<any>;
   }
 
   // pg-boss's unique indexes, keyed on COALESCE(singleton_key, ''): keyless jobs share one key.

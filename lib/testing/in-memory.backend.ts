@@ -1,15 +1,22 @@
 import { EventEmitter } from 'node:events';
-import { PgBoss, type FindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
+import { PgBoss, type FindJobsOptions as PgBossFindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
 import type { CheckedDefinition, JobsBackend, QueueBacklog } from '../backend/jobs-backend.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
-import { NO_DEAD_LETTER_QUEUE, UNKNOWN_QUEUE, VALUES_REFUSED_BY_DATABASE } from '../errors/jobs.messages.js';
+import {
+  INVALID_LOOKUP_OPTION,
+  NO_DEAD_LETTER_QUEUE,
+  PAGE_ANCHOR_GONE,
+  UNKNOWN_QUEUE,
+  VALUES_REFUSED_BY_DATABASE,
+} from '../errors/jobs.messages.js';
 import { refusedValues } from '../backend/pg-boss/database-error.util.js';
 import type { JobsRegistry } from '../runtime/jobs.registry.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type { QueueCounts } from '../interfaces/queue-counts.interface.js';
-import type { JobProgress, JobRecord } from '../interfaces/job.interface.js';
+import type { JobProgress } from '../interfaces/job.interface.js';
+import type { FindJobsOptions, JobState, JobWithProgress } from '../interfaces/job-record.interface.js';
 import type { FlowStep } from '../interfaces/flow-step.interface.js';
 import type {
   ScheduleJobOptions,
@@ -171,12 +178,12 @@ export class InMemoryBackend implements JobsBackend {
     }
   }
 
-  async getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null> {
-    return this.find(queue, { id })[0] ?? null;
+  async getJob<O>(queue: string, id: string): Promise<JobWithProgress<O> | null> {
+    return this.find('getJob', queue, queue, { id })[0] ?? null;
   }
 
-  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]> {
-    return this.find(queue, options);
+  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithProgress<O>[]> {
+    return this.find('findJobs', queue, queue, options);
   }
 
   /** Stored on the recorded job; a job `performJob` made up (not recorded) keeps none. */
@@ -229,8 +236,8 @@ export class InMemoryBackend implements JobsBackend {
   /** No database to ask: always answers. */
   async ping(): Promise<void> {}
 
-  async getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
-    return this.find(this.deadLetterOf(queue), { ...options, queued: true });
+  async getDeadLetters<O>(queue: string, options: Omit<PgBossFindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
+    return this.find('getDeadLetters', queue, this.deadLetterOf(queue), { ...options, queued: true });
   }
 
   /** Moves dead-lettered jobs of this queue back to it as new jobs. */
@@ -298,21 +305,44 @@ export class InMemoryBackend implements JobsBackend {
     return ids.map((id) => this.store.get(id)).filter((job): job is StoredJob => job?.name === queue);
   }
 
-  /** Jobs of a queue matching checked `findJobs` options. */
-  private find(name: string, options: FindJobsOptions): JobRecord<any>[] {
+  /**
+   * Jobs of queue `name` matching checked `findJobs` options, in the order they were stored (pg-boss's
+   * order, by creation, for jobs sent one by one), after the job `after` names: as pg-boss, a
+   * `JobValidationError` of `method` on `queue` (the queue the caller named) when it names no job of
+   * the queue.
+   */
+  private find(method: string, queue: string, name: string, options: FindJobsOptions): JobWithProgress<any>[] {
     this.queueOptions(name);
-    return this.store
-      .byQueue(name)
+    let jobs = this.store.byQueue(name);
+    const after = options.after;
+    if (after !== undefined) {
+      const anchor = jobs.findIndex((job) => sameUuid(job.id, after));
+      if (anchor < 0) throw new JobValidationError(INVALID_LOOKUP_OPTION(method, queue, PAGE_ANCHOR_GONE(after)), queue);
+      jobs = jobs.slice(anchor + 1);
+    }
+    const states: ReadonlySet<JobState> | undefined =
+      options.state === undefined ? undefined : new Set(typeof options.state === 'string' ? [options.state] : options.state);
+    return jobs
       .filter(
         (job) =>
-          (options.id === undefined || job.id === options.id) &&
+          (options.id === undefined || sameUuid(job.id, options.id)) &&
           (options.key === undefined || job.singletonKey === options.key) &&
           (options.data === undefined || matchesPartial(job.data, options.data)) &&
-          (!options.queued || isQueued(job)),
+          (!options.queued || isQueued(job)) &&
+          (states === undefined || states.has(job.state)),
       )
       .slice(0, options.limit ?? 1000)
       .map((job) => this.store.toMetadata(job));
   }
+}
+
+/**
+ * Whether two ids name the same uuid, as PostgreSQL's `uuid` type compares them: the checks accept
+ * every spelling it reads (upper case, without hyphens, in braces).
+ */
+function sameUuid(a: string, b: string): boolean {
+  const canonical = (id: string) => id.replace(/[{}-]/g, '').toLowerCase();
+  return a === b || canonical(a) === canonical(b);
 }
 
 /**

@@ -368,8 +368,10 @@ export class JobRunner {
           })
         : { id: job.id, status: 'completed' as const };
       if (result.status === 'completed') {
-        if (out) this.completedEvents(out, job, result.output, durationMs, raws);
-        return { id: job.id, status: 'completed', output: result.output };
+        // Stored as a single handler's result is, so the event and the testing kit hold what pg-boss stores.
+        const output = toOutput(result.output);
+        if (out) this.completedEvents(out, job, output, durationMs, raws);
+        return { id: job.id, status: 'completed', output };
       }
       const error = result.output ?? { message: `batch handler returned ${result.status}` };
       if (result.status === 'deadletter') {
@@ -492,10 +494,12 @@ function reasonOf(raw: JobWithMetadata<object>, local: LocalAbort): unknown {
   return local.reason;
 }
 
-// pg-boss stores a job's output as JSON: keep objects, wrap anything else so it is not lost.
+// pg-boss stores a job's output as JSON: keep objects, wrap anything else so it is not lost. An
+// array is wrapped here too: pg-boss would wrap it as it stores it (its mapCompletionDataArg), and the
+// `completed` event and the testing kit must hold what the database holds (StoredResult types it).
 function toOutput(value: unknown): object | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'object') return value;
+  if (typeof value === 'object' && !Array.isArray(value)) return value;
   return { value };
 }
 

@@ -647,7 +647,7 @@ describe('bad input that reached PostgreSQL or pg-boss raw: indexed keys, startA
     ['findJobs: a BigInt in data (a bare TypeError before)', (j) => j.findJobs(Grouped, { data: { n: 1n } }), JobValidationError, /^Invalid options for JobsService\.findJobs on "grouped": data\.n is a BigInt/],
     ['findJobs: limit 0 (a pg-boss assertion before)', (j) => j.findJobs(Grouped, { limit: 0 }), JobValidationError, /limit must be an integer from 1 to 100000, got 0/],
     ['findJobs: an after that is no uuid', (j) => j.findJobs(Grouped, { after: 'x' }), JobValidationError, /after must be the id \(a uuid\) of the last job of the previous page/],
-    ['findJobs: a misspelt option (ignored before: every job matched)', (j) => j.findJobs(Grouped, { ids: [A_UUID] } as never), JobValidationError, /unknown option "ids" \(known: id, key, queued, limit, after, db, data\)/],
+    ['findJobs: a misspelt option (ignored before: every job matched)', (j) => j.findJobs(Grouped, { ids: [A_UUID] } as never), JobValidationError, /unknown option "ids" \(known: id, key, queued, limit, after, db, state, data\)/],
     ['getDeadLetters: an id that is no uuid (22P02 before)', (j) => j.getDeadLetters(Emails, { id: 'x' }), JobValidationError, /^Invalid options for JobsService\.getDeadLetters on "emails": id must be a job id \(a uuid\), got "x"/],
     ['getDeadLetters: a negative limit', (j) => j.getDeadLetters(Emails, { limit: -1 }), JobValidationError, /limit must be an integer from 1 to 100000, got -1/],
     ['redrive: an empty id list (a pg-boss assertion before)', (j) => j.redrive(Emails, { ids: [] }), JobValidationError, /^Invalid options for JobsService\.redrive on "emails": ids must be a non-empty array of job ids/],

@@ -26,6 +26,7 @@ function service() {
     schedule: jest.fn(async (..._args: unknown[]) => undefined),
     cancel: jest.fn(async (..._args: unknown[]) => undefined),
     getJob: jest.fn(async (..._args: unknown[]) => null),
+    findJobs: jest.fn(async (..._args: unknown[]) => []),
     redrive: jest.fn(async (..._args: unknown[]) => 2),
     pauseQueue: jest.fn(async (..._args: unknown[]) => undefined),
     resumeQueue: jest.fn(async (..._args: unknown[]) => undefined),
@@ -74,6 +75,16 @@ describe('JobsService over a JobsBackend', () => {
     expect(backend.getJob).toHaveBeenCalledWith('mail', ID);
     expect(await jobs.redrive('mail', { limit: 5 })).toBe(2);
     expect(backend.redrive).toHaveBeenCalledWith('mail', { limit: 5 });
+  });
+
+  it('passes findJobs its options as given, state included, and never a state with queued', async () => {
+    const { backend, jobs } = service();
+    const options = { state: ['failed', 'retry'] as const, limit: 50, after: ID };
+    expect(await jobs.findJobs(Mail, options)).toEqual([]);
+    expect(backend.findJobs).toHaveBeenCalledWith('mail', options);
+    await expect(jobs.findJobs(Mail, { state: 'failed', queued: true } as never)).rejects.toBeInstanceOf(JobValidationError);
+    await expect(jobs.findJobs(Mail, { state: [] })).rejects.toBeInstanceOf(JobValidationError);
+    expect(backend.findJobs).toHaveBeenCalledTimes(1);
   });
 
   it('aborts a job this instance runs once the backend cancelled it', async () => {

@@ -178,7 +178,7 @@ describe('lookup options (findJobs, getDeadLetters, redrive)', () => {
     ['findJobs', find({ data: { a: [1, { b: () => 1 }] } }), /data\.a\[1\]\.b is a function/],
     ['findJobs', find({ data: 'x' }), /data must be an object to match payloads against/],
     ['findJobs', find({ data: { blob: 'x'.repeat(2000) } }), /data payload is more than 1024 bytes of JSON \(at least \d+\)/],
-    ['findJobs', find({ ids: [A_UUID] }), /unknown option "ids" \(known: id, key, queued, limit, after, db, data\)/],
+    ['findJobs', find({ ids: [A_UUID] }), /unknown option "ids" \(known: id, key, queued, limit, after, db, state, data\)/],
     ['findJobs', find(null), /options must be an object, got null/],
     ['getDeadLetters', dead({ queued: true }), /^Invalid options for JobsService\.getDeadLetters on "q": unknown option "queued"/],
     ['getDeadLetters', dead({ id: 'x' }), /id must be a job id/],

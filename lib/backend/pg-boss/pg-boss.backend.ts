@@ -1,5 +1,5 @@
 import type {
-  FindJobsOptions,
+  FindJobsOptions as PgBossFindJobsOptions,
   FlowJob,
   JobWithMetadata,
   PgBoss,
@@ -14,6 +14,7 @@ import { moduleTableIdentifier, PROGRESS_TABLE } from './module-tables.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
+import { findJobsAnchor, findJobsByState } from './find-jobs-by-state.sql.js';
 import { resolveStartAfter } from '../../runtime/validate-send-options.util.js';
 import type { CheckedDefinition, JobsBackend, QueueBacklog } from '../jobs-backend.js';
 import type { KnownQueue } from '../../runtime/send-checks.js';
@@ -31,13 +32,17 @@ import {
 import { describeText } from '../../utils/describe-value.util.js';
 import type { FlowStep } from '../../interfaces/flow-step.interface.js';
 import type { QueueCounts } from '../../interfaces/queue-counts.interface.js';
-import type { JobProgress, JobRecord } from '../../interfaces/job.interface.js';
+import type { JobProgress } from '../../interfaces/job.interface.js';
+import type { FindJobsOptions, JobWithProgress } from '../../interfaces/job-record.interface.js';
 import type {
   JobsDb,
   ScheduleJobOptions,
   SendJobOptions,
   SendManyJobOptions,
 } from '../../interfaces/send-options.interface.js';
+
+/** pg-boss's `findJobs` limit when none is given. */
+const DEFAULT_FIND_LIMIT = 1000;
 
 /**
  * @internal The {@link JobsBackend} of `JobsModule`: jobs in PostgreSQL through pg-boss. Sends
@@ -152,15 +157,17 @@ export class PgBossBackend implements JobsBackend {
     await this.boss.retry(queue, ids).catch((error: unknown) => rethrowLookup(error, queue, 'retry'));
   }
 
-  async getJob<O>(queue: string, id: string): Promise<JobRecord<O> | null> {
+  async getJob<O>(queue: string, id: string): Promise<JobWithProgress<O> | null> {
     const [job] = await this.findJobs<O>(queue, { id });
     return job ?? null;
   }
 
-  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobRecord<O>[]> {
-    const jobs = await this.boss
-      .findJobs<O>(queue, options)
-      .catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
+  async findJobs<O>(queue: string, options: FindJobsOptions): Promise<JobWithProgress<O>[]> {
+    const found =
+      options.state === undefined
+        ? this.boss.findJobs<O>(queue, options as PgBossFindJobsOptions)
+        : this.findJobsByState<O>(queue, options);
+    const jobs = await found.catch((error: unknown) => rethrowLookup(error, queue, 'findJobs', options));
     return this.withProgress(queue, jobs);
   }
 
@@ -191,7 +198,7 @@ export class PgBossBackend implements JobsBackend {
   }
 
   /** `jobs` with the progress each reported (one query for all of them), `null` where none. */
-  private async withProgress<O>(queue: string, jobs: JobWithMetadata<O>[]): Promise<JobRecord<O>[]> {
+  private async withProgress<O>(queue: string, jobs: JobWithMetadata<O>[]): Promise<JobWithProgress<O>[]> {
     if (jobs.length === 0) return [];
     const { rows } = await this.boss
       .getDb()
@@ -241,7 +248,7 @@ export class PgBossBackend implements JobsBackend {
     await this.boss.getDb().executeSql('SELECT 1');
   }
 
-  async getDeadLetters<O>(queue: string, options: Omit<FindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
+  async getDeadLetters<O>(queue: string, options: Omit<PgBossFindJobsOptions, 'queued'>): Promise<JobWithMetadata<O>[]> {
     const dlq = await this.deadLetterOf(queue);
     return this.boss
       .findJobs<O>(dlq, { ...options, queued: true })
@@ -282,6 +289,38 @@ export class PgBossBackend implements JobsBackend {
       throw new JobsConfigurationError(NO_DEAD_LETTER_QUEUE(name));
     }
     return queue.deadLetter;
+  }
+
+  /**
+   * `findJobs` with `state`, which pg-boss's own does not take: one statement of ours
+   * (find-jobs-by-state.sql.ts) on the queue's table, in the caller's `db` when given, with the same
+   * columns, order and paging as pg-boss's, and the same refusal of an `after` naming a deleted job.
+   */
+  private async findJobsByState<O>(name: string, options: FindJobsOptions): Promise<JobWithMetadata<O>[]> {
+    const queue = await this.boss.getQueue(name);
+    if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
+    const schema = schemaIdentifier(this.schema);
+    const table = `${schema}.${quoteIdent(queue.table)}`;
+    const db = options.db ?? this.boss.getDb();
+    let after: { id: string; createdOn: string } | undefined;
+    if (options.after !== undefined) {
+      const { rows } = await db.executeSql(findJobsAnchor(table), [name, options.after]);
+      const anchor = rows[0] as { createdOn: string } | undefined;
+      if (!anchor) {
+        throw new JobValidationError(INVALID_LOOKUP_OPTION('findJobs', name, PAGE_ANCHOR_GONE(options.after)), name);
+      }
+      after = { id: options.after, createdOn: anchor.createdOn };
+    }
+    const { text, values } = findJobsByState(schema, table, name, {
+      states: typeof options.state === 'string' ? [options.state] : [...(options.state ?? [])],
+      id: options.id,
+      key: options.key,
+      data: options.data,
+      after,
+      limit: options.limit ?? DEFAULT_FIND_LIMIT,
+    });
+    const { rows } = await db.executeSql(text, values);
+    return rows as JobWithMetadata<O>[];
   }
 
   // The job table lives in the queue's own partition or the shared one; pg-boss reports which.

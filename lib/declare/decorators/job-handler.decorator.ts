@@ -6,7 +6,8 @@ import type {
   JobHandlerOptions,
   JobHandlerOptionsFactory,
 } from '../../interfaces/job-handler-options.interface.js';
-import type { BatchJobResult } from '../../interfaces/batch-result.interface.js';
+import type { BatchHandlerReturn } from '../../interfaces/batch-result.interface.js';
+import type { HandlerReturn } from '../../interfaces/job-result.interface.js';
 
 /** Metadata stored by `@JobHandler`. */
 export interface JobHandlerMetadata {
@@ -14,11 +15,13 @@ export interface JobHandlerMetadata {
   readonly options: JobHandlerOptions | JobHandlerOptionsFactory;
 }
 
-type SingleHandler<T> = (job: Job<T>) => unknown;
-type BatchHandler<T> = (jobs: Job<T>[]) => Promise<void | BatchJobResult[]> | void | BatchJobResult[];
+// R is the definition's result type: unknown (none declared) leaves the return type unchecked.
+type SingleHandler<T, R> = (job: Job<T>) => HandlerReturn<R>;
+type BatchHandler<T, R> = (jobs: Job<T>[]) => BatchHandlerReturn<R> | Promise<BatchHandlerReturn<R>>;
 
-// Generic over the decorated method so that only its parameter is checked against the definition
-// (a method returning Promise<X> must still fit a handler typed to return unknown).
+// Generic over the decorated method so that its parameter is checked against the definition and,
+// when the definition declares a result type, its return type (a method returning Promise<X> must
+// still fit a handler typed to return unknown).
 type MethodDecorator<T> = <M extends T>(
   target: object,
   key: string | symbol,
@@ -28,7 +31,10 @@ type MethodDecorator<T> = <M extends T>(
 /**
  * Marks a provider method as the handler of a job. The module finds it at bootstrap, creates the
  * queue and runs a worker that calls the method with each job; the provider's dependencies are
- * injected as usual. A wrong payload type for the definition is a compile error.
+ * injected as usual. A wrong payload type for the definition is a compile error, and so is a wrong
+ * return type for a definition with a result type (`defineJob<TData, TResult>`): what the handler
+ * returns is stored as the job's `output`. A batch handler of such a definition returns a
+ * `BatchJobResult<TResult>` per job, whose `completed` ones carry the job's result.
  *
  * @example
  * @JobHandler(WelcomeEmail, { concurrency: 5 })
@@ -38,25 +44,29 @@ type MethodDecorator<T> = <M extends T>(
  * @JobHandler(ImportRow, { batchSize: 100 })
  * async importRows(jobs: Job<Row>[]) { await this.repo.insertMany(jobs.map((j) => j.data)); }
  *
+ * // a definition with a result type (defineJob<{ orderId: string }, { total: number }>): the return type is checked
+ * @JobHandler(Invoice)
+ * async invoice(job: Job<{ orderId: string }>) { return { total: await this.prices.total(job.data.orderId) }; }
+ *
  * // options from configuration, resolved at bootstrap
  * @JobHandler(WelcomeEmail, ({ get }) => ({ concurrency: get(ConfigService).get('MAIL_CONCURRENCY') }))
  */
-export function JobHandler<I, O>(
-  definition: JobDefinition<I, O>,
+export function JobHandler<I, O, R>(
+  definition: JobDefinition<I, O, R>,
   options: JobHandlerOptions & { batchSize: number },
-): MethodDecorator<BatchHandler<O>>;
-export function JobHandler<I, O>(
-  definition: JobDefinition<I, O>,
+): MethodDecorator<BatchHandler<O, R>>;
+export function JobHandler<I, O, R>(
+  definition: JobDefinition<I, O, R>,
   options?: JobHandlerOptions & { batchSize?: undefined },
-): MethodDecorator<SingleHandler<O>>;
-export function JobHandler<I, O>(
-  definition: JobDefinition<I, O>,
+): MethodDecorator<SingleHandler<O, R>>;
+export function JobHandler<I, O, R>(
+  definition: JobDefinition<I, O, R>,
   options: JobHandlerOptionsFactory,
-): MethodDecorator<SingleHandler<O> | BatchHandler<O>>;
+): MethodDecorator<SingleHandler<O, R> | BatchHandler<O, R>>;
 export function JobHandler(
   name: string,
   options?: JobHandlerOptions | JobHandlerOptionsFactory,
-): MethodDecorator<SingleHandler<any> | BatchHandler<any>>;
+): MethodDecorator<SingleHandler<any, unknown> | BatchHandler<any, unknown>>;
 export function JobHandler(
   definition: JobDefinition<unknown, unknown> | string,
   options: JobHandlerOptions | JobHandlerOptionsFactory = {},

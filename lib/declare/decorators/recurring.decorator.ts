@@ -3,6 +3,7 @@ import type { JobDefinition } from '../../interfaces/job-definition.interface.js
 import type { Job } from '../../interfaces/job.interface.js';
 import type { JobQueueOptions } from '../../interfaces/queue-options.interface.js';
 import type { JobWorkerOptions } from '../../interfaces/job-handler-options.interface.js';
+import type { HandlerReturn } from '../../interfaces/job-result.interface.js';
 
 /** Options of `@Recurring`. `TData` is the payload type, the definition's input type when one is given. */
 export interface RecurringOptions<TData = object> extends JobQueueOptions, JobWorkerOptions {
@@ -30,7 +31,8 @@ type RecurringOptionsArgs<I> = Partial<I> extends I
   ? [options?: RecurringOptions<NoInfer<I>>]
   : [options: RecurringOptions<NoInfer<I>> & { data: NoInfer<I> }];
 
-// As in @JobHandler: generic over the decorated method, so only its parameter is checked.
+// As in @JobHandler: generic over the decorated method, so only its parameter is checked (and its
+// return type, for a definition with a result type).
 type TypedMethodDecorator<T> = <M extends T>(
   target: object,
   key: string | symbol,
@@ -55,11 +57,11 @@ type TypedMethodDecorator<T> = <M extends T>(
  * @Recurring(Report, '0 9 * * 1', { key: 'weekly', data: { kind: 'weekly' } })
  * async report(job: Job<{ kind: 'daily' | 'weekly' }>) { ... }
  */
-export function Recurring<I, O>(
-  definition: JobDefinition<I, O>,
+export function Recurring<I, O, R>(
+  definition: JobDefinition<I, O, R>,
   cron: string,
   ...options: RecurringOptionsArgs<I>
-): TypedMethodDecorator<(job: Job<O>) => unknown>;
+): TypedMethodDecorator<(job: Job<O>) => HandlerReturn<R>>;
 export function Recurring(name: string, cron: string, options?: RecurringOptions): MethodDecorator;
 export function Recurring(
   definition: JobDefinition<unknown, unknown> | string,
