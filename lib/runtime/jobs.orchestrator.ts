@@ -12,6 +12,7 @@ import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_START_ATTEMPTS,
+  JOBS_TELEMETRY,
   PG_BOSS_HANDLE,
 } from '../module/jobs.constants.js';
 import { JobsExplorer } from '../discover/jobs.explorer.js';
@@ -37,6 +38,8 @@ import { jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
 import { JobsRegistry } from './jobs.registry.js';
+import type { JobsTelemetry } from '../telemetry/load-telemetry.js';
+import type { HandlerCallInterceptor } from '../worker/handler-call.js';
 
 /**
  * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
@@ -61,6 +64,7 @@ export class JobsOrchestrator
     private readonly moduleRef: ModuleRef,
     private readonly modules: ModulesContainer,
     private readonly registry: JobsRegistry,
+    @Inject(JOBS_TELEMETRY) private readonly telemetry: JobsTelemetry | null,
   ) {
     this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
@@ -128,9 +132,11 @@ export class JobsOrchestrator
 
   private async startWorkers(): Promise<void> {
     const watch = new SettleWatch(this.boss, this.events, this.logger);
+    // The handler-call chain of every runner: a span per job with `openTelemetry`, else nothing at all
+    // (a handler call then costs no interceptor).
+    const interceptors: HandlerCallInterceptor[] = this.telemetry ? [this.telemetry.interceptor] : [];
     for (const handler of this.handlers) {
-      // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
-      const runner = new JobRunner(handler, this.events, this.logger, { watch }, []);
+      const runner = new JobRunner(handler, this.events, this.logger, { watch }, interceptors);
       this.registry.setRunner(handler.queue, runner);
       await this.startLoops(handler, runner);
       this.logger?.log(

@@ -8,7 +8,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { BossHandle } from './pg-boss.factory.js';
-import { SendCoalescer } from './send.coalescer.js';
+import { SendCoalescer, type SendContexts } from './send.coalescer.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
@@ -53,11 +53,13 @@ export class PgBossBackend implements JobsBackend {
     handle: BossHandle,
     /** The schema that holds pg-boss's tables. */
     private readonly schema: string,
+    /** With the module's `openTelemetry` on: keeps each send's trace context (see `SendContexts`). */
+    sendContexts?: SendContexts,
   ) {
     this.boss = handle.boss;
     this.sendDb = handle.sendDb;
     this.statistics = handle.statistics;
-    this.coalescer = new SendCoalescer(this.boss, this.sendDb);
+    this.coalescer = new SendCoalescer(this.boss, this.sendDb, sendContexts);
     this.previewSchedule = (expression, tz, count) => this.boss.previewSchedule(expression, { tz, count });
   }
 
