@@ -12,10 +12,10 @@ import type { OpenTelemetryOptions } from 'pg-boss';
 export interface JobsOpenTelemetryOptions {
   /**
    * Store the trace context active at `send()` with each job (pg-boss's `trace_context` column), so
-   * the job's spans, and the spans its handler creates, join the sender's trace (default `true`).
-   * With only W3C Trace Context propagated this stores about 80 bytes per job; baggage active at
-   * `send()` is stored too when the propagator carries it (the SDK's default does). `false`: every
-   * job starts a trace of its own and nothing is stored.
+   * the job's spans, and the spans its handler creates, join the sender's trace (default `true`,
+   * where pg-boss's own default is `false`). It costs one small `jsonb` value per job row (the README
+   * gives its size); baggage active at `send()` is stored too when the propagator carries it (the
+   * SDK's default does). `false`: every job starts a trace of its own and nothing is stored.
    */
   propagateContext?: boolean;
   /**
