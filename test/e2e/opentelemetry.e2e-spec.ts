@@ -223,7 +223,7 @@ describe('OpenTelemetry traces and metrics', () => {
         const found = ['send otel-charge', 'process otel-charge', 'Payments.charge', 'card-gateway.charge'].map((name) =>
           inTrace.find((span) => span.name === name),
         );
-        return found.every(Boolean) && (found as ReadableSpan[]);
+        return found.every(Boolean) ? (found as [ReadableSpan, ReadableSpan, ReadableSpan, ReadableSpan]) : undefined;
       },
       { message: 'the spans of the charge job in the request trace' },
     );
@@ -265,7 +265,7 @@ describe('OpenTelemetry traces and metrics', () => {
     const attempts = await waitFor(
       () => {
         const found = jobSpans('Payments.charge', id);
-        return found.length === 2 && found;
+        return found.length === 2 ? found : undefined;
       },
       { message: 'two attempts of the declined job' },
     );
@@ -297,7 +297,7 @@ describe('OpenTelemetry traces and metrics', () => {
     const all = await waitFor(
       () => {
         const found = finished().filter((span) => span.name === 'Bursts.run');
-        return found.length === 40 && found;
+        return found.length === 40 ? found : undefined;
       },
       { message: 'the 40 burst job spans' },
     );
@@ -306,7 +306,7 @@ describe('OpenTelemetry traces and metrics', () => {
         const found = finished().filter(
           (span) => span.name === 'process otel-burst' && Number(span.attributes['messaging.batch.message_count']) > 1,
         );
-        return found.length > 0 && found;
+        return found.length > 0 ? found : undefined;
       },
       { message: 'a multi-job process span' },
     );
