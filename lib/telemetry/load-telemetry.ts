@@ -74,8 +74,11 @@ export function supportsTelemetry(version: string): boolean {
   return major > sinceMajor || (major === sinceMajor && minor >= sinceMinor);
 }
 
-/** The installed pg-boss's version, or `undefined` when its package.json cannot be read (not checked then). */
-function installedPgBossVersion(): string | undefined {
+/**
+ * The version of the pg-boss this module resolves, or `undefined` when its package.json cannot be
+ * read (the version is not checked then).
+ */
+export function installedPgBossVersion(): string | undefined {
   try {
     const { version } = createRequire(import.meta.url)('pg-boss/package.json') as { version?: unknown };
     return typeof version === 'string' ? version : undefined;

@@ -14,12 +14,15 @@ export type OpenTelemetryApi = typeof OpenTelemetry;
 
 /** What {@link TracingInterceptor} works with. */
 export interface TracingInterceptorOptions {
+  /** The loaded `@opentelemetry/api`: context, propagation and span kinds come from it. */
   readonly api: OpenTelemetryApi;
+  /** Makes the job spans (the module's instrumentation scope, from the configured or global provider). */
   readonly tracer: Tracer;
   /** Reads the jobs' stored trace contexts; absent when no job can carry one (`propagateContext: false`). */
   readonly storedContexts?: StoredTraceContexts;
   /** The propagator that wrote the stored contexts (default: the global one, looked up at each use). */
   readonly propagator?: TextMapPropagator;
+  /** Where a failed read of stored contexts is reported. */
   readonly logger?: JobsLogger;
 }
 
@@ -80,6 +83,7 @@ export class TracingInterceptor implements HandlerCallInterceptor {
     );
   }
 
+  /** Runs the rest of the chain (down to the handler) inside the call's span, and ends the span. */
   async intercept(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown> {
     const { api, tracer } = this.options;
     // Inside pg-boss's worker this is its `process` span's context.

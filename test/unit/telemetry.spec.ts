@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import * as api from '@opentelemetry/api';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -17,7 +18,10 @@ import { SendCoalescer, type SendContexts } from '../../lib/backend/pg-boss/send
 import { pgBossConstructorOptions } from '../../lib/backend/pg-boss/pg-boss.factory.js';
 import { validateModuleOptions } from '../../lib/module/validate-module-options.util.js';
 import { ATTR, MESSAGING_SYSTEM } from '../../lib/telemetry/messaging-attributes.js';
-import { supportsTelemetry } from '../../lib/telemetry/load-telemetry.js';
+import { installedPgBossVersion, supportsTelemetry } from '../../lib/telemetry/load-telemetry.js';
+import { readTraceIdsWith } from '../../lib/context/active-trace.js';
+import { jobContextStorage } from '../../lib/context/job-context.storage.js';
+import { JobLogger } from '../../lib/context/job-logger.js';
 import { TracingInterceptor } from '../../lib/telemetry/tracing.interceptor.js';
 import type { Job } from '../../lib/interfaces/job.interface.js';
 import type { JobsModuleOptions } from '../../lib/interfaces/jobs-module-options.interface.js';
@@ -60,9 +64,11 @@ describe('openTelemetry option: what pg-boss is built with', () => {
     );
   });
 
-  it('knows pg-boss 12.38 is the first release with OpenTelemetry', () => {
+  it('knows pg-boss 12.38 is the first release with OpenTelemetry, and reads the installed version', () => {
     expect(['12.37.9', '12.21.0', '11.99.0'].map(supportsTelemetry)).toEqual([false, false, false]);
     expect(['12.38.0', '12.38.1', '12.40.0', '13.0.0'].map(supportsTelemetry)).toEqual([true, true, true, true]);
+    const installed = (JSON.parse(readFileSync('node_modules/pg-boss/package.json', 'utf8')) as { version: string }).version;
+    expect(installedPgBossVersion()).toBe(installed);
   });
 });
 
@@ -428,5 +434,44 @@ describe('SendCoalescer with trace contexts', () => {
     release();
     await Promise.all(sending);
     expect(calls).toEqual(['send 1 in -', 'insert 2,3,4 in -']);
+  });
+});
+
+describe('JobLogger with trace ids', () => {
+  const lines: string[] = [];
+  const capture: LoggerService = {
+    log: (message: unknown) => void lines.push(String(message)),
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  beforeEach(() => {
+    lines.length = 0;
+    Logger.overrideLogger(capture);
+  });
+  afterEach(() => {
+    readTraceIdsWith(() => undefined);
+    Logger.overrideLogger(true);
+  });
+  const ids = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+  const inJob = (fn: () => void) => jobContextStorage.run({ job: job('7c1e', 2), jobs: [job('7c1e', 2)] }, fn);
+
+  it('adds trace_id and span_id of the active span, inside a job and outside one', () => {
+    readTraceIdsWith(() => ids);
+    const logger = new JobLogger('Payments');
+    inJob(() => logger.log('charging'));
+    logger.log('outside');
+    jobContextStorage.run({ jobs: [job('a'), job('b')] }, () => logger.log('rows'));
+    expect(lines).toEqual([
+      '[otel 7c1e #2 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7] charging',
+      '[trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7] outside',
+      '[otel batch of 2 trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7] rows',
+    ]);
+  });
+
+  it('writes the lines it always wrote when no span is active', () => {
+    const logger = new JobLogger('Payments');
+    inJob(() => logger.log('charging'));
+    logger.log('outside');
+    expect(lines).toEqual(['[otel 7c1e #2] charging', 'outside']);
   });
 });
