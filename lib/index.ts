@@ -38,6 +38,7 @@ export type {
   JobHandlerOptionsFactory,
 } from './interfaces/job-handler-options.interface.js';
 export type { JobsModuleOptions, JobsModuleExtras } from './interfaces/jobs-module-options.interface.js';
+export type { JobsOpenTelemetryOptions } from './interfaces/open-telemetry-options.interface.js';
 export type { JobQueueOptions } from './interfaces/queue-options.interface.js';
 export type {
   SendJobOptions,

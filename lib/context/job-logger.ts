@@ -1,11 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { jobContextStorage } from './job-context.storage.js';
+import { activeTraceIds } from './active-trace.js';
 
 /**
  * A Nest `Logger` whose lines say which job they belong to. Inside a handler call, every string
  * message is prefixed with the queue, job id and attempt (`[welcome-email 7c1e… #2] sent`; batch
  * calls list the batch size instead); outside one, it logs exactly like `Logger`. It writes through
  * the application's logger, like `Logger` does.
+ *
+ * With `JobsModule`'s `openTelemetry` on, a line logged while a span is active also carries its ids,
+ * in the form log backends match to link a line to its trace:
+ * `[welcome-email 7c1e… #2 trace_id=4bf9… span_id=00f0…] sent` (outside a job:
+ * `[trace_id=4bf9… span_id=00f0…] sent`).
  *
  * @example
  * @Injectable()
@@ -42,11 +48,17 @@ export class JobLogger extends Logger {
   }
 }
 
-/** `[queue id #attempt] message` inside a job; structured (non-string) messages pass through. */
+/**
+ * `[queue id #attempt] message` inside a job, with the active span's `trace_id=… span_id=…` when
+ * there is one; structured (non-string) messages pass through.
+ */
 function withJob(message: unknown): unknown {
+  if (typeof message !== 'string') return message;
   const store = jobContextStorage.getStore();
-  if (!store || typeof message !== 'string') return message;
+  const ids = activeTraceIds();
+  const trace = ids ? `trace_id=${ids.traceId} span_id=${ids.spanId}` : undefined;
+  if (!store) return trace ? `[${trace}] ${message}` : message;
   const { job, jobs } = store;
-  if (job) return `[${job.name} ${job.id} #${job.attempt}] ${message}`;
-  return `[${jobs[0]?.name ?? 'batch'} batch of ${jobs.length}] ${message}`;
+  const label = job ? `${job.name} ${job.id} #${job.attempt}` : `${jobs[0]?.name ?? 'batch'} batch of ${jobs.length}`;
+  return `[${label}${trace ? ` ${trace}` : ''}] ${message}`;
 }

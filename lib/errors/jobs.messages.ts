@@ -84,6 +84,29 @@ export const QUEUE_NAME_TOO_LONG = (owner: string, name: string, max: number) =>
 export const INVALID_MODULE_OPTION = (problem: string) =>
   `Invalid JobsModule options: ${problem}.`;
 
+export const OPEN_TELEMETRY_API_MISSING = () =>
+  "JobsModule's openTelemetry option needs the @opentelemetry/api package, which could not be loaded. Install it " +
+  'next to your OpenTelemetry SDK (npm install @opentelemetry/api), or remove the openTelemetry option.';
+
+export const OPEN_TELEMETRY_PG_BOSS_TOO_OLD = (version: string) =>
+  `JobsModule's openTelemetry option needs pg-boss 12.38 or later (the first with OpenTelemetry support), but ` +
+  `pg-boss ${version} is installed. Upgrade pg-boss (npm install pg-boss@^12.38), or remove the openTelemetry option.`;
+
+export const OPEN_TELEMETRY_TWICE = () =>
+  "JobsModule got both openTelemetry and connection.openTelemetry: give one. openTelemetry configures pg-boss's " +
+  'telemetry and adds a span per job; connection.openTelemetry configures pg-boss alone (no job spans). Move ' +
+  "propagateContext, propagator, tracerProvider and meterProvider into JobsModule's openTelemetry.";
+
+export const OPEN_TELEMETRY_WITH_BOSS = (keys: string[]) =>
+  `openTelemetry.${keys.join(' and openTelemetry.')} configure${keys.length === 1 ? 's' : ''} pg-boss, but boss is a ` +
+  "PgBoss the application built, so the module cannot apply them: set them in that PgBoss's own openTelemetry " +
+  "option (new PgBoss({ ..., openTelemetry: { propagateContext: true } })) and keep JobsModule's openTelemetry to " +
+  'true or { tracerProvider } for the job spans.';
+
+export const TRACE_CONTEXTS_UNREADABLE = (queue: string, cause: string) =>
+  `Could not read the stored trace context of a batch of "${queue}" jobs (${redactSecrets(cause)}): their spans start ` +
+  "under the batch's process span instead of in their senders' traces. The jobs run as usual.";
+
 export const DATABASE_UNREACHABLE = (attempts: number, cause: string) =>
   `Could not start pg-boss after ${attempts} attempt(s): ${redactSecrets(cause)}. Check that PostgreSQL is ` +
   `reachable with the configured connection, or raise JobsModule's startAttempts.`;

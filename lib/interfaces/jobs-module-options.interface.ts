@@ -3,6 +3,7 @@ import type { ConstructorOptions, PgBoss } from 'pg-boss';
 import type { JobDefinition } from './job-definition.interface.js';
 import type { JobQueueOptions } from './queue-options.interface.js';
 import type { JobHandlerOptions, JobWorkerOptions } from './job-handler-options.interface.js';
+import type { JobsOpenTelemetryOptions } from './open-telemetry-options.interface.js';
 
 /**
  * Options of `JobsModule.forRoot` / `forRootAsync`. Give exactly one of `connectionString`,
@@ -95,6 +96,19 @@ export interface JobsModuleOptions {
   maxPayloadBytes?: number;
   /** Logger for the module's structured logs; `false` silences them. Default: Nest's `Logger`. */
   logger?: LoggerService | false;
+  /**
+   * OpenTelemetry traces and metrics (default off). `true` (or an object of
+   * {@link JobsOpenTelemetryOptions}) turns on pg-boss's own spans and metrics (send, process,
+   * complete/fail; sent, consumed, durations, queue sizes), stores the sender's trace context with
+   * each job, and wraps every handler call in a span of the module's, in the sender's trace, whose
+   * children are the spans the handler creates; `JobLogger` lines then carry `trace_id` and
+   * `span_id`. Needs `@opentelemetry/api` and pg-boss 12.38 or later; spans and metrics go wherever
+   * the application's OpenTelemetry SDK sends them (none registered: nothing is recorded).
+   *
+   * Off (absent or `false`): pg-boss's telemetry is turned off too (`openTelemetry: { enabled:
+   * false }`), unless `connection.openTelemetry` configures pg-boss directly.
+   */
+  openTelemetry?: boolean | JobsOpenTelemetryOptions;
 }
 
 /** Extra options of `forRoot`/`forRootAsync` handled by the module itself. */

@@ -28,6 +28,8 @@ export const MAX_RECURRING_KEY_LENGTH = 100;
 export const PG_BOSS = Symbol('nest-pg-jobs:PgBoss');
 /** Internal token: the PgBoss and whether the module owns it. */
 export const PG_BOSS_HANDLE = Symbol('nest-pg-jobs:PgBossHandle');
+/** Internal token: the module's telemetry (`JobsTelemetry`), or `null` when `openTelemetry` is off. */
+export const JOBS_TELEMETRY = Symbol('nest-pg-jobs:Telemetry');
 
 /**
  * Default time a `JobsService` call made before the application is initialised waits for init to

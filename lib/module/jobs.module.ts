@@ -1,7 +1,8 @@
 import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigurableJobsModule, JOBS_MODULE_OPTIONS } from './jobs.module-definition.js';
-import { PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
+import { JOBS_TELEMETRY, PG_BOSS, PG_BOSS_HANDLE } from './jobs.constants.js';
+import { JobsLogger } from './jobs.logger.js';
 import { createPgBoss, jobsSchema, type BossHandle } from '../backend/pg-boss/pg-boss.factory.js';
 import { PgBossBackend } from '../backend/pg-boss/pg-boss.backend.js';
 import { JOBS_BACKEND } from '../backend/jobs-backend.js';
@@ -13,6 +14,7 @@ import { JobEventsBus } from '../runtime/job-events.bus.js';
 import { JobsService } from '../runtime/jobs.service.js';
 import { JobContext } from '../context/job-context.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import { loadTelemetry, type JobsTelemetry } from '../telemetry/load-telemetry.js';
 
 const bossProviders: Provider[] = [
   {
@@ -26,9 +28,17 @@ const bossProviders: Provider[] = [
     inject: [PG_BOSS_HANDLE],
   },
   {
+    // Loads the OpenTelemetry API only when `openTelemetry` is on (an optional dependency).
+    provide: JOBS_TELEMETRY,
+    useFactory: (options: JobsModuleOptions, handle: BossHandle) =>
+      loadTelemetry(options ?? {}, handle.boss, JobsLogger.from(options?.logger)),
+    inject: [JOBS_MODULE_OPTIONS, PG_BOSS_HANDLE],
+  },
+  {
     provide: JOBS_BACKEND,
-    useFactory: (handle: BossHandle, options: JobsModuleOptions) => new PgBossBackend(handle, jobsSchema(options ?? {})),
-    inject: [PG_BOSS_HANDLE, JOBS_MODULE_OPTIONS],
+    useFactory: (handle: BossHandle, options: JobsModuleOptions, telemetry: JobsTelemetry | null) =>
+      new PgBossBackend(handle, jobsSchema(options ?? {}), telemetry?.sendContexts),
+    inject: [PG_BOSS_HANDLE, JOBS_MODULE_OPTIONS, JOBS_TELEMETRY],
   },
 ];
 

@@ -1,8 +1,14 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_MODULE_OPTION, show } from '../errors/jobs.messages.js';
+import {
+  INVALID_MODULE_OPTION,
+  OPEN_TELEMETRY_TWICE,
+  OPEN_TELEMETRY_WITH_BOSS,
+  show,
+} from '../errors/jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { isQueueName } from '../declare/validate-options.util.js';
 import { MAX_QUEUE_NAME_LENGTH } from '../utils/queue-name.util.js';
+import { PG_BOSS_ONLY_TELEMETRY_KEYS } from '../telemetry/telemetry-settings.js';
 
 type Rule = (value: unknown) => string | undefined;
 
@@ -54,11 +60,46 @@ const RULES: Record<keyof JobsModuleOptions | 'isGlobal', Rule> = {
       ? undefined
       : 'must be a LoggerService (log, warn, error) or false';
   },
+  openTelemetry: (v) => (typeof v === 'boolean' ? undefined : openTelemetryProblem(v)),
   isGlobal: bool,
 };
 
+/** What each key of an `openTelemetry` object must be: the shapes pg-boss asserts, checked first. */
+const OPEN_TELEMETRY_RULES: Record<string, Rule> = {
+  propagateContext: bool,
+  propagator: (v) => (hasMethods(v, 'inject', 'extract') ? undefined : 'must be a TextMapPropagator (inject, extract)'),
+  tracerProvider: (v) => (hasMethods(v, 'getTracer') ? undefined : 'must be a TracerProvider (getTracer)'),
+  meterProvider: (v) => (hasMethods(v, 'getMeter') ? undefined : 'must be a MeterProvider (getMeter)'),
+};
+
+function hasMethods(value: unknown, ...methods: string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
+  );
+}
+
+// A leading "." continues the option's name in the message, as for connection.schema. The message
+// quotes the offending key's own value rather than the whole object (see OWN_VALUE_IN_PROBLEM).
+function openTelemetryProblem(value: unknown): string | undefined {
+  if (object(value)) {
+    return `must be true, false or an object ({ ${Object.keys(OPEN_TELEMETRY_RULES).join(', ')} }), got ${show(value)}`;
+  }
+  for (const [key, v] of Object.entries(value as object)) {
+    if (v === undefined) continue;
+    const rule = OPEN_TELEMETRY_RULES[key];
+    if (!rule) return `has the unknown key ${show(key)} (known: ${Object.keys(OPEN_TELEMETRY_RULES).join(', ')})`;
+    const problem = rule(v);
+    if (problem) return `.${key} ${problem}, got ${show(v)}`;
+  }
+  return undefined;
+}
+
 // What the connection options' values may contain: never part of a message.
 const SECRET = new Set(['connectionString', 'connection', 'boss']);
+// Options whose rule quotes the offending value itself (a nested one).
+const OWN_VALUE_IN_PROBLEM = new Set(['openTelemetry']);
 
 /**
  * Validates `JobsModule.forRoot` / `forRootAsync` options when they are resolved, before pg-boss is
@@ -82,12 +123,26 @@ export function validateModuleOptions<T extends JobsModuleOptions>(options: T): 
     if (problem) {
       throw new JobsConfigurationError(
         INVALID_MODULE_OPTION(
-          `${key}${problem.startsWith('.') ? '' : ' '}${problem}${SECRET.has(key) ? '' : `, got ${show(value)}`}`,
+          `${key}${problem.startsWith('.') ? '' : ' '}${problem}${
+            SECRET.has(key) || OWN_VALUE_IN_PROBLEM.has(key) ? '' : `, got ${show(value)}`
+          }`,
         ),
       );
     }
   }
+  checkOpenTelemetry(options);
   return options;
+}
+
+/** `openTelemetry` against the connection options: what pg-boss gets must come from one place. */
+function checkOpenTelemetry(options: JobsModuleOptions): void {
+  const given = options.openTelemetry;
+  if (given === undefined || given === false) return;
+  if (options.connection?.openTelemetry !== undefined) throw new JobsConfigurationError(OPEN_TELEMETRY_TWICE());
+  if (options.boss !== undefined && given !== true) {
+    const keys = PG_BOSS_ONLY_TELEMETRY_KEYS.filter((key) => given[key] !== undefined);
+    if (keys.length > 0) throw new JobsConfigurationError(OPEN_TELEMETRY_WITH_BOSS(keys));
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_START_ATTEMPTS,
+  JOBS_TELEMETRY,
   PG_BOSS_HANDLE,
 } from '../module/jobs.constants.js';
 import { JobsExplorer } from '../discover/jobs.explorer.js';
@@ -47,6 +48,8 @@ import type { ProgressStorage } from '../worker/job-progress.js';
 
 /** How often a worker instance forgets the progress of jobs pg-boss has deleted: every 15 minutes. */
 const PROGRESS_PRUNE_INTERVAL_MS = 15 * 60_000;
+import type { JobsTelemetry } from '../telemetry/load-telemetry.js';
+import type { HandlerCallInterceptor } from '../worker/handler-call.js';
 
 /**
  * Owns the runtime: at init it starts pg-boss (retrying an unreachable database), keeps queues and
@@ -77,6 +80,7 @@ export class JobsOrchestrator
     private readonly modules: ModulesContainer,
     private readonly registry: JobsRegistry,
     @Inject(JOBS_BACKEND) private readonly backend: JobsBackend,
+    @Inject(JOBS_TELEMETRY) private readonly telemetry: JobsTelemetry | null,
   ) {
     this.logger = JobsLogger.from(options.logger);
     // pg-boss emits `error` for failures in its background loops; an EventEmitter without an
@@ -155,9 +159,11 @@ export class JobsOrchestrator
     const queues = this.handlers.map((handler) => handler.queue);
     // Read before any loop starts: a queue paused before this instance started never fetches here.
     const paused = await this.pauses.pausedAmong(queues);
+    // The handler-call chain of every runner: a span per job with `openTelemetry`, else nothing at all
+    // (a handler call then costs no interceptor).
+    const interceptors: HandlerCallInterceptor[] = this.telemetry ? [this.telemetry.interceptor] : [];
     for (const handler of this.handlers) {
-      // No handler-call interceptors yet: tracing, metrics and progress will plug in here (issue 13).
-      const runner = new JobRunner(handler, this.events, this.logger, { watch }, [], this.storeProgress);
+      const runner = new JobRunner(handler, this.events, this.logger, { watch }, interceptors, this.storeProgress);
       this.registry.setRunner(handler.queue, runner);
       await this.startLoops(handler, runner, paused.has(handler.queue));
       this.logger?.log(

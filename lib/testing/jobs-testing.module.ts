@@ -8,7 +8,7 @@ import { JobsRegistry } from '../runtime/jobs.registry.js';
 import { JobsExplorer } from '../discover/jobs.explorer.js';
 import { JobEventsBus } from '../runtime/job-events.bus.js';
 import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
-import { PG_BOSS, PG_BOSS_HANDLE } from '../module/jobs.constants.js';
+import { JOBS_TELEMETRY, PG_BOSS, PG_BOSS_HANDLE } from '../module/jobs.constants.js';
 import { JOBS_BACKEND } from '../backend/jobs-backend.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { JobsTester } from './jobs.tester.js';
@@ -37,6 +37,8 @@ function replacements(mode: JobsTestingMode): Map<Token, Replacement> {
   return new Map<Token, Replacement>([
     [PG_BOSS_HANDLE, { useValue: { boss, owned: false } }],
     [PG_BOSS, { useValue: boss }],
+    // No pg-boss, so nothing of pg-boss's telemetry to configure or read back.
+    [JOBS_TELEMETRY, { useValue: null }],
     [
       JobsOrchestrator,
       {

@@ -45,6 +45,30 @@ export interface BatchHandlerCall extends HandlerCallBase {
  */
 export interface HandlerCallInterceptor {
   intercept(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown>;
+  /**
+   * Optional: runs once per batch pg-boss hands the runner, before the batch's first handler call,
+   * with the jobs about to run (those whose payload passed its checks) and the number pg-boss
+   * fetched. A promise it returns holds the batch's calls until it settles: one round trip for the
+   * batch rather than one per call (tracing reads the jobs' stored trace contexts here). It must not
+   * reject; with none installed, a batch pays nothing.
+   */
+  prepare?(queue: string, jobs: readonly Job<unknown>[], fetched: number): Promise<void> | undefined;
+}
+
+/**
+ * @internal The `prepare` steps of `interceptors` as one function, or `undefined` when none has one
+ * (the runner then skips the step with one check per batch).
+ */
+export function composePrepare(
+  interceptors: readonly HandlerCallInterceptor[],
+): ((queue: string, jobs: readonly Job<unknown>[], fetched: number) => Promise<void> | undefined) | undefined {
+  const steps = interceptors.filter((interceptor) => interceptor.prepare !== undefined);
+  if (steps.length === 0) return undefined;
+  return (queue, jobs, fetched) => {
+    const pending = steps.map((step) => step.prepare!(queue, jobs, fetched)).filter((p) => p !== undefined);
+    if (pending.length === 0) return undefined;
+    return Promise.all(pending).then(() => undefined);
+  };
 }
 
 /** @internal A handler with its interceptors composed around it: called once per handler call. */

@@ -13,6 +13,7 @@ import { serializeError } from '../utils/serialize-error.util.js';
 import {
   batchCall,
   composeHandlerCall,
+  composePrepare,
   singleCall,
   type HandlerCallChain,
   type HandlerCallInterceptor,
@@ -74,6 +75,8 @@ export class JobRunner {
   private readonly call: HandlerCallChain;
   /** Stores what handlers report with `job.updateProgress`; none: reports are checked and dropped. */
   private readonly progress: ProgressReporter | undefined;
+  /** The interceptors' per-batch step (`HandlerCallInterceptor.prepare`), if any has one. */
+  private readonly prepareBatch: ReturnType<typeof composePrepare>;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -84,13 +87,17 @@ export class JobRunner {
      * job's signal aborts with the reason of the signal it was handed, as the testing kit's).
      */
     private readonly pgBoss?: JobRunnerPgBoss,
-    /** Wrap every handler call, the first one outermost (internal: none in production yet). */
+    /**
+     * Wrap every handler call, the first one outermost (internal: tracing when the module's
+     * `openTelemetry` is on; none otherwise).
+     */
     interceptors: readonly HandlerCallInterceptor[] = [],
     /** Where `job.updateProgress` stores values (the backend's `setProgress`), and how often. */
     progress?: ProgressStorage,
   ) {
     this.call = composeHandlerCall(interceptors, handler.invoke);
     this.progress = progress ? new ProgressReporter(progress, events, logger) : undefined;
+    this.prepareBatch = composePrepare(interceptors);
   }
 
   /** Whether anything observes job events: a caller may skip the work of holding them otherwise. */
@@ -145,6 +152,10 @@ export class JobRunner {
       else valid.push(item.job);
     }
     try {
+      if (this.prepareBatch !== undefined && valid.length > 0) {
+        const preparing = this.prepareBatch(this.handler.queue, valid, jobs.length);
+        if (preparing) await preparing;
+      }
       if (valid.length > 0 && this.handler.kind === 'batch') {
         results.push(...(await this.runBatch(valid, raws, out, batch)));
       } else if (sequential) {

@@ -8,7 +8,7 @@ import type {
   SendOptions,
 } from 'pg-boss';
 import type { BossHandle } from './pg-boss.factory.js';
-import { SendCoalescer } from './send.coalescer.js';
+import { SendCoalescer, type SendContexts } from './send.coalescer.js';
 import { PausedQueuesStore } from './paused-queues.store.js';
 import { moduleTableIdentifier, PROGRESS_TABLE } from './module-tables.js';
 import type { StatisticsRefresher } from './statistics.refresher.js';
@@ -62,11 +62,13 @@ export class PgBossBackend implements JobsBackend {
     handle: BossHandle,
     /** The schema that holds pg-boss's tables. */
     private readonly schema: string,
+    /** With the module's `openTelemetry` on: keeps each send's trace context (see `SendContexts`). */
+    sendContexts?: SendContexts,
   ) {
     this.boss = handle.boss;
     this.sendDb = handle.sendDb;
     this.statistics = handle.statistics;
-    this.coalescer = new SendCoalescer(this.boss, this.sendDb);
+    this.coalescer = new SendCoalescer(this.boss, this.sendDb, sendContexts);
     this.pauses = new PausedQueuesStore(this.boss, schema);
     this.previewSchedule = (expression, tz, count) => this.boss.previewSchedule(expression, { tz, count });
   }

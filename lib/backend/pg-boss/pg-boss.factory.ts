@@ -5,6 +5,7 @@ import type { JobsModuleOptions } from '../../interfaces/jobs-module-options.int
 import type { JobsDb } from '../../interfaces/send-options.interface.js';
 import { namedStatementsDb } from './named-statements.db.js';
 import { DEFAULT_ANALYZE_AFTER_INSERTS, StatisticsRefresher } from './statistics.refresher.js';
+import { pgBossOpenTelemetry } from '../../telemetry/telemetry-settings.js';
 
 /** The PgBoss the module uses, and whether the module owns (starts, stops, closes) it. */
 export interface BossHandle {
@@ -21,8 +22,7 @@ export interface BossHandle {
 
 /**
  * Builds the PgBoss from the module options: from a connection string, from constructor options,
- * or the application's own instance. Module-level switches (schema, scheduler, LISTEN/NOTIFY)
- * fill in what the constructor options leave unset.
+ * or the application's own instance (see {@link pgBossConstructorOptions}).
  */
 export function createPgBoss(options: JobsModuleOptions): BossHandle {
   const given = (['connectionString', 'connection', 'boss'] as const).filter(
@@ -32,16 +32,7 @@ export function createPgBoss(options: JobsModuleOptions): BossHandle {
   if (given.length > 1) throw new JobsConfigurationError(TOO_MANY_CONNECTIONS(given));
   if (options.boss) return { boss: options.boss, owned: false };
 
-  const base: ConstructorOptions = options.connectionString
-    ? { connectionString: options.connectionString }
-    : { ...options.connection };
-  const constructorOptions: ConstructorOptions = {
-    application_name: 'nest-pg-jobs',
-    useListenNotify: options.listenNotify ?? true,
-    ...base,
-    schedule: base.schedule ?? options.scheduler ?? true,
-    ...(options.schema !== undefined ? { schema: options.schema } : {}),
-  };
+  const constructorOptions = pgBossConstructorOptions(options);
   const boss = new PgBoss(constructorOptions);
   // Only on pg-boss's own pool of the `pg` driver: a `db` adapter given in the options may not take
   // a named query.
@@ -55,6 +46,26 @@ export function createPgBoss(options: JobsModuleOptions): BossHandle {
     ...(ownPool && analyzeAfter !== false
       ? { statistics: new StatisticsRefresher(boss, jobsSchema(options), analyzeAfter) }
       : {}),
+  };
+}
+
+/**
+ * The constructor options of the `PgBoss` the module builds (from `connectionString` or
+ * `connection`): the given ones, with the module-level switches (schema, scheduler, LISTEN/NOTIFY,
+ * OpenTelemetry) filling in what they leave unset.
+ */
+export function pgBossConstructorOptions(options: JobsModuleOptions): ConstructorOptions {
+  const base: ConstructorOptions = options.connectionString
+    ? { connectionString: options.connectionString }
+    : { ...options.connection };
+  const openTelemetry = pgBossOpenTelemetry(options);
+  return {
+    application_name: 'nest-pg-jobs',
+    useListenNotify: options.listenNotify ?? true,
+    ...base,
+    schedule: base.schedule ?? options.scheduler ?? true,
+    ...(options.schema !== undefined ? { schema: options.schema } : {}),
+    ...(openTelemetry ? { openTelemetry } : {}),
   };
 }
 

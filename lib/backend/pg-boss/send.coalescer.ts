@@ -20,6 +20,23 @@ interface Waiting {
 interface QueueState {
   busy: boolean;
   waiting: Waiting[];
+  /** With {@link SendContexts}: the trace context every send of this state was made in. */
+  context?: object;
+}
+
+/**
+ * How the coalescer keeps the trace context of each send (given when the module's `openTelemetry`
+ * is on). pg-boss's `insert` makes one `insert` span, in the context it is called in, and stores
+ * that one span's context with every job it inserts. Sends from different requests sharing one
+ * INSERT would therefore all land in the trace of whichever request's send ran the statement. So
+ * with tracing, sends share an INSERT only with sends made in the same context (typically those of
+ * one request), and the INSERT runs in that context: each request's jobs join its own trace.
+ */
+export interface SendContexts {
+  /** The caller's current context: an opaque key, compared by identity. */
+  active(): object;
+  /** Runs `fn` in `context`. */
+  with<T>(context: object, fn: () => T): T;
 }
 
 /**
@@ -36,25 +53,35 @@ interface QueueState {
  * row's values (a data exception, a constraint, a value too long to index: see `isRowLevelError`),
  * every caller is sent again alone, so only the caller at fault gets the error. An error that is the
  * same for every row (connection lost, no such queue, no permission) reaches every caller.
+ *
+ * With tracing on ({@link SendContexts}), sends share a statement only with sends made in the same
+ * trace context, so each job's stored trace context is its own sender's.
  */
 export class SendCoalescer {
+  /** By queue name: every send without {@link SendContexts}. */
   private readonly queues = new Map<string, QueueState>();
+  /** With {@link SendContexts}: by the senders' context, then by queue name. */
+  private readonly traced = new Map<object, Map<string, QueueState>>();
 
   /**
    * @param db where sends without a `db` of their own run (the module's named-statement `db`);
    *   pg-boss's own connection when absent.
+   * @param contexts with tracing on: share INSERTs only among sends of one trace context.
    */
   constructor(
     private readonly boss: PgBoss,
     private readonly db?: JobsDb,
+    private readonly contexts?: SendContexts,
   ) {}
 
   send(name: string, data: object | null, options: SendOptions): Promise<string | null> {
     if (!coalescible(data, options)) return this.boss.send(name, data, this.withDb(options));
-    let state = this.queues.get(name);
+    const context = this.contexts?.active();
+    const states = context === undefined ? this.queues : this.statesOf(context);
+    let state = states.get(name);
     if (!state) {
-      state = { busy: false, waiting: [] };
-      this.queues.set(name, state);
+      state = context === undefined ? { busy: false, waiting: [] } : { busy: false, waiting: [], context };
+      states.set(name, state);
     }
     if (!state.busy) {
       state.busy = true;
@@ -75,18 +102,39 @@ export class SendCoalescer {
    * grows with the number of distinct names sent to (names refused by pg-boss included).
    */
   get activeQueues(): number {
-    return this.queues.size;
+    let count = this.queues.size;
+    for (const states of this.traced.values()) count += states.size;
+    return count;
+  }
+
+  private statesOf(context: object): Map<string, QueueState> {
+    let states = this.traced.get(context);
+    if (!states) {
+      states = new Map();
+      this.traced.set(context, states);
+    }
+    return states;
   }
 
   /** Sends what waited behind the statement that just finished, or forgets the idle queue. */
   private flush(name: string, state: QueueState): void {
     if (state.waiting.length === 0) {
       state.busy = false;
-      if (this.queues.get(name) === state) this.queues.delete(name);
+      this.forget(name, state);
       return;
     }
     const batch = state.waiting.splice(0, MAX_BATCH);
-    void this.insert(name, batch).finally(() => this.flush(name, state));
+    const context = state.context;
+    const sent =
+      context === undefined ? this.insert(name, batch) : this.contexts!.with(context, () => this.insert(name, batch));
+    void sent.finally(() => this.flush(name, state));
+  }
+
+  private forget(name: string, state: QueueState): void {
+    const states = state.context === undefined ? this.queues : this.traced.get(state.context);
+    if (states?.get(name) !== state) return;
+    states.delete(name);
+    if (state.context !== undefined && states.size === 0) this.traced.delete(state.context);
   }
 
   private async insert(name: string, batch: Waiting[]): Promise<void> {
