@@ -6,6 +6,7 @@ const common = {
     // The sample and its specs import the package by name; run them against the sources.
     '^nest-pg-jobs$': '<rootDir>/lib/index.ts',
     '^nest-pg-jobs/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nest-pg-jobs/dashboard$': '<rootDir>/lib/dashboard/index.ts',
   },
   transform: { '^.+\\.ts$': ['@swc/jest', {}] },
   testEnvironment: 'node',

@@ -1,0 +1,23 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { validatingOptionsProvider } from '../utils/validating-options-provider.util.js';
+import type { JobsDashboardOptions } from './interfaces/jobs-dashboard-options.interface.js';
+import { validateDashboardOptions } from './validate-dashboard-options.util.js';
+
+/**
+ * `forRoot`/`forRootAsync` of `JobsDashboardModule` and its options token, generated as
+ * `JobsModule`'s are. The options are validated as soon as they are resolved, before anything is
+ * loaded or mounted. Not global: nothing outside the module injects from it.
+ */
+export const {
+  ConfigurableModuleClass: ConfigurableJobsDashboardModule,
+  MODULE_OPTIONS_TOKEN: JOBS_DASHBOARD_OPTIONS,
+} = new ConfigurableModuleBuilder<JobsDashboardOptions>({ moduleName: 'JobsDashboard' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createJobsDashboardOptions')
+  .setExtras({}, (definition) => ({
+    ...definition,
+    providers: definition.providers?.map((provider) =>
+      validatingOptionsProvider<JobsDashboardOptions>(JOBS_DASHBOARD_OPTIONS, validateDashboardOptions)(provider),
+    ),
+  }))
+  .build();
