@@ -7,7 +7,7 @@ export const DASHBOARD_NOT_INSTALLED = (cause: string) =>
   `(${cause}). Install it next to nest-pg-jobs: npm i @pg-boss/dashboard`;
 
 export const DASHBOARD_NEEDS_DATABASE = (reason: string) =>
-  `JobsDashboardModule cannot show JobsModule's database: ${reason}, so there is no connection string to give the ` +
+  `JobsDashboardModule has no database to show: ${reason}, so there is no connection string to give the ` +
   `dashboard. Pass one: JobsDashboardModule.forRoot({ path: '/jobs', database: { url: process.env.DATABASE_URL, ` +
   `schema: 'pgboss' } }).`;
 

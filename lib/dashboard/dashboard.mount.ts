@@ -25,9 +25,20 @@ export interface DashboardMount {
  */
 export function mountDashboard(adapter: AbstractHttpAdapter, mount: DashboardMount): void {
   const type = adapter.getType();
+  assertSupportedAdapter(type);
   if (type === 'express') mountOnExpress(adapter, mount);
-  else if (type === 'fastify') mountOnFastify(adapter, mount);
-  else throw new JobsConfigurationError(DASHBOARD_UNSUPPORTED_ADAPTER(type));
+  else mountOnFastify(adapter, mount);
+}
+
+/**
+ * Throws a `JobsConfigurationError` for an HTTP adapter the dashboard cannot mount on (anything but
+ * Express and Fastify).
+ *
+ * @example
+ * assertSupportedAdapter(adapter.getType());
+ */
+export function assertSupportedAdapter(type: string): asserts type is 'express' | 'fastify' {
+  if (type !== 'express' && type !== 'fastify') throw new JobsConfigurationError(DASHBOARD_UNSUPPORTED_ADAPTER(type));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { dashboardPreparationProvider } from './dashboard.preparation.js';
 import { ConfigurableJobsDashboardModule } from './jobs-dashboard.module-definition.js';
 import { JobsDashboardOrchestrator } from './jobs-dashboard.orchestrator.js';
 
@@ -16,6 +17,6 @@ import { JobsDashboardOrchestrator } from './jobs-dashboard.orchestrator.js';
  * })
  */
 @Module({
-  providers: [JobsDashboardOrchestrator],
+  providers: [dashboardPreparationProvider, JobsDashboardOrchestrator],
 })
 export class JobsDashboardModule extends ConfigurableJobsDashboardModule {}

@@ -1,18 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
-import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
-import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import { DashboardGate, resolveDashboardGuards } from './dashboard.gate.js';
 import { DASHBOARD_NOT_MOUNTED } from './dashboard.messages.js';
 import { mountDashboard } from './dashboard.mount.js';
 import type { JobsDashboardOptions } from './interfaces/jobs-dashboard-options.interface.js';
 import { JOBS_DASHBOARD_OPTIONS } from './jobs-dashboard.module-definition.js';
-import { loadDashboardHandler, type DashboardHandler } from './load-dashboard-handler.util.js';
-import { resolveDashboardDatabase } from './resolve-dashboard-database.util.js';
+import type { DashboardHandler } from './load-dashboard-handler.util.js';
+import { DASHBOARD_PREPARATION, type DashboardPreparation } from './dashboard.preparation.js';
 
 /**
- * The dashboard's lifecycle. `onModuleInit`: resolve the database (the option, or `JobsModule`'s
- * connection), the guards and `@pg-boss/dashboard`, then mount the handler on the HTTP adapter
+ * The dashboard's lifecycle. `onModuleInit`: take the prepared database and `@pg-boss/dashboard`
+ * (see `dashboard.preparation.ts`), resolve the guards, then mount the handler on the HTTP adapter
  * (routes can still be added then, on both adapters). `onApplicationShutdown`, after Nest closed
  * the HTTP server: close the handler, which ends its pools and pg-boss instances.
  */
@@ -23,6 +21,7 @@ export class JobsDashboardOrchestrator implements OnModuleInit, OnApplicationShu
 
   constructor(
     @Inject(JOBS_DASHBOARD_OPTIONS) private readonly options: JobsDashboardOptions,
+    @Inject(DASHBOARD_PREPARATION) private readonly prepare: () => Promise<DashboardPreparation>,
     private readonly moduleRef: ModuleRef,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -34,33 +33,23 @@ export class JobsDashboardOrchestrator implements OnModuleInit, OnApplicationShu
       this.logger.debug(DASHBOARD_NOT_MOUNTED());
       return;
     }
-    const { path, guards = [], readOnly = false, allowedActionOrigins, database } = this.options;
-    const resolved = resolveDashboardDatabase(database, this.jobsModuleOptions());
+    const { path, guards = [], readOnly = false, allowedActionOrigins } = this.options;
+    const { database, createDashboardHandler } = await this.prepare();
     const gate = new DashboardGate(await resolveDashboardGuards(guards, this.moduleRef), readOnly, this.logger);
-    const createDashboardHandler = await loadDashboardHandler();
     // Lazy: the handler loads the dashboard's server build and opens its pool on the first request.
     const handler = createDashboardHandler({
-      databases: [resolved],
+      databases: [database],
       basePath: path,
       ...(allowedActionOrigins ? { allowedActionOrigins } : {}),
     });
     this.handler = handler;
     mountDashboard(adapter, { path, gate, handler, logger: this.logger });
-    this.logger.log(`Dashboard mounted at ${path}${readOnly ? ' (read-only)' : ''}, schema "${resolved.schema}"`);
+    this.logger.log(`Dashboard mounted at ${path}${readOnly ? ' (read-only)' : ''}, schema "${database.schema}"`);
   }
 
   async onApplicationShutdown(): Promise<void> {
     const handler = this.handler;
     this.handler = undefined;
     await handler?.close();
-  }
-
-  /** `JobsModule`'s options, wherever in the app it is (its options are not exported). */
-  private jobsModuleOptions(): JobsModuleOptions | undefined {
-    try {
-      return (this.moduleRef.get(JOBS_MODULE_OPTIONS, { strict: false }) as JobsModuleOptions | null) ?? undefined;
-    } catch {
-      return undefined;
-    }
   }
 }

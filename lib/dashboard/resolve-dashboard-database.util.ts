@@ -33,7 +33,7 @@ export function resolveDashboardDatabase(
       ...(database.name !== undefined ? { name: database.name } : {}),
     };
   }
-  if (!jobs) throw new JobsConfigurationError(DASHBOARD_NEEDS_DATABASE('the application has no JobsModule'));
+  if (!jobs) throw new JobsConfigurationError(DASHBOARD_NEEDS_DATABASE('the application has no JobsModule (or imports it with isGlobal: false)'));
   const url = jobs.connectionString ?? jobs.connection?.connectionString;
   const reason = jobs.boss
     ? 'JobsModule was given an existing PgBoss (boss)'

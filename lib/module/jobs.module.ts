@@ -57,6 +57,7 @@ const bossProviders: Provider[] = [
     JobsService,
     JobContext,
   ],
-  exports: [JobsService, JobContext, PG_BOSS],
+  // The options too, for JobsDashboardModule (nest-pg-jobs/dashboard), which shows the same database.
+  exports: [JobsService, JobContext, PG_BOSS, JOBS_MODULE_OPTIONS],
 })
 export class JobsModule extends ConfigurableJobsModule {}
