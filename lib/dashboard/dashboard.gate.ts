@@ -9,7 +9,7 @@ import type { ModuleRef } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { DASHBOARD_GUARD_UNRESOLVED, DASHBOARD_READ_ONLY } from './dashboard.messages.js';
+import { DASHBOARD_GUARD_THREW, DASHBOARD_GUARD_UNRESOLVED, DASHBOARD_READ_ONLY } from './dashboard.messages.js';
 import type { JobsDashboardGuard } from './interfaces/jobs-dashboard-options.interface.js';
 
 /**
@@ -68,10 +68,7 @@ export class DashboardGate {
           allowed = isObservable(result) ? await lastValueFrom(result) : await result;
         } catch (error) {
           if (error instanceof HttpException) return refusalOf(error);
-          this.logger.error(
-            `A guard of the jobs dashboard threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-            'JobsDashboard',
-          );
+          this.logger.error(DASHBOARD_GUARD_THREW(error instanceof Error ? (error.stack ?? error.message) : String(error)));
           return {
             status: HttpStatus.INTERNAL_SERVER_ERROR,
             body: { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' },

@@ -36,3 +36,11 @@ export const DASHBOARD_READ_ONLY = () =>
 
 export const DASHBOARD_REQUEST_FAILED = (path: string, cause: string) =>
   `The jobs dashboard failed to answer a request for ${path}: ${cause}`;
+
+export const DASHBOARD_GUARD_THREW = (cause: string) =>
+  `A guard of the jobs dashboard threw (answered 500; throw an HttpException to answer otherwise): ${cause}`;
+
+export const DASHBOARD_NO_EXPRESS_STACK = () =>
+  "Could not find Express's router stack to make its body parsers skip the jobs dashboard: they may read the body of " +
+  "the dashboard's form posts, whose actions then fail. Register body parsers after JobsDashboardModule's path, or " +
+  'report this with your Express version.';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { DASHBOARD_REQUEST_FAILED, DASHBOARD_UNSUPPORTED_ADAPTER } from './dashboard.messages.js';
+import { DASHBOARD_NO_EXPRESS_STACK, DASHBOARD_REQUEST_FAILED, DASHBOARD_UNSUPPORTED_ADAPTER } from './dashboard.messages.js';
 import type { DashboardGate } from './dashboard.gate.js';
 import { sendFetchResponse, toFetchRequest } from './fetch-bridge.util.js';
 import type { DashboardHandler } from './load-dashboard-handler.util.js';
@@ -77,7 +77,6 @@ async function serve(
   } catch (error) {
     mount.logger.error(
       DASHBOARD_REQUEST_FAILED(raw.req.url ?? mount.path, error instanceof Error ? (error.stack ?? error.message) : String(error)),
-      'JobsDashboard',
     );
     if (raw.res.headersSent) {
       raw.res.destroy();
@@ -121,10 +120,7 @@ function mountOnExpress(adapter: AbstractHttpAdapter, mount: DashboardMount): vo
   });
   const stack = (app.router ?? app._router)?.stack;
   if (!Array.isArray(stack)) {
-    mount.logger.warn(
-      "Could not find Express's router stack: body parsers may read the dashboard's form posts, and its actions fail.",
-      'JobsDashboard',
-    );
+    mount.logger.warn(DASHBOARD_NO_EXPRESS_STACK());
     return;
   }
   for (const layer of stack) {
