@@ -4,7 +4,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { DASHBOARD_NO_EXPRESS_STACK, DASHBOARD_REQUEST_FAILED, DASHBOARD_UNSUPPORTED_ADAPTER } from './dashboard.messages.js';
 import type { DashboardGate } from './dashboard.gate.js';
-import { sendFetchResponse, toFetchRequest } from './fetch-bridge.util.js';
+import { InvalidRequestError, sendFetchResponse, toFetchRequest } from './fetch-bridge.util.js';
 import type { DashboardHandler } from './load-dashboard-handler.util.js';
 
 /** What a mount needs: where, who may pass, what answers. */
@@ -75,6 +75,12 @@ async function serve(
   try {
     await sendFetchResponse(await mount.handler(toFetchRequest(raw.req, raw.res)), raw.res);
   } catch (error) {
+    if (error instanceof InvalidRequestError) {
+      raw.res.statusCode = 400;
+      raw.res.setHeader('content-type', 'application/json; charset=utf-8');
+      raw.res.end(JSON.stringify({ statusCode: 400, message: error.message, error: 'Bad Request' }));
+      return;
+    }
     mount.logger.error(
       DASHBOARD_REQUEST_FAILED(raw.req.url ?? mount.path, error instanceof Error ? (error.stack ?? error.message) : String(error)),
     );
@@ -118,7 +124,8 @@ function mountOnExpress(adapter: AbstractHttpAdapter, mount: DashboardMount): vo
     }
     serve(adapter, mount, req, res, { req, res }).catch(next);
   });
-  const stack = (app.router ?? app._router)?.stack;
+  // Express 4 keeps it in `_router` (its `router` getter throws), Express 5 in `router`.
+  const stack = (app._router ?? app.router)?.stack;
   if (!Array.isArray(stack)) {
     mount.logger.warn(DASHBOARD_NO_EXPRESS_STACK());
     return;

@@ -6,6 +6,8 @@ import { JobsConfigurationError } from '../../lib/index.js';
 import { loadDashboardHandler } from '../../lib/dashboard/load-dashboard-handler.util.js';
 import { isDashboardUrl } from '../../lib/dashboard/dashboard.mount.js';
 import { resolveDashboardDatabase } from '../../lib/dashboard/resolve-dashboard-database.util.js';
+import { InvalidRequestError, toFetchRequest } from '../../lib/dashboard/fetch-bridge.util.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 describe('loadDashboardHandler', () => {
   it('fails with a JobsConfigurationError saying npm i @pg-boss/dashboard when the optional peer is missing', async () => {
@@ -84,5 +86,27 @@ describe('resolveDashboardDatabase', () => {
     expect(resolving).toThrow(reason);
     expect(resolving).toThrow(/Pass one: JobsDashboardModule\.forRoot\(\{ path: '\/jobs', database: \{ url:/);
     expect(resolving).not.toThrow(/secret/);
+  });
+});
+
+describe('toFetchRequest', () => {
+  const request = (url: string, headers: Record<string, string | string[]>) =>
+    toFetchRequest(
+      { method: 'GET', url, headers, socket: {} } as unknown as IncomingMessage,
+      { once: () => undefined } as unknown as ServerResponse,
+    );
+
+  it('builds the URL from the Host header and keeps every header', () => {
+    const fetchRequest = request('/jobs/queues?db=main', { host: '127.0.0.1:3000', cookie: 'a=1', 'x-many': ['1', '2'] });
+    expect(fetchRequest.url).toBe('http://127.0.0.1:3000/jobs/queues?db=main');
+    expect(fetchRequest.headers.get('cookie')).toBe('a=1');
+    expect(fetchRequest.headers.get('x-many')).toBe('1, 2');
+  });
+
+  it('keeps a path that starts with // on the Host, and refuses a Host header that is no host', () => {
+    expect(new URL(request('//evil.example/jobs', { host: 'app' }).url).host).toBe('app');
+    for (const host of ['user@evil.example', 'evil.example/x', 'a b']) {
+      expect(() => request('/jobs', { host })).toThrow(InvalidRequestError);
+    }
   });
 });
