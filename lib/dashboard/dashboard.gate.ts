@@ -116,7 +116,8 @@ export async function resolveDashboardGuards(
       try {
         return await moduleRef.create(guard);
       } catch (error) {
-        const cause = error instanceof Error ? error.message : String(error);
+        // Nest's own message runs to a dozen lines; its first says which dependency is missing.
+        const cause = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
         throw new JobsConfigurationError(DASHBOARD_GUARD_UNRESOLVED(guard.name || 'a guard class', cause), {
           cause: error,
         });

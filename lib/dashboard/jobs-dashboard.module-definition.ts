@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import { validatingOptionsProvider } from '../utils/validating-options-provider.util.js';
 import type { JobsDashboardOptions } from './interfaces/jobs-dashboard-options.interface.js';
 import { validateDashboardOptions } from './validate-dashboard-options.util.js';
@@ -14,9 +14,9 @@ export const {
 } = new ConfigurableModuleBuilder<JobsDashboardOptions>({ moduleName: 'JobsDashboard' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createJobsDashboardOptions')
-  .setExtras({}, (definition) => ({
+  .setExtras({}, (definition): DynamicModule => ({
     ...definition,
-    providers: definition.providers?.map((provider) =>
+    providers: definition.providers?.map((provider): Provider =>
       validatingOptionsProvider<JobsDashboardOptions>(JOBS_DASHBOARD_OPTIONS, validateDashboardOptions)(provider),
     ),
   }))

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import type { JobsModuleExtras, JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import { validatingOptionsProvider } from '../utils/validating-options-provider.util.js';
 import { validateModuleOptions } from './validate-module-options.util.js';
@@ -15,11 +15,11 @@ export const {
 } = new ConfigurableModuleBuilder<JobsModuleOptions>({ moduleName: 'Jobs' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createJobsOptions')
-  .setExtras<JobsModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+  .setExtras<JobsModuleExtras>({ isGlobal: true }, (definition, extras): DynamicModule => ({
     ...definition,
     providers: definition.providers?.map(
       // The token is read when the builder calls this, after the destructuring above has run.
-      (provider) => validatingOptionsProvider<JobsModuleOptions>(JOBS_MODULE_OPTIONS, validateModuleOptions)(provider),
+      (provider): Provider => validatingOptionsProvider<JobsModuleOptions>(JOBS_MODULE_OPTIONS, validateModuleOptions)(provider),
     ),
     global: extras.isGlobal,
   }))

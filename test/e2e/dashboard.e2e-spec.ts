@@ -111,12 +111,16 @@ async function failedJob(app: INestApplication): Promise<string> {
   return id!;
 }
 
-/** The form the dashboard's Retry button posts (React Router's fetcher, form-encoded). */
-const retry = (base: string, id: string, headers: Record<string, string> = {}) =>
-  fetch(`${base}/jobs/queues/${Failing.name}/jobs/${id}`, {
+/**
+ * The form the Retry item of a job's menu on the queue page posts (form-encoded). The queue page, not
+ * the job page: @pg-boss/dashboard 1.9.0 reads a job's page through a pg-boss it bundles, which
+ * refuses pg-boss 12.38's newer schema (README, Dashboard).
+ */
+const retry = (base: string, id: string, headers: Record<string, string> = {}, path = '/jobs') =>
+  fetch(`${base}${path}/queues/${Failing.name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams({ intent: 'retry' }),
+    body: new URLSearchParams({ intent: 'retry', jobId: id }),
     redirect: 'manual',
   });
 
@@ -215,12 +219,12 @@ describe.each<Adapter>(['express', 'fastify'])('a read-only jobs dashboard on %s
 
   it('refuses every state-changing request with 403, and the job stays as it was', async () => {
     const id = await failedJob(app);
-    const url = `${base}/ops/jobs/queues/${Failing.name}/jobs/${id}`;
+    const url = `${base}/ops/jobs/queues/${Failing.name}`;
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
       const response = await fetch(url, {
         method,
         headers: { ...OPS, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ intent: 'retry' }),
+        body: new URLSearchParams({ intent: 'retry', jobId: id }),
       });
       expect({ method, status: response.status }).toEqual({ method, status: 403 });
       expect(await response.json()).toMatchObject({ statusCode: 403, message: expect.stringContaining('read-only') });

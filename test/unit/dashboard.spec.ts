@@ -80,7 +80,7 @@ describe('resolveDashboardDatabase', () => {
     ['a custom db', { connection: { connectionString: url, db: { executeSql: async () => ({ rows: [] }) } } }, /a custom db \(connection\.db\)/],
     ['connection options without a URL', { connection: { host: 'db', database: 'app' } }, /connection options without a connectionString/],
     ['connection.ssl', { connection: { connectionString: url, ssl: { rejectUnauthorized: true } } }, /connection\.ssl, which the dashboard's connection string cannot carry/],
-  ])('asks for the database option when JobsModule has %s', (_case, jobs, reason) => {
+  ])('asks for the database option with %s', (_case, jobs, reason) => {
     const resolving = () => resolveDashboardDatabase(undefined, jobs);
     expect(resolving).toThrow(JobsConfigurationError);
     expect(resolving).toThrow(reason);
