@@ -4,9 +4,15 @@ import type { JobsDashboardOptions } from './interfaces/jobs-dashboard-options.i
 import { validateDashboardOptions } from './validate-dashboard-options.util.js';
 
 /**
- * `forRoot`/`forRootAsync` of `JobsDashboardModule` and its options token, generated as
- * `JobsModule`'s are. The options are validated as soon as they are resolved, before anything is
- * loaded or mounted. Not global: nothing outside the module injects from it.
+ * `forRoot`/`forRootAsync` of `JobsDashboardModule` and its options token
+ * (`JOBS_DASHBOARD_OPTIONS`), generated as `JobsModule`'s are. The options are validated as soon as
+ * they are resolved, before anything is loaded or mounted. Not global: nothing outside the module
+ * injects from it. Tests can replace the options through the token:
+ *
+ * @example
+ * Test.createTestingModule({ imports: [AppModule] })
+ *   .overrideProvider(JOBS_DASHBOARD_OPTIONS)
+ *   .useValue({ path: '/jobs', guards: [AuthGuard], readOnly: true })
  */
 export const {
   ConfigurableModuleClass: ConfigurableJobsDashboardModule,
