@@ -7,6 +7,7 @@ const common = {
     '^nest-pg-jobs$': '<rootDir>/lib/index.ts',
     '^nest-pg-jobs/testing$': '<rootDir>/lib/testing/index.ts',
     '^nest-pg-jobs/terminus$': '<rootDir>/lib/terminus/index.ts',
+    '^nest-pg-jobs/dashboard$': '<rootDir>/lib/dashboard/index.ts',
   },
   transform: { '^.+\\.ts$': ['@swc/jest', {}] },
   testEnvironment: 'node',

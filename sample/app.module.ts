@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { JobsModule } from 'nest-pg-jobs';
+import { JobsDashboardModule } from 'nest-pg-jobs/dashboard';
 import { JobValidationFilter } from './common/job-validation.filter.js';
 import { HealthModule } from './health/health.module.js';
+import { DashboardAuthGuard } from './dashboard/dashboard-auth.guard.js';
 import { ImagesModule } from './images/images.module.js';
 import { ImportsModule } from './imports/imports.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
@@ -23,6 +25,15 @@ import { UsersModule } from './users/users.module.js';
           shutdownTimeoutMs: 10_000,
         };
       },
+    }),
+    // pg-boss's dashboard at /jobs, on JobsModule's database, behind a basic-auth guard.
+    // DASHBOARD_READ_ONLY=true refuses every action (retry, cancel, delete...) while pages render.
+    JobsDashboardModule.forRootAsync({
+      useFactory: () => ({
+        path: '/jobs',
+        guards: [DashboardAuthGuard],
+        readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
+      }),
     }),
     UsersModule,
     ImagesModule,

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JobsService } from 'nest-pg-jobs';
 import { AppModule } from './app.module.js';
+import { dashboardCredential } from './dashboard/dashboard-auth.guard.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded-database.js';
 import { startQueueSummary } from './summary.js';
 import { startTraffic } from './traffic.js';
@@ -39,6 +40,14 @@ async function bootstrap() {
   const baseUrl = `http://127.0.0.1:${port}`;
   logger.log(`Listening on ${baseUrl} (${since()} after start). Ctrl-C stops.`);
   logger.log(`Health check: GET ${baseUrl}/health`);
+  const { user, password } = dashboardCredential();
+  // The demo default is printed; a password of your own (DASHBOARD_PASSWORD) never is.
+  logger.log(
+    `Jobs dashboard: ${baseUrl}/jobs (user "${user}", ` +
+      (process.env.DASHBOARD_PASSWORD
+        ? 'password from DASHBOARD_PASSWORD)'
+        : `password "${password}", the demo default: set DASHBOARD_USER and DASHBOARD_PASSWORD)`),
+  );
 
   const summary = startQueueSummary(app.get(JobsService), QUEUES);
   const traffic = startTraffic(baseUrl);

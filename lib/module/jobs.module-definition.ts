@@ -1,5 +1,6 @@
-import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
 import type { JobsModuleExtras, JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
+import { validatingOptionsProvider } from '../utils/validating-options-provider.util.js';
 import { validateModuleOptions } from './validate-module-options.util.js';
 
 /**
@@ -14,30 +15,12 @@ export const {
 } = new ConfigurableModuleBuilder<JobsModuleOptions>({ moduleName: 'Jobs' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createJobsOptions')
-  .setExtras<JobsModuleExtras>({ isGlobal: true }, (definition, extras) => ({
+  .setExtras<JobsModuleExtras>({ isGlobal: true }, (definition, extras): DynamicModule => ({
     ...definition,
-    providers: definition.providers?.map(validatingOptionsProvider),
+    providers: definition.providers?.map(
+      // The token is read when the builder calls this, after the destructuring above has run.
+      (provider): Provider => validatingOptionsProvider<JobsModuleOptions>(JOBS_MODULE_OPTIONS, validateModuleOptions)(provider),
+    ),
     global: extras.isGlobal,
   }))
   .build();
-
-// The builder has no validation hook: the options provider it generated is wrapped instead. It is
-// a value provider for forRoot and a factory provider for forRootAsync (useFactory, useClass and
-// useExisting all become a factory).
-function validatingOptionsProvider(provider: Provider): Provider {
-  if (typeof provider !== 'object' || !('provide' in provider) || provider.provide !== JOBS_MODULE_OPTIONS) {
-    return provider;
-  }
-  if ('useValue' in provider) {
-    const options = provider.useValue as JobsModuleOptions;
-    return { provide: JOBS_MODULE_OPTIONS, useFactory: () => validateModuleOptions(options) };
-  }
-  if ('useFactory' in provider) {
-    const factory = provider.useFactory;
-    return {
-      ...provider,
-      useFactory: async (...args: unknown[]) => validateModuleOptions(await factory(...args)),
-    };
-  }
-  return provider;
-}

@@ -69,6 +69,7 @@ const bossProviders: Provider[] = [
   ],
   // JobsRegistry and JOBS_BACKEND are internal (not in the package's index): exported so that
   // nest-pg-jobs/terminus's JobsHealthIndicator, provided in the app's own health module, can read them.
-  exports: [JobsService, JobContext, PG_BOSS, JobsRegistry, JOBS_BACKEND],
+  // The options too, for JobsDashboardModule (nest-pg-jobs/dashboard), which shows the same database.
+  exports: [JobsService, JobContext, PG_BOSS, JobsRegistry, JOBS_BACKEND, JOBS_MODULE_OPTIONS],
 })
 export class JobsModule extends ConfigurableJobsModule {}
