@@ -5,7 +5,7 @@
 // POST /users/42/welcome enqueues through JobsService, the @JobHandler runs, the job row says
 // `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain), and the README's
 // "Health checks" block (`nest-pg-jobs/terminus`, compiled with the Quick start files) over the testing
-// kit. Before that, every relative link in the installed package's Markdown must reach a file the
+// kit, and loads `nest-pg-jobs/dashboard` without its optional peer. Before that, every relative link in the installed package's Markdown must reach a file the
 // package ships.
 //
 // PostgreSQL: DATABASE_URL when set (the apps use pg-boss's default schema `pgboss`, dropped afterwards
@@ -141,6 +141,15 @@ main().catch((error: unknown) => {
 });
 `;
 
+// nest-pg-jobs/dashboard resolves in both module systems and builds its module without its optional
+// peer installed (@pg-boss/dashboard is loaded only when the app starts with the dashboard mounted).
+const DASHBOARD_CHECK = `import { JobsDashboardModule } from 'nest-pg-jobs/dashboard';
+
+const dynamic = JobsDashboardModule.forRoot({ path: '/jobs', readOnly: true });
+if (dynamic.module !== JobsDashboardModule) throw new Error('JobsDashboardModule.forRoot did not return its module');
+console.log('dashboard: nest-pg-jobs/dashboard loaded, forRoot gave ' + dynamic.module.name);
+`;
+
 class CheckFailed extends Error {}
 
 function log(message) {
@@ -250,6 +259,7 @@ async function writeApp(workDir, app, files) {
   for (const [name, body] of files) await writeFile(join(dir, 'src', name), body);
   await writeFile(join(dir, 'src', 'testing-check.ts'), TESTING_CHECK);
   await writeFile(join(dir, 'src', 'terminus-check.ts'), TERMINUS_CHECK);
+  await writeFile(join(dir, 'src', 'dashboard-check.ts'), DASHBOARD_CHECK);
   return dir;
 }
 
@@ -375,6 +385,8 @@ async function main() {
       log(`${app.name}: ${(await node(['dist/testing-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
       log(`${app.name}: node dist/terminus-check.js`);
       log(`${app.name}: ${(await node(['dist/terminus-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
+      log(`${app.name}: node dist/dashboard-check.js`);
+      log(`${app.name}: ${(await node(['dist/dashboard-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
     }
     log('ESM and CommonJS consumers: ok');
   } finally {
