@@ -5,8 +5,8 @@
 // POST /users/42/welcome enqueues through JobsService, the @JobHandler runs, the job row says
 // `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain), and the README's
 // "Health checks" block (`nest-pg-jobs/terminus`, compiled with the Quick start files) over the testing
-// kit, and loads `nest-pg-jobs/dashboard` without its optional peer. Before that, every relative link in the installed package's Markdown must reach a file the
-// package ships.
+// kit, and loads `nest-pg-jobs/dashboard` without its optional peer. Before that, every relative link
+// in the installed package's Markdown must reach a file the package ships.
 //
 // PostgreSQL: DATABASE_URL when set (the apps use pg-boss's default schema `pgboss`, dropped afterwards
 // when this run created it), otherwise a throwaway server from scripts/embedded-postgres.js.
