@@ -3,18 +3,19 @@ import type { JobDefinition, JobsService, QueueCounts } from 'nest-pg-jobs';
 const COLUMNS = ['queued', 'active', 'completed', 'failed', 'dead'] as const;
 
 /** Formats queue counts as a fixed-width table, one queue per line. */
-export function formatQueueTable(counts: QueueCounts[], title: string): string {
-  const width = Math.max(5, ...counts.map((c) => c.queue.length));
+export function formatQueueTable(counts: QueueCounts[], title: string, paused: ReadonlySet<string> = new Set()): string {
+  const name = (queue: string) => (paused.has(queue) ? `${queue} (paused)` : queue);
+  const width = Math.max(5, ...counts.map((c) => name(c.queue).length));
   const header = `  ${'queue'.padEnd(width)}  ${COLUMNS.map((c) => c.padStart(11)).join('')}`;
   const rows = counts.map(
-    (c) => `  ${c.queue.padEnd(width)}  ${COLUMNS.map((col) => String(c[col]).padStart(11)).join('')}`,
+    (c) => `  ${name(c.queue).padEnd(width)}  ${COLUMNS.map((col) => String(c[col]).padStart(11)).join('')}`,
   );
   return [title, header, ...rows].join('\n');
 }
 
 /**
  * Prints a per-queue table every `intervalMs`, read from the database with
- * `JobsService.getQueueCounts`, so jobs can be watched moving from queued to completed (or to the
+ * `JobsService.getQueueCounts` (a paused queue is marked), so jobs can be watched moving from queued to completed (or to the
  * dead-letter queue). `stop()` waits for a table being read, so the pool can then close safely.
  */
 export function startQueueSummary(
@@ -28,9 +29,11 @@ export function startQueueSummary(
 
   const print = async (label?: string) => {
     const counts = await Promise.all(queues.map((queue) => jobs.getQueueCounts(queue)));
+    const pausedFlags = await Promise.all(queues.map((queue) => jobs.isQueuePaused(queue)));
+    const paused = new Set(counts.filter((_, i) => pausedFlags[i]).map((c) => c.queue));
     const elapsed = Math.round((Date.now() - startedAt) / 1000);
     const time = new Date().toLocaleTimeString('en-GB', { hour12: false });
-    write(formatQueueTable(counts, `── jobs at ${time} (+${elapsed} s)${label ? `, ${label}` : ''} ──`));
+    write(formatQueueTable(counts, `── jobs at ${time} (+${elapsed} s)${label ? `, ${label}` : ''} ──`, paused));
   };
 
   const tick = () => {

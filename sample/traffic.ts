@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { generateProductsCsv } from './imports/csv.js';
+import { dashboardCredential } from './dashboard/dashboard-auth.guard.js';
 
 const IMAGE_SIZES = [64, 128, 256, 512];
 
@@ -13,11 +14,17 @@ export function startTraffic(baseUrl: string, { intervalMs = 3_000 } = {}) {
   const logger = new Logger('Traffic');
   const abort = new AbortController();
 
-  async function request(method: string, path: string, body?: unknown, describe = ''): Promise<unknown> {
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    describe = '',
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const isText = typeof body === 'string';
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': isText ? 'text/csv' : 'application/json' },
+      headers: body === undefined ? headers : { ...headers, 'content-type': isText ? 'text/csv' : 'application/json' },
       body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
       signal: abort.signal,
     });
@@ -51,7 +58,15 @@ export function startTraffic(baseUrl: string, { intervalMs = 3_000 } = {}) {
     await request('POST', '/maintenance/sessions-sweep');
   }
 
+  // An operator pauses thumbnails for a few rounds (say, the image service is down): sends keep
+  // landing, nothing starts, and the summary marks the queue paused until it is resumed.
+  const { user, password } = dashboardCredential();
+  const operator = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+  const operate = (action: 'pause' | 'resume') => request('POST', `/images/${action}`, undefined, '(operator)', operator);
+
   async function round(n: number) {
+    if (n === 2) await operate('pause');
+    if (n === 4) await operate('resume');
     await signUp(n % 4 === 0 ? `bounce-${n + 2}@example.com` : `user-${n}@example.com`);
     await thumbnail(`photo-${n + 4}.jpg`, IMAGE_SIZES[n % IMAGE_SIZES.length]!);
     const orderId = `order-${1003 + n}`;

@@ -4,6 +4,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { overrideJobsModule, getJobsTester, type JobsTester } from 'nest-pg-jobs/testing';
 import { AppModule } from '../app.module.js';
+import { ImagesController } from '../images/images.controller.js';
+import { Thumbnail } from '../images/images.jobs.js';
 import { ImportsController } from '../imports/imports.controller.js';
 import { ImportRow, ParseImport } from '../imports/imports.jobs.js';
 import { ImportsStore } from '../imports/imports.store.js';
@@ -89,6 +91,15 @@ describe('the sample app, with JobsModule swapped out', () => {
     expect(await moduleRef.get(ImportsController).status(importId)).toMatchObject({
       parse: { state: 'completed', progress: { queued: 250, total: 250 } },
     });
+  });
+
+  it('pauses thumbnails for an operator: sends keep queueing, nothing runs until resumed', async () => {
+    const images = moduleRef.get(ImagesController);
+    expect(await images.pause()).toEqual({ queue: Thumbnail.name, paused: true });
+    await images.create({ imageId: 'cat.jpg', size: 64 });
+    expect(await tester.drain(Thumbnail)).toMatchObject({ runs: 0, pending: 1 });
+    expect(await images.resume()).toEqual({ queue: Thumbnail.name, paused: false });
+    expect(await tester.drain(Thumbnail)).toMatchObject({ runs: 1, completed: 1, pending: 0 });
   });
 
   it('runs a maintenance task on demand through its @Recurring queue', async () => {
