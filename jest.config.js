@@ -10,6 +10,8 @@ const common = {
     '^nest-pg-jobs/dashboard$': '<rootDir>/lib/dashboard/index.ts',
   },
   transform: { '^.+\\.ts$': ['@swc/jest', {}] },
+  // Node 22: a CommonJS copy of the one ES module a CommonJS dependency requires (see the file).
+  resolver: '<rootDir>/test/support/jest-resolver.cjs',
   testEnvironment: 'node',
 };
 
