@@ -62,7 +62,8 @@ export function openTelemetryMetrics(options: OpenTelemetryMetricsOptions): Jobs
       duration.record(seconds, { queue, outcome });
     },
     close() {
-      // An SDK cannot take instruments back; once unobserved the gauges report nothing.
+      // An SDK cannot take instruments back: once unobserved, the gauges are no longer read (with
+      // cumulative temporality the SDK keeps exporting their last values).
       meter.removeBatchObservableCallback(observe, observables);
     },
   };
