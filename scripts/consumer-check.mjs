@@ -163,10 +163,10 @@ async function main(): Promise<void> {
   await moduleRef.init();
   const text = await registry.metrics();
   for (const line of ['jobs_queue_waiting{queue="welcome-email"} 0', 'jobs_completed_total{queue="welcome-email"} 0']) {
-    if (!text.includes(line)) throw new Error('the metrics lack ' + line + ':\n' + text);
+    if (!text.includes(line)) throw new Error('the metrics lack ' + line + ':\\n' + text);
   }
   await moduleRef.close();
-  console.log('prometheus: ' + text.split('\n').filter((l) => l.startsWith('jobs_queue_waiting')).join(', '));
+  console.log('prometheus: ' + text.split('\\n').filter((l) => l.startsWith('jobs_queue_waiting')).join(', '));
 }
 
 main().catch((error: unknown) => {
