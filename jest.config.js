@@ -8,6 +8,7 @@ const common = {
     '^nest-pg-jobs/testing$': '<rootDir>/lib/testing/index.ts',
     '^nest-pg-jobs/terminus$': '<rootDir>/lib/terminus/index.ts',
     '^nest-pg-jobs/dashboard$': '<rootDir>/lib/dashboard/index.ts',
+    '^nest-pg-jobs/prometheus$': '<rootDir>/lib/prometheus/index.ts',
   },
   transform: { '^.+\\.ts$': ['@swc/jest', {}] },
   // Node 22: a CommonJS copy of the one ES module a CommonJS dependency requires (see the file).

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { JobsModule } from 'nest-pg-jobs';
 import { JobsDashboardModule } from 'nest-pg-jobs/dashboard';
+import { JobsPrometheusModule } from 'nest-pg-jobs/prometheus';
 import { JobValidationFilter } from './common/job-validation.filter.js';
 import { HealthModule } from './health/health.module.js';
 import { DashboardAuthGuard } from './dashboard/dashboard-auth.guard.js';
@@ -35,6 +36,9 @@ import { UsersModule } from './users/users.module.js';
         readOnly: process.env.DASHBOARD_READ_ONLY === 'true',
       }),
     }),
+    // Prometheus metrics of the jobs at GET /metrics (prom-client's global registry, served by the app:
+    // an app with @willsoto/nestjs-prometheus imports JobsPrometheusModule.forRoot() without path).
+    JobsPrometheusModule.forRoot({ path: '/metrics' }),
     UsersModule,
     ImagesModule,
     ImportsModule,

@@ -40,6 +40,7 @@ async function bootstrap() {
   const baseUrl = `http://127.0.0.1:${port}`;
   logger.log(`Listening on ${baseUrl} (${since()} after start). Ctrl-C stops.`);
   logger.log(`Health check: GET ${baseUrl}/health`);
+  logger.log(`Prometheus metrics: GET ${baseUrl}/metrics (jobs_queue_waiting, jobs_completed_total, ...)`);
   const { user, password } = dashboardCredential();
   // The demo default is printed; a password of your own (DASHBOARD_PASSWORD) never is.
   logger.log(

@@ -3,10 +3,11 @@
 // CommonJS app, made outside the repository from the README's Quick start blocks (copied as they are),
 // each compiled with tsc and booted against a real PostgreSQL until one job is processed:
 // POST /users/42/welcome enqueues through JobsService, the @JobHandler runs, the job row says
-// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain), and the README's
+// `completed`. Each app also runs `nest-pg-jobs/testing` (JobsTestingModule, drain), the README's
 // "Health checks" block (`nest-pg-jobs/terminus`, compiled with the Quick start files) over the testing
-// kit, and loads `nest-pg-jobs/dashboard` without its optional peer. Before that, every relative link
-// in the installed package's Markdown must reach a file the package ships.
+// kit, `nest-pg-jobs/prometheus` (the metrics on a prom-client registry) over the testing kit, and
+// loads `nest-pg-jobs/dashboard` without its optional peer. Before that, every relative link in the
+// installed package's Markdown must reach a file the package ships.
 //
 // PostgreSQL: DATABASE_URL when set (the apps use pg-boss's default schema `pgboss`, dropped afterwards
 // when this run created it), otherwise a throwaway server from scripts/embedded-postgres.js.
@@ -35,6 +36,8 @@ const PEERS = [
   '@nestjs/platform-express',
   // The optional peer of nest-pg-jobs/terminus.
   '@nestjs/terminus',
+  // The optional peer of nest-pg-jobs/prometheus.
+  'prom-client',
   '@nestjs/testing',
   'pg-boss',
   'reflect-metadata',
@@ -150,6 +153,37 @@ if (dynamic.module !== JobsDashboardModule) throw new Error('JobsDashboardModule
 console.log('dashboard: nest-pg-jobs/dashboard loaded, forRoot gave ' + dynamic.module.name);
 `;
 
+/**
+ * The harness's use of nest-pg-jobs/prometheus over the testing kit, compiled with the Quick start files:
+ * the Quick start's queue must have its gauge and counter on a registry of its own. Not README code.
+ */
+const PROMETHEUS_CHECK = `import { Test } from '@nestjs/testing';
+import { Registry } from 'prom-client';
+import { JobsTestingModule } from 'nest-pg-jobs/testing';
+import { JobsPrometheusModule } from 'nest-pg-jobs/prometheus';
+import { EmailJobs, Mailer } from './email.jobs.js';
+
+async function main(): Promise<void> {
+  const registry = new Registry();
+  const moduleRef = await Test.createTestingModule({
+    imports: [JobsTestingModule.forRoot({ mode: 'manual', logger: false }), JobsPrometheusModule.forRoot({ registry })],
+    providers: [EmailJobs, Mailer],
+  }).compile();
+  await moduleRef.init();
+  const text = await registry.metrics();
+  for (const line of ['jobs_queue_waiting{queue="welcome-email"} 0', 'jobs_completed_total{queue="welcome-email"} 0']) {
+    if (!text.includes(line)) throw new Error('the metrics lack ' + line + ':\\n' + text);
+  }
+  await moduleRef.close();
+  console.log('prometheus: ' + text.split('\\n').filter((l) => l.startsWith('jobs_queue_waiting')).join(', '));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+
 class CheckFailed extends Error {}
 
 function log(message) {
@@ -260,6 +294,7 @@ async function writeApp(workDir, app, files) {
   await writeFile(join(dir, 'src', 'testing-check.ts'), TESTING_CHECK);
   await writeFile(join(dir, 'src', 'terminus-check.ts'), TERMINUS_CHECK);
   await writeFile(join(dir, 'src', 'dashboard-check.ts'), DASHBOARD_CHECK);
+  await writeFile(join(dir, 'src', 'prometheus-check.ts'), PROMETHEUS_CHECK);
   return dir;
 }
 
@@ -387,6 +422,8 @@ async function main() {
       log(`${app.name}: ${(await node(['dist/terminus-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
       log(`${app.name}: node dist/dashboard-check.js`);
       log(`${app.name}: ${(await node(['dist/dashboard-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
+      log(`${app.name}: node dist/prometheus-check.js`);
+      log(`${app.name}: ${(await node(['dist/prometheus-check.js'], { cwd: dir, timeoutMs: 60_000 })).trim().split('\n').at(-1)}`);
     }
     log('ESM and CommonJS consumers: ok');
   } finally {

@@ -38,6 +38,26 @@ export interface QueueBacklog {
 }
 
 /**
+ * @internal What one queue holds now, for the queue gauges of `nest-pg-jobs/prometheus`: read from
+ * its live jobs only (waiting, active, failed), never the completed ones a queue retains.
+ */
+export interface QueueGauges {
+  queue: string;
+  /** Jobs in state created or retry, deferred and flow-blocked ones included: `QueueCounts.queued`. */
+  waiting: number;
+  /** Of the waiting jobs, those not blocked whose start is still ahead (a delay, a retry backoff). */
+  deferred: number;
+  /** Jobs a worker holds. */
+  active: number;
+  /** Failed jobs the queue still holds (until pg-boss deletes them after `deleteAfterSeconds`). */
+  failed: number;
+  /** Jobs waiting in the queue's dead-letter queue; 0 without one. */
+  deadLettered: number;
+  /** As {@link QueueBacklog.oldestWaitingSeconds}: since when the oldest due job could run; 0 when none is due. */
+  oldestWaitingSeconds: number;
+}
+
+/**
  * @internal Where `JobsService` stores and reads jobs, once its checks passed: pg-boss
  * (`PgBossBackend`, provided by `JobsModule`) or the testing kit's in-memory queue. Every input is
  * already checked by `SendChecks` and resolved by `JobsService` (definitions, queue names, id
@@ -93,6 +113,11 @@ export interface JobsBackend {
   getQueueCounts(queue: string): Promise<QueueCounts>;
   /** The queue's waiting jobs and the age of the oldest due one (see {@link QueueBacklog}). */
   getQueueBacklog(queue: string): Promise<QueueBacklog>;
+  /**
+   * The gauges of the named queues, all read at once (one statement, whatever the number of queues);
+   * a queue that does not exist is left out.
+   */
+  getQueueGauges(queues: readonly string[]): Promise<QueueGauges[]>;
   /** Resolves once the database answered a trivial query (`SELECT 1`); rejects with its error. */
   ping(): Promise<void>;
   /** Jobs waiting in the queue's dead-letter queue. */

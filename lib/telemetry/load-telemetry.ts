@@ -88,12 +88,24 @@ export function installedPgBossVersion(): string | undefined {
 }
 
 async function importApi(): Promise<OpenTelemetryApi> {
+  return loadOpenTelemetryApi(OPEN_TELEMETRY_API_MISSING);
+}
+
+/**
+ * Imports `@opentelemetry/api`, the one place any file of the module loads it (JobsModule's
+ * `openTelemetry`, and `nest-pg-jobs/prometheus` with its own `openTelemetry`). A missing package is a
+ * `JobsConfigurationError` with the caller's message, which says what to install.
+ *
+ * @example
+ * const api = await loadOpenTelemetryApi(() => 'Install @opentelemetry/api, or remove the openTelemetry option.');
+ */
+export async function loadOpenTelemetryApi(missing: () => string): Promise<OpenTelemetryApi> {
   try {
     return await import('@opentelemetry/api');
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new JobsConfigurationError(OPEN_TELEMETRY_API_MISSING(), { cause: error });
+      throw new JobsConfigurationError(missing(), { cause: error });
     }
     throw error;
   }

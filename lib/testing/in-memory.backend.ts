@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PgBoss, type FindJobsOptions as PgBossFindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
-import type { CheckedDefinition, JobsBackend, QueueBacklog } from '../backend/jobs-backend.js';
+import type { CheckedDefinition, JobsBackend, QueueBacklog, QueueGauges } from '../backend/jobs-backend.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
@@ -218,19 +218,50 @@ export class InMemoryBackend implements JobsBackend {
 
   async getQueueBacklog(name: string): Promise<QueueBacklog> {
     const deadLetter = this.queueOptions(name).deadLetter;
-    const now = Date.now();
     const waiting = this.store.byQueue(name).filter(isQueued);
-    // Due as pg-boss counts it: start_after passed and no flow dependency left to complete.
-    const dueSince = waiting
-      .filter((job) => job.startAfter.getTime() <= now)
-      .filter((job) => job.dependsOn.every((id) => this.store.get(id)?.state === 'completed'))
-      .map((job) => Math.max(job.createdOn.getTime(), job.startAfter.getTime()));
-    const oldest = dueSince.length ? Math.min(...dueSince) : now;
     return {
       queued: waiting.length,
-      oldestWaitingSeconds: Math.max(0, Math.round((now - oldest) / 1000)),
+      oldestWaitingSeconds: this.oldestWaitingSeconds(waiting, Date.now()),
       dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
     };
+  }
+
+  /** The declared queues among `queues` (a queue nothing declares does not exist here). */
+  async getQueueGauges(queues: readonly string[]): Promise<QueueGauges[]> {
+    const now = Date.now();
+    return queues.flatMap((name) => {
+      const declared = this.registry.queue(name);
+      if (!declared) return [];
+      const jobs = this.store.byQueue(name);
+      const waiting = jobs.filter(isQueued);
+      const deadLetter = declared.options.deadLetter;
+      return [
+        {
+          queue: name,
+          waiting: waiting.length,
+          deferred: waiting.filter((job) => !this.blocked(job) && job.startAfter.getTime() > now).length,
+          active: jobs.filter((job) => job.state === 'active').length,
+          failed: jobs.filter((job) => job.state === 'failed').length,
+          deadLettered: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
+          oldestWaitingSeconds: this.oldestWaitingSeconds(waiting, now),
+        },
+      ];
+    });
+  }
+
+  /** Whether a flow dependency of the job has not completed yet (pg-boss's `blocked`). */
+  private blocked(job: StoredJob): boolean {
+    return !job.dependsOn.every((id) => this.store.get(id)?.state === 'completed');
+  }
+
+  /** Seconds the oldest due waiting job has waited, as pg-boss counts it; 0 when none is due. */
+  private oldestWaitingSeconds(waiting: readonly StoredJob[], now: number): number {
+    // Due as pg-boss counts it: start_after passed and no flow dependency left to complete.
+    const dueSince = waiting
+      .filter((job) => job.startAfter.getTime() <= now && !this.blocked(job))
+      .map((job) => Math.max(job.createdOn.getTime(), job.startAfter.getTime()));
+    const oldest = dueSince.length ? Math.min(...dueSince) : now;
+    return Math.max(0, Math.round((now - oldest) / 1000));
   }
 
   /** No database to ask: always answers. */

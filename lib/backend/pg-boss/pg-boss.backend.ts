@@ -15,8 +15,9 @@ import type { StatisticsRefresher } from './statistics.refresher.js';
 import { refusedValues } from './database-error.util.js';
 import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
 import { findJobsAnchor, findJobsByState } from './find-jobs-by-state.sql.js';
+import { queueGaugesSql } from './queue-gauges.sql.js';
 import { resolveStartAfter } from '../../runtime/validate-send-options.util.js';
-import type { CheckedDefinition, JobsBackend, QueueBacklog } from '../jobs-backend.js';
+import type { CheckedDefinition, JobsBackend, QueueBacklog, QueueGauges } from '../jobs-backend.js';
 import type { KnownQueue } from '../../runtime/send-checks.js';
 import type { PreviewSchedule } from '../../declare/validate-schedule.util.js';
 import { JobsConfigurationError } from '../../errors/jobs-configuration.error.js';
@@ -244,6 +245,12 @@ export class PgBossBackend implements JobsBackend {
         : undefined,
     ]);
     return { queued: waiting.queued, oldestWaitingSeconds: waiting.oldestWaitingSeconds, dead: dead?.queued ?? 0 };
+  }
+
+  async getQueueGauges(queues: readonly string[]): Promise<QueueGauges[]> {
+    if (queues.length === 0) return [];
+    const { rows } = await this.boss.getDb().executeSql(queueGaugesSql(schemaIdentifier(this.schema)), [[...queues]]);
+    return rows as QueueGauges[];
   }
 
   async ping(): Promise<void> {
