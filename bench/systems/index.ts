@@ -15,8 +15,12 @@ export interface SystemEntry {
 
 /** Every system, in table order. nest-pg-jobs (defaults) is the reference for the ratios. */
 export const SYSTEMS = {
-  'nest-pg-jobs': { label: 'nest-pg-jobs, @JobHandler(def) defaults', create: (ctx) => nestPgJobsSystem(ctx, false) },
-  'nest-pg-jobs-tuned': { label: 'nest-pg-jobs, batch 100 × 2 loops', create: (ctx) => nestPgJobsSystem(ctx, true) },
+  'nest-pg-jobs': { label: 'nest-pg-jobs, @JobHandler(def) defaults', create: (ctx) => nestPgJobsSystem(ctx, 'default') },
+  'nest-pg-jobs-tuned': { label: 'nest-pg-jobs, batch 100 × 2 loops', create: (ctx) => nestPgJobsSystem(ctx, 'tuned') },
+  'nest-pg-jobs-otel': {
+    label: 'nest-pg-jobs defaults, openTelemetry: true, no SDK',
+    create: (ctx) => nestPgJobsSystem(ctx, 'otel'),
+  },
   'pg-boss': { label: 'raw pg-boss, options of nest-pg-jobs defaults', create: (ctx) => pgBossSystem(ctx, false) },
   'pg-boss-tuned': { label: 'raw pg-boss, options of nest-pg-jobs tuned', create: (ctx) => pgBossSystem(ctx, true) },
   'graphile-worker': { label: 'graphile-worker 0.18, batching on', create: graphileWorkerSystem },

@@ -3,7 +3,7 @@ import { Injectable, Module, type DynamicModule, type INestApplicationContext, t
 import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
-import { JobHandler, JobsModule, JobsService, PG_BOSS, defineJob, type Job } from '../../lib/index.js';
+import { JobHandler, JobsModule, JobsService, PG_BOSS, defineJob, type Job, type JobsModuleOptions } from '../../lib/index.js';
 import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import {
   QUEUE,
@@ -37,25 +37,43 @@ class TunedHandler {
   }
 }
 
-function benchApp(databaseUrl: string, handler: Type, workers: boolean): DynamicModule {
+/** Module options a row sets besides the connection (the `otel` row: `openTelemetry: true`). */
+type ExtraOptions = Pick<JobsModuleOptions, 'openTelemetry'>;
+
+function benchApp(databaseUrl: string, handler: Type, workers: boolean, extra: ExtraOptions): DynamicModule {
   @Module({})
   class BenchAppModule {}
   return {
     module: BenchAppModule,
-    imports: [JobsModule.forRoot({ connectionString: databaseUrl, workers, logger: false })],
+    imports: [JobsModule.forRoot({ connectionString: databaseUrl, workers, logger: false, ...extra })],
     providers: [handler],
   };
 }
 
-async function createApp(databaseUrl: string, handler: Type, workers: boolean): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(benchApp(databaseUrl, handler, workers), { logger: false });
+async function createApp(
+  databaseUrl: string,
+  handler: Type,
+  workers: boolean,
+  extra: ExtraOptions = {},
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(benchApp(databaseUrl, handler, workers, extra), { logger: false });
   await app.init();
   return app;
 }
 
+/**
+ * The rows of nest-pg-jobs: `default` (no handler options), `tuned` (batch 100 × 2 loops) and `otel`
+ * (the default handler with `openTelemetry: true` and no OpenTelemetry SDK registered: what tracing
+ * costs an app that turns the option on before it installs an SDK, the job-span interceptor and
+ * pg-boss's telemetry running against the API's no-op providers).
+ */
+export type NestPgJobsRow = 'default' | 'tuned' | 'otel';
+
 /** nest-pg-jobs as a user runs it: one app sends (workers off), one app works. */
-export async function nestPgJobsSystem(ctx: SystemContext, tuned: boolean): Promise<BenchSystem> {
+export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): Promise<BenchSystem> {
+  const tuned = row === 'tuned';
   const handler = tuned ? TunedHandler : DefaultHandler;
+  const extra: ExtraOptions = row === 'otel' ? { openTelemetry: true } : {};
   sink = ctx.onJob;
   let producer: INestApplicationContext | undefined;
   let jobs: JobsService | undefined;
@@ -63,14 +81,14 @@ export async function nestPgJobsSystem(ctx: SystemContext, tuned: boolean): Prom
   const counter = countQuery(ctx.databaseUrl, PG_BOSS_REMAINING, [QUEUE]);
   return {
     settings: {
-      module: 'JobsModule.forRoot({ connectionString })',
+      module: row === 'otel' ? 'JobsModule.forRoot({ connectionString, openTelemetry: true }), no SDK registered' : 'JobsModule.forRoot({ connectionString })',
       handler: tuned ? `@JobHandler(def, ${JSON.stringify(TUNED_HANDLER_OPTIONS)})` : '@JobHandler(def)',
       send: 'JobsService.send',
       sendMany: 'JobsService.sendMany',
       library: 'lib/ sources of the working tree',
     },
     async prepare() {
-      producer = await createApp(ctx.databaseUrl, handler, false);
+      producer = await createApp(ctx.databaseUrl, handler, false, extra);
       jobs = producer.get(JobsService);
     },
     async send(data) {
@@ -80,7 +98,7 @@ export async function nestPgJobsSystem(ctx: SystemContext, tuned: boolean): Prom
       await jobs!.sendMany(BenchJob, data.map((d) => ({ data: d })));
     },
     async startWorkers() {
-      worker = await createApp(ctx.databaseUrl, handler, true);
+      worker = await createApp(ctx.databaseUrl, handler, true, extra);
     },
     remaining: () => counter.count(),
     async close() {
