@@ -1,5 +1,6 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { describeValue as show } from '../utils/describe-value.util.js';
+import { mountPathProblem } from '../utils/mount-path.util.js';
 import { INVALID_DASHBOARD_OPTION } from './dashboard.messages.js';
 import type { JobsDashboardDatabase, JobsDashboardOptions } from './interfaces/jobs-dashboard-options.interface.js';
 
@@ -14,17 +15,7 @@ export const BARE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The dashboard's own rule for a base path (`@pg-boss/dashboard`'s `withBasePath`), made stricter:
  * a leading `/`, no trailing `/`, no empty, `.` or `..` segment.
  */
-const path: Rule = (v) => {
-  if (typeof v !== 'string') return 'must be a string such as "/jobs"';
-  if (!v.startsWith('/')) return `must start with "/" (write ${show(`/${v}`)})`;
-  if (v === '/') return 'must not be "/": the dashboard would answer every request of the app; mount it under a path such as "/jobs"';
-  if (v.endsWith('/')) return `must not end with "/" (write ${show(v.replace(/\/+$/, '') || '/jobs')})`;
-  if (!/^[A-Za-z0-9._~/-]+$/.test(v)) return 'may only contain letters, digits and . _ ~ - / (for example "/admin/jobs")';
-  if (v.slice(1).split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    return 'must not contain an empty, "." or ".." segment (for example "/admin/jobs")';
-  }
-  return undefined;
-};
+const path: Rule = (v) => mountPathProblem(v, { example: '/jobs', what: 'the dashboard' });
 
 const guards: Rule = (v) => {
   if (!Array.isArray(v)) return 'must be an array of CanActivate classes or instances (guards: [AuthGuard])';

@@ -1,5 +1,6 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { describeValue as show } from '../utils/describe-value.util.js';
+import { mountPathProblem } from '../utils/mount-path.util.js';
 import { INVALID_PROMETHEUS_OPTION } from './prometheus.messages.js';
 import type { JobsPrometheusOptions } from './interfaces/jobs-prometheus-options.interface.js';
 
@@ -21,17 +22,7 @@ const prefix: Rule = (v) => {
   return v.length > 100 ? 'must be at most 100 characters' : undefined;
 };
 
-const path: Rule = (v) => {
-  if (typeof v !== 'string') return `must be a string such as '/metrics', got ${show(v)}`;
-  if (!v.startsWith('/')) return `must start with "/" (write ${show(`/${v}`)})`;
-  if (v === '/') return "must not be \"/\": serve the metrics under a path such as '/metrics'";
-  if (v.endsWith('/')) return `must not end with "/" (write ${show(v.replace(/\/+$/, '') || '/metrics')})`;
-  if (!/^[A-Za-z0-9._~/-]+$/.test(v)) return "may only contain letters, digits and . _ ~ - / (for example '/metrics')";
-  if (v.slice(1).split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    return "must not contain an empty, \".\" or \"..\" segment (for example '/internal/metrics')";
-  }
-  return undefined;
-};
+const path: Rule = (v) => mountPathProblem(v, { example: '/metrics', what: 'the metrics route' });
 
 const registry: Rule = (v) => {
   const methods = ['registerMetric', 'getSingleMetric', 'removeSingleMetric', 'metrics'];
