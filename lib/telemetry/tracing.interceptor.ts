@@ -20,6 +20,11 @@ export interface TracingInterceptorOptions {
   readonly tracer: Tracer;
   /** Reads the jobs' stored trace contexts; absent when no job can carry one (`propagateContext: false`). */
   readonly storedContexts?: StoredTraceContexts;
+  /**
+   * Whether an SDK records spans now (default: always). With the global provider and no SDK behind it,
+   * spans are no-ops, so reading the stored contexts of a batch would be a round trip for nothing.
+   */
+  readonly recording?: () => boolean;
   /** The propagator that wrote the stored contexts (default: the global one, looked up at each use). */
   readonly propagator?: TextMapPropagator;
   /** Where a failed read of stored contexts is reported. */
@@ -64,7 +69,7 @@ export class TracingInterceptor implements HandlerCallInterceptor {
    */
   prepare(queue: string, jobs: readonly Job<unknown>[], fetched: number): Promise<void> | undefined {
     const read = this.options.storedContexts;
-    if (read === undefined || fetched <= 1) return undefined;
+    if (read === undefined || fetched <= 1 || this.options.recording?.() === false) return undefined;
     const { api } = this.options;
     return read(
       queue,

@@ -207,6 +207,17 @@ describe('TracingInterceptor', () => {
     }
   }
 
+  it('reads no stored contexts while no SDK records spans, and reads them once one does', async () => {
+    let sdk = false;
+    const read = jest.fn(async () => new Map());
+    const interceptor = new TracingInterceptor({ api, tracer, propagator, storedContexts: read, recording: () => sdk });
+    expect(interceptor.prepare('otel', [job('a'), job('b')], 2)).toBeUndefined();
+    expect(read).not.toHaveBeenCalled();
+    sdk = true;
+    await interceptor.prepare('otel', [job('a'), job('b')], 2);
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+
   it("for a batch of one: a child of pg-boss's process span, with the handler's spans inside it", async () => {
     const interceptor = new TracingInterceptor({ api, tracer, propagator });
     const read = jest.fn(async () => new Map());
