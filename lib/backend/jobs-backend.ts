@@ -58,6 +58,14 @@ export interface QueueGauges {
 }
 
 /**
+ * @internal A queue's {@link QueueBacklog} from its {@link QueueGauges}: the health check reads the
+ * same figures the metrics do, from the same one statement per backend.
+ */
+export function backlogOf(gauges: QueueGauges): QueueBacklog {
+  return { queued: gauges.waiting, oldestWaitingSeconds: gauges.oldestWaitingSeconds, dead: gauges.deadLettered };
+}
+
+/**
  * @internal Where `JobsService` stores and reads jobs, once its checks passed: pg-boss
  * (`PgBossBackend`, provided by `JobsModule`) or the testing kit's in-memory queue. Every input is
  * already checked by `SendChecks` and resolved by `JobsService` (definitions, queue names, id

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PgBoss, type FindJobsOptions as PgBossFindJobsOptions, type JobWithMetadata, type QueueResult, type RedriveOptions } from 'pg-boss';
-import type { CheckedDefinition, JobsBackend, QueueBacklog, QueueGauges } from '../backend/jobs-backend.js';
+import { backlogOf, type CheckedDefinition, type JobsBackend, type QueueBacklog, type QueueGauges } from '../backend/jobs-backend.js';
 import type { KnownQueue } from '../runtime/send-checks.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
@@ -216,14 +216,11 @@ export class InMemoryBackend implements JobsBackend {
     };
   }
 
+  /** From {@link getQueueGauges}, as the pg-boss backend does; a queue nothing declares does not exist. */
   async getQueueBacklog(name: string): Promise<QueueBacklog> {
-    const deadLetter = this.queueOptions(name).deadLetter;
-    const waiting = this.store.byQueue(name).filter(isQueued);
-    return {
-      queued: waiting.length,
-      oldestWaitingSeconds: this.oldestWaitingSeconds(waiting, Date.now()),
-      dead: deadLetter ? this.store.byQueue(deadLetter).filter(isQueued).length : 0,
-    };
+    this.queueOptions(name);
+    const [gauges] = await this.getQueueGauges([name]);
+    return backlogOf(gauges!);
   }
 
   /** The declared queues among `queues` (a queue nothing declares does not exist here). */

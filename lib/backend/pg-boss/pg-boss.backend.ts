@@ -17,7 +17,7 @@ import { schemaIdentifier, quoteIdent } from './sql-identifier.util.js';
 import { findJobsAnchor, findJobsByState } from './find-jobs-by-state.sql.js';
 import { queueGaugesSql } from './queue-gauges.sql.js';
 import { resolveStartAfter } from '../../runtime/validate-send-options.util.js';
-import type { CheckedDefinition, JobsBackend, QueueBacklog, QueueGauges } from '../jobs-backend.js';
+import { backlogOf, type CheckedDefinition, type JobsBackend, type QueueBacklog, type QueueGauges } from '../jobs-backend.js';
 import type { KnownQueue } from '../../runtime/send-checks.js';
 import type { PreviewSchedule } from '../../declare/validate-schedule.util.js';
 import { JobsConfigurationError } from '../../errors/jobs-configuration.error.js';
@@ -235,16 +235,11 @@ export class PgBossBackend implements JobsBackend {
     };
   }
 
+  /** The gauges' one statement for this queue (no row: the queue does not exist). */
   async getQueueBacklog(name: string): Promise<QueueBacklog> {
-    const queue = await this.boss.getQueue(name);
-    if (!queue) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
-    const [waiting, dead] = await Promise.all([
-      this.waiting(queue),
-      queue.deadLetter
-        ? this.boss.getQueue(queue.deadLetter).then((q) => (q ? this.waiting(q) : undefined))
-        : undefined,
-    ]);
-    return { queued: waiting.queued, oldestWaitingSeconds: waiting.oldestWaitingSeconds, dead: dead?.queued ?? 0 };
+    const [gauges] = await this.getQueueGauges([name]);
+    if (!gauges) throw new JobsConfigurationError(UNKNOWN_QUEUE(name));
+    return backlogOf(gauges);
   }
 
   async getQueueGauges(queues: readonly string[]): Promise<QueueGauges[]> {
@@ -342,23 +337,6 @@ export class PgBossBackend implements JobsBackend {
         [queue.name],
       );
     return Object.fromEntries(rows.map((r: { state: string; n: number }) => [r.state, r.n]));
-  }
-
-  // Only waiting rows (the live-jobs index job_i14 covers them), not the completed ones a queue
-  // retains: a health probe runs this every few seconds. "Due" is pg-boss's "ready" (its monitor's
-  // readyOldestSeconds): not blocked by a flow dependency and start_after passed; waiting since
-  // start_after, or created_on when later.
-  private async waiting(queue: QueueResult): Promise<{ queued: number; oldestWaitingSeconds: number }> {
-    const { rows } = await this.boss.getDb().executeSql(
-      `SELECT count(*)::int AS queued,
-         COALESCE(GREATEST(0, round(extract(epoch FROM now() - min(GREATEST(created_on, start_after))
-           FILTER (WHERE NOT blocked AND start_after <= now()))))::int, 0) AS "oldestWaitingSeconds"
-       FROM ${schemaIdentifier(this.schema)}.${quoteIdent(queue.table)}
-       WHERE name = $1 AND state IN ('created', 'retry')`,
-      [queue.name],
-    );
-    const row = rows[0] as { queued: number; oldestWaitingSeconds: number } | undefined;
-    return { queued: row?.queued ?? 0, oldestWaitingSeconds: row?.oldestWaitingSeconds ?? 0 };
   }
 }
 
