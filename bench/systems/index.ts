@@ -21,6 +21,10 @@ export const SYSTEMS = {
     label: 'nest-pg-jobs defaults, openTelemetry: true, no SDK',
     create: (ctx) => nestPgJobsSystem(ctx, 'otel'),
   },
+  'nest-pg-jobs-prom': {
+    label: 'nest-pg-jobs defaults + JobsPrometheusModule',
+    create: (ctx) => nestPgJobsSystem(ctx, 'prom'),
+  },
   'pg-boss': { label: 'raw pg-boss, options of nest-pg-jobs defaults', create: (ctx) => pgBossSystem(ctx, false) },
   'pg-boss-tuned': { label: 'raw pg-boss, options of nest-pg-jobs tuned', create: (ctx) => pgBossSystem(ctx, true) },
   'graphile-worker': { label: 'graphile-worker 0.18, batching on', create: graphileWorkerSystem },

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { JobHandler, JobsModule, JobsService, PG_BOSS, defineJob, type Job, type JobsModuleOptions } from '../../lib/index.js';
+import { JobsPrometheusModule } from '../../lib/prometheus/index.js';
+import { Registry } from 'prom-client';
 import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import {
   QUEUE,
@@ -37,15 +39,23 @@ class TunedHandler {
   }
 }
 
-/** Module options a row sets besides the connection (the `otel` row: `openTelemetry: true`). */
-type ExtraOptions = Pick<JobsModuleOptions, 'openTelemetry'>;
+/**
+ * What a row sets besides the connection: module options (the `otel` row: `openTelemetry: true`),
+ * and `prometheus` (the `prom` row: `JobsPrometheusModule` on a registry of its own, so every job
+ * feeds its counters and histogram through the job events).
+ */
+type ExtraOptions = Pick<JobsModuleOptions, 'openTelemetry'> & { prometheus?: boolean };
 
 function benchApp(databaseUrl: string, handler: Type, workers: boolean, extra: ExtraOptions): DynamicModule {
+  const { prometheus, ...moduleOptions } = extra;
   @Module({})
   class BenchAppModule {}
   return {
     module: BenchAppModule,
-    imports: [JobsModule.forRoot({ connectionString: databaseUrl, workers, logger: false, ...extra })],
+    imports: [
+      JobsModule.forRoot({ connectionString: databaseUrl, workers, logger: false, ...moduleOptions }),
+      ...(prometheus ? [JobsPrometheusModule.forRoot({ registry: new Registry() })] : []),
+    ],
     providers: [handler],
   };
 }
@@ -65,15 +75,16 @@ async function createApp(
  * The rows of nest-pg-jobs: `default` (no handler options), `tuned` (batch 100 × 2 loops) and `otel`
  * (the default handler with `openTelemetry: true` and no OpenTelemetry SDK registered: what tracing
  * costs an app that turns the option on before it installs an SDK, the job-span interceptor and
- * pg-boss's telemetry running against the API's no-op providers).
+ * pg-boss's telemetry running against the API's no-op providers) and `prom` (the default handler
+ * with `JobsPrometheusModule`: the job events built and counted for every job).
  */
-export type NestPgJobsRow = 'default' | 'tuned' | 'otel';
+export type NestPgJobsRow = 'default' | 'tuned' | 'otel' | 'prom';
 
 /** nest-pg-jobs as a user runs it: one app sends (workers off), one app works. */
 export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): Promise<BenchSystem> {
   const tuned = row === 'tuned';
   const handler = tuned ? TunedHandler : DefaultHandler;
-  const extra: ExtraOptions = row === 'otel' ? { openTelemetry: true } : {};
+  const extra: ExtraOptions = row === 'otel' ? { openTelemetry: true } : row === 'prom' ? { prometheus: true } : {};
   sink = ctx.onJob;
   let producer: INestApplicationContext | undefined;
   let jobs: JobsService | undefined;
@@ -81,7 +92,12 @@ export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): 
   const counter = countQuery(ctx.databaseUrl, PG_BOSS_REMAINING, [QUEUE]);
   return {
     settings: {
-      module: row === 'otel' ? 'JobsModule.forRoot({ connectionString, openTelemetry: true }), no SDK registered' : 'JobsModule.forRoot({ connectionString })',
+      module:
+        row === 'otel'
+          ? 'JobsModule.forRoot({ connectionString, openTelemetry: true }), no SDK registered'
+          : row === 'prom'
+            ? 'JobsModule.forRoot({ connectionString }) + JobsPrometheusModule.forRoot({ registry })'
+            : 'JobsModule.forRoot({ connectionString })',
       handler: tuned ? `@JobHandler(def, ${JSON.stringify(TUNED_HANDLER_OPTIONS)})` : '@JobHandler(def)',
       send: 'JobsService.send',
       sendMany: 'JobsService.sendMany',
