@@ -23,6 +23,7 @@ export type { Job, JobProgress } from './interfaces/job.interface.js';
 export type {
   JobDefinition,
   DefineJobOptions,
+  JobDefinitionOptions,
   JobInput,
   JobOutput,
   JobResult,
@@ -34,6 +35,7 @@ export type {
   JobHandlerOptions,
   JobWorkerOptions,
   JobBatchOptions,
+  JobRateLimit,
   JobHandlerOptionsContext,
   JobHandlerOptionsFactory,
 } from './interfaces/job-handler-options.interface.js';

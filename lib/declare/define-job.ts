@@ -1,12 +1,14 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { DefineJobOptions, JobDefinition } from '../interfaces/job-definition.interface.js';
-import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
+import type { DefineJobOptions, JobDefinition, JobDefinitionOptions } from '../interfaces/job-definition.interface.js';
 import type { JsonPayload, JsonSchemaInput } from '../interfaces/json-payload.interface.js';
 import type { JsonResultCheck } from '../interfaces/job-result.interface.js';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION, show } from '../errors/jobs.messages.js';
 import { assertQueueName, validateHandlerOptions } from './validate-options.util.js';
 import { QUEUE_KEYS } from './resolve-handler-options.util.js';
+
+/** What `defineJob` accepts besides `schema`: the queue options and the queue's `rateLimit`. */
+const DEFINITION_KEYS = [...QUEUE_KEYS, 'rateLimit'] as const;
 
 /**
  * Defines a typed job: a queue name, its queue options and, optionally, a payload schema. Share the
@@ -42,7 +44,7 @@ export function defineJob<S extends StandardSchemaV1, TResult = unknown>(
 ): JobDefinition<StandardSchemaV1.InferInput<S>, StandardSchemaV1.InferOutput<S>, TResult>;
 export function defineJob<TData extends object & JsonPayload<TData> = Record<string, unknown>, TResult = unknown>(
   name: NoInfer<string & JsonResultCheck<TResult>>,
-  options?: JobQueueOptions,
+  options?: JobDefinitionOptions,
 ): JobDefinition<TData, TData, TResult>;
 export function defineJob(
   name: string,
@@ -55,12 +57,12 @@ export function defineJob(
   }
   const { schema, ...queueOptions } = options;
   // Checked here rather than at bootstrap, so the mistake points at the definition. Worker options
-  // (concurrency...) belong on @JobHandler, not on the definition.
-  const known: readonly string[] = QUEUE_KEYS;
+  // (concurrency...) belong on @JobHandler, not on the definition; the queue's rate limit is both.
+  const known: readonly string[] = DEFINITION_KEYS;
   const unknown = Object.keys(queueOptions).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     throw new JobsConfigurationError(
-      INVALID_HANDLER_OPTION(owner, `unknown option ${show(unknown)} (known: schema, ${QUEUE_KEYS.join(', ')})`),
+      INVALID_HANDLER_OPTION(owner, `unknown option ${show(unknown)} (known: schema, ${DEFINITION_KEYS.join(', ')})`),
     );
   }
   validateHandlerOptions(queueOptions as Record<string, unknown>, owner);

@@ -2,7 +2,7 @@ import type { WorkOptions } from 'pg-boss';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION } from '../errors/jobs.messages.js';
 import { DEFAULT_POLLING_INTERVAL_SECONDS } from '../module/jobs.constants.js';
-import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+import type { JobHandlerOptions, JobRateLimit } from '../interfaces/job-handler-options.interface.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 import type {
@@ -75,8 +75,11 @@ export function resolveHandlerOptions(
     );
   }
 
+  const defined = discovered.definition.options.rateLimit;
   const options = {
     ...omit((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, QUEUE_KEYS),
+    // The definition's rate limit is the queue's: under the decorator's and the module's override.
+    ...(defined !== undefined ? { rateLimit: defined } : {}),
     ...omit(declared as Record<string, unknown>, [...QUEUE_KEYS, 'tz', 'data']),
     ...omit(override, [...QUEUE_KEYS, 'tz', 'data']),
   } as JobHandlerOptions;
@@ -120,6 +123,8 @@ export interface WorkPlan {
   readonly adaptive: boolean;
   /** All slots in one `work()` call: pg-boss checks `localGroupConcurrency` per call. */
   readonly pooled: boolean;
+  /** Start permits each job takes before it starts (then `adaptive` is false: one job per fetch). */
+  readonly rateLimit?: JobRateLimit;
 }
 
 /** The work plan of a registered handler. */
@@ -147,5 +152,6 @@ export function workPlan(handler: RegisteredHandler): WorkPlan {
     batchSize: handler.kind === 'batch' ? (options.batchSize ?? 1) : 1,
     adaptive: options.adaptiveBatching !== false && adaptiveBlocker(handler.kind, options, handler.queueOptions) === undefined,
     pooled: options.localGroupConcurrency !== undefined,
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
   };
 }

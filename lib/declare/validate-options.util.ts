@@ -3,7 +3,8 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { INVALID_HANDLER_OPTION, INVALID_QUEUE_NAME, QUEUE_NAME_TOO_LONG, show } from '../errors/jobs.messages.js';
 import { MAX_QUEUE_NAME_LENGTH } from '../utils/queue-name.util.js';
 import type { GroupConcurrencyConfig } from 'pg-boss';
-import type { JobHandlerOptions } from '../interfaces/job-handler-options.interface.js';
+import type { JobHandlerOptions, JobRateLimit } from '../interfaces/job-handler-options.interface.js';
+import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../module/jobs.constants.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 
 // pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
@@ -42,6 +43,21 @@ const groupLimit: Rule = (v) => {
   return 'must be an integer >= 1 or { default: n, tiers?: { name: n } }';
 };
 
+/** The longest rate-limit window, in seconds (a day). */
+export const RATE_LIMIT_MAX_WINDOW_SECONDS = 86_400;
+
+const rateLimit: Rule = (v) => {
+  const limit = v as { max?: unknown; perSeconds?: unknown } | null;
+  const shape = `must be { max: an integer >= 1, perSeconds: a number from 0.1 to ${RATE_LIMIT_MAX_WINDOW_SECONDS} }`;
+  if (typeof limit !== 'object' || limit === null || Array.isArray(limit)) return shape;
+  const extra = Object.keys(limit).find((key) => key !== 'max' && key !== 'perSeconds');
+  if (extra !== undefined) return `${shape} (unknown key ${show(extra)})`;
+  if (!Number.isInteger(limit.max) || (limit.max as number) < 1) return shape;
+  const per = limit.perSeconds;
+  if (typeof per !== 'number' || !Number.isFinite(per) || per < 0.1 || per > RATE_LIMIT_MAX_WINDOW_SECONDS) return shape;
+  return undefined;
+};
+
 /** Every option `@JobHandler`, `@Recurring` and the module's `handlers` map accept, with its rule. */
 const RULES: Record<string, Rule> = {
   concurrency: int(1),
@@ -60,6 +76,7 @@ const RULES: Record<string, Rule> = {
     (typeof all.minPriority === 'number' && (v as number) < all.minPriority
       ? `must be >= minPriority (${all.minPriority})`
       : undefined),
+  rateLimit,
   heartbeatRefreshSeconds: (v, all) =>
     num(Number.MIN_VALUE)(v, all) ??
     (all.heartbeatSeconds !== undefined && (v as number) >= all.heartbeatSeconds
@@ -156,6 +173,7 @@ export function adaptiveBlocker(
 ): string | undefined {
   if (kind === 'batch') return 'a batch handler (batchSize), which fetches batchSize jobs';
   if (kind === 'recurring') return 'a @Recurring handler';
+  if (options.rateLimit !== undefined) return 'a rate limit (rateLimit), which gives jobs start permits one at a time';
   if (options.groupConcurrency !== undefined || options.localGroupConcurrency !== undefined) {
     return 'group limits, which are checked one fetch at a time';
   }
@@ -189,11 +207,49 @@ export function validateMergedHandlerOptions(
       ),
     );
   }
+  if (options.rateLimit !== undefined) checkRateLimit(options.rateLimit, kind, concurrency, queueOptions, owner);
   if (!explicit.some((layer) => layer.adaptiveBatching === true)) return;
   const blocker = adaptiveBlocker(kind, options, queueOptions);
   if (blocker) {
     throw new JobsConfigurationError(
       INVALID_HANDLER_OPTION(owner, `adaptiveBatching: true cannot apply to ${blocker}; remove it`),
+    );
+  }
+}
+
+/**
+ * The rules of a handler's `rateLimit` that depend on its other options: permits are taken one job
+ * at a time (no batch handlers), and a job waiting for its window must not time out first. A slot
+ * waits at most as many windows as it takes to serve the permits this instance's slots hold
+ * (`ceil(concurrency / max)`); other instances lengthen the line, which README's "Rate limits" covers.
+ */
+function checkRateLimit(
+  limit: JobRateLimit,
+  kind: 'single' | 'batch' | 'recurring',
+  concurrency: number,
+  queueOptions: JobQueueOptions,
+  owner: string,
+): void {
+  if (kind === 'batch') {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(
+        owner,
+        'rateLimit applies to single-job handlers (each job takes a start permit); a batch handler (batchSize) starts its jobs together. ' +
+          'Remove batchSize, or rateLimit',
+      ),
+    );
+  }
+  const expire = queueOptions.expireInSeconds ?? MANAGED_QUEUE_OPTION_DEFAULTS.expireInSeconds;
+  const windows = Math.ceil(concurrency / limit.max);
+  const wait = windows * limit.perSeconds;
+  if (wait >= expire) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION(
+        owner,
+        `rateLimit { max: ${limit.max}, perSeconds: ${limit.perSeconds} } with concurrency ${concurrency} can make a job wait ` +
+          `${wait} s for its window, and expireInSeconds is ${expire}: it would time out before it starts. ` +
+          'Lower concurrency to at most max, shorten perSeconds, or raise expireInSeconds',
+      ),
     );
   }
 }

@@ -184,6 +184,10 @@ export const PAUSED_QUEUES_UNREADABLE = (cause: string) =>
   `Could not read which queues are paused (${redactSecrets(cause)}); queues keep their current state and ` +
   'the module tries again every second.';
 
+export const RATE_LIMIT_PERMIT_FAILED = (queue: string, id: string, cause: string, retryMs: number) =>
+  `Could not take a start permit of rate-limited queue "${queue}" for job ${id} (${redactSecrets(cause)}); ` +
+  `the job waits and asks again in ${retryMs / 1000} s.`;
+
 export const NO_DEAD_LETTER_QUEUE = (queue: string) =>
   `Queue "${queue}" has no dead-letter queue; declare one with defineJob('${queue}', { deadLetter: '${queue}.dead' }).`;
 

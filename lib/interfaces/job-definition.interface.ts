@@ -1,5 +1,15 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { JobQueueOptions } from './queue-options.interface.js';
+import type { JobRateLimit } from './job-handler-options.interface.js';
+
+/**
+ * What `defineJob` takes besides a schema: the queue options, and the queue's cluster-wide
+ * `rateLimit` (a handler's options may override it).
+ */
+export interface JobDefinitionOptions extends JobQueueOptions {
+  /** At most `max` job starts per `perSeconds` window, across the cluster (see `JobWorkerOptions.rateLimit`). */
+  rateLimit?: JobRateLimit;
+}
 
 /**
  * A typed job: its queue name, queue options and, optionally, a schema for its payload. Created by
@@ -12,17 +22,17 @@ import type { JobQueueOptions } from './queue-options.interface.js';
 export interface JobDefinition<TInput = unknown, TOutput = TInput, TResult = unknown> {
   /** The pg-boss queue name. */
   readonly name: string;
-  /** Queue options declared with the job. */
-  readonly options: Readonly<JobQueueOptions>;
+  /** Queue options (and `rateLimit`) declared with the job. */
+  readonly options: Readonly<JobDefinitionOptions>;
   /** Standard Schema (zod, valibot, arktype...) that validates the payload at send and at receive. */
   readonly schema?: StandardSchemaV1<TInput, TOutput>;
   /** Type-only marker; never set at runtime. */
   readonly __types?: { input: TInput; output: TOutput; result: TResult };
 }
 
-/** Options of {@link defineJob}: queue options plus an optional payload schema. */
+/** Options of {@link defineJob}: queue options, `rateLimit`, plus an optional payload schema. */
 export interface DefineJobOptions<S extends StandardSchemaV1 | undefined = undefined>
-  extends JobQueueOptions {
+  extends JobDefinitionOptions {
   /** Payload schema implementing Standard Schema v1. */
   schema?: S;
 }

@@ -2,6 +2,21 @@ import type { GroupConcurrencyConfig } from 'pg-boss';
 import type { JobQueueOptions } from './queue-options.interface.js';
 import type { JobsModuleOptions } from './jobs-module-options.interface.js';
 
+/**
+ * A limit on how often jobs of one queue start, shared by every instance on the database: at most
+ * `max` starts in each window of `perSeconds` (fixed windows, counted by the database's clock).
+ *
+ * @example
+ * // a third-party API that allows 100 calls a minute, whatever the number of replicas
+ * @JobHandler(SyncCrm, { concurrency: 4, rateLimit: { max: 100, perSeconds: 60 } })
+ */
+export interface JobRateLimit {
+  /** Job starts allowed in one window (an integer >= 1). */
+  max: number;
+  /** Length of a window in seconds (>= 0.1, at most 86400). */
+  perSeconds: number;
+}
+
 /** How a worker fetches and runs jobs of one queue in this instance. */
 export interface JobWorkerOptions {
   /** Jobs of this queue that may run at once in this instance (default 1). */
@@ -40,6 +55,15 @@ export interface JobWorkerOptions {
   maxPriority?: number;
   /** Seconds between heartbeats while a job runs (< the queue's `heartbeatSeconds`). */
   heartbeatRefreshSeconds?: number;
+  /**
+   * At most `max` job starts per `perSeconds` window for this queue across the cluster, held in the
+   * database so it survives restarts and counts every instance (README, "Rate limits"). Also
+   * accepted on `defineJob`. Each slot fetches one job at a time and takes a start permit before the
+   * job starts; a job whose permit is for a later window waits for it in its slot (it counts as
+   * active meanwhile, and its `expireInSeconds` runs). Single-job and `@Recurring` handlers only;
+   * never with `adaptiveBatching: true`.
+   */
+  rateLimit?: JobRateLimit;
 }
 
 /** Options of a batch handler: it receives up to `batchSize` jobs as an array. */

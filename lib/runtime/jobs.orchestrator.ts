@@ -24,6 +24,8 @@ import { WorkerPool } from '../worker/worker.pool.js';
 import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
 import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
 import { PausedQueuesStore } from '../backend/pg-boss/paused-queues.store.js';
+import { RateLimitsStore } from '../backend/pg-boss/rate-limits.store.js';
+import { RateLimitGate } from '../worker/rate-limit.gate.js';
 import { installModuleTables } from '../backend/pg-boss/module-tables.js';
 import { PauseWatch } from '../backend/pg-boss/pause.watch.js';
 import { JobsStartError } from '../errors/jobs-start.error.js';
@@ -67,6 +69,8 @@ export class JobsOrchestrator
   private workersStarted = false;
   private progressPruner: NodeJS.Timeout | undefined;
   private readonly pauses: PausedQueuesStore;
+  /** Start permits of rate-limited handlers (`rateLimit`). */
+  private readonly rateLimits: RateLimitsStore;
   /** Queues whose workers this instance has paused. */
   private readonly pausedHere = new Set<string>();
   private pauseWatch: PauseWatch | undefined;
@@ -95,6 +99,7 @@ export class JobsOrchestrator
     // An app that passes its own PgBoss may stop it without closing the app: the workers end with it.
     this.boss.on('stopped', () => this.registry.markWorkersStopped());
     this.pauses = new PausedQueuesStore(handle.boss, jobsSchema(options));
+    this.rateLimits = new RateLimitsStore(handle.boss, jobsSchema(options));
   }
 
   private get boss(): PgBoss {
@@ -120,10 +125,14 @@ export class JobsOrchestrator
       });
       this.registry.setHandlers(handlers, queues);
       await this.startBoss();
-      // The module's own tables (paused queues, job progress): every instance may pause, resume and
-      // read progress (workers: false ones too). pg-boss's migrate: false means DDL is the
-      // administrator's: then the tables are only looked for.
-      await installModuleTables(this.boss, jobsSchema(this.options), { create: this.options.connection?.migrate !== false });
+      // The module's own tables (paused queues, job progress, rate-limit windows): every instance may
+      // pause, resume and read progress (workers: false ones too); only workers of rate-limited
+      // handlers need the windows. pg-boss's migrate: false means DDL is the administrator's: then
+      // the tables are only looked for.
+      await installModuleTables(this.boss, jobsSchema(this.options), {
+        create: this.options.connection?.migrate !== false,
+        rateLimits: this.options.workers !== false && handlers.some((handler) => handler.options.rateLimit !== undefined),
+      });
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(this.registry.queues);
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
@@ -169,6 +178,9 @@ export class JobsOrchestrator
       this.logger?.log(
         `Worker for "${handler.queue}" → ${handler.owner} (concurrency ${handler.options.concurrency ?? 1}` +
           (handler.kind === 'batch' ? `, batch ${handler.options.batchSize}` : '') +
+          (handler.options.rateLimit
+            ? `, at most ${handler.options.rateLimit.max} starts per ${handler.options.rateLimit.perSeconds} s`
+            : '') +
           (handler.schedules ?? [])
             .map((s) => `, cron "${s.cron}"${s.tz ? ` ${s.tz}` : ''}${s.key !== undefined ? ` (key "${s.key}")` : ''}`)
             .join('') +
@@ -232,10 +244,12 @@ export class JobsOrchestrator
     this.slots.set(handler.queue, slots);
     if (paused) this.pausedHere.add(handler.queue);
     const count = plan.pooled ? 1 : plan.slots;
+    // One gate for the handler's slots: each job takes its permit from the database.
+    const gate = plan.rateLimit ? new RateLimitGate(handler.queue, plan.rateLimit, this.rateLimits, this.logger) : undefined;
     for (let i = 0; i < count; i++) {
       const slot = plan.pooled
-        ? new WorkerPool(this.boss, handler.queue, plan, runner)
-        : new WorkerSlot(this.boss, handler.queue, plan, runner);
+        ? new WorkerPool(this.boss, handler.queue, plan, runner, gate)
+        : new WorkerSlot(this.boss, handler.queue, plan, runner, gate);
       slots.push(slot);
       if (paused) slot.pause();
       await slot.start();

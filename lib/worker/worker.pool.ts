@@ -1,6 +1,8 @@
 import type { JobResult, JobWithMetadata, PgBoss, WipData } from 'pg-boss';
 import type { WorkPlan } from '../declare/resolve-handler-options.util.js';
 import type { JobRunner } from './job.runner.js';
+import type { JobEvent } from '../interfaces/job-event.interface.js';
+import type { RateLimitGate } from './rate-limit.gate.js';
 import { loopWorkOptions, sortInFetchOrder } from './worker.slot.js';
 
 /**
@@ -38,6 +40,8 @@ export class WorkerPool {
     private readonly queue: string,
     private readonly plan: WorkPlan,
     private readonly runner: JobRunner,
+    /** The start permits of a rate-limited handler: each job takes one before it starts. */
+    private readonly gate?: RateLimitGate,
   ) {}
 
   /** Starts the loops. A pool paused before it starts fetches nothing. */
@@ -94,10 +98,8 @@ export class WorkerPool {
     const loops = this.runner.observed ? this.loopsHolding(jobs.length) : undefined;
     try {
       sortInFetchOrder(jobs);
-      return await this.runner.handle(
-        jobs,
-        loops ? { sequential: true, hold: (events) => this.runner.holdUntilRecorded(loops, events) } : { sequential: true },
-      );
+      const hold = loops ? (events: JobEvent[]) => this.runner.holdUntilRecorded(loops, events) : undefined;
+      return await this.runner.handle(jobs, { sequential: true, ...(hold ? { hold } : {}), ...(this.gate ? { turn: this.gate.turn } : {}) });
     } finally {
       if (this.plan.batchSize === 1) this.wakeBusyLoops();
     }

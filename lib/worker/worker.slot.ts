@@ -1,6 +1,7 @@
 import type { JobResult, JobWithMetadata, PgBoss, WorkOptions } from 'pg-boss';
 import type { WorkPlan } from '../declare/resolve-handler-options.util.js';
 import type { JobRunner } from './job.runner.js';
+import type { RateLimitGate } from './rate-limit.gate.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import type { Job } from '../interfaces/job.interface.js';
 
@@ -88,6 +89,9 @@ interface Batch {
  * job ranked above it that was queued when it was claimed (unless another slot took that one), and
  * a job sent since waits behind at most the jobs the slot holds: two batches.
  *
+ * A slot of a rate-limited handler (`rateLimit`) never adapts: it fetches one job at a time, which
+ * waits in the slot for its start permit ({@link RateLimitGate}).
+ *
  * A paused slot (its queue paused with `JobsService.pauseQueue`) retires every lane and sends none
  * out until it is resumed; the jobs it holds run and settle as usual. Nothing on the job path looks
  * at it: only {@link fetchNext}, which runs once per batch, checks one more flag.
@@ -115,6 +119,8 @@ export class WorkerSlot {
     private readonly queue: string,
     private readonly plan: WorkPlan,
     private readonly runner: JobRunner,
+    /** The start permits of a rate-limited handler (never with an adaptive plan). */
+    private readonly gate?: RateLimitGate,
   ) {
     this.batchSize = plan.batchSize;
     this.adaptive = plan.adaptive;
@@ -182,10 +188,8 @@ export class WorkerSlot {
       sortInFetchOrder(jobs);
       // The batch's outcome events wait until this lane's pg-boss loop has recorded its results.
       const hold = (events: JobEvent[]) => this.runner.holdUntilRecorded(lane.id === undefined ? [] : [lane.id], events);
-      return await this.runner.handle(
-        jobs,
-        this.adaptive ? { sequential: true, turn: (job) => this.turn(batch, job), hold } : { sequential: true, hold },
-      );
+      const turn = this.adaptive ? (job: Job<unknown>) => this.turn(batch, job) : this.gate?.turn;
+      return await this.runner.handle(jobs, turn ? { sequential: true, turn, hold } : { sequential: true, hold });
     } finally {
       if (this.running === batch) this.running = undefined;
       if (this.current === batch) {

@@ -20,6 +20,13 @@ export const PAUSED_QUEUES_TABLE = 'nest_pg_jobs_queue_state';
  */
 export const PROGRESS_TABLE = 'nest_pg_jobs_progress';
 
+/**
+ * The table, in pg-boss's schema, of the queues' rate-limit windows (`rateLimit`): one row per
+ * rate-limited queue, holding the window whose start permits are being handed out and how many are.
+ * Only instances running rate-limited handlers need it.
+ */
+export const RATE_LIMITS_TABLE = 'nest_pg_jobs_rate_limit';
+
 /** A table nest-pg-jobs keeps beside pg-boss's: what it is for, what the app's role needs, its DDL. */
 interface ModuleTable {
   readonly name: string;
@@ -53,6 +60,17 @@ COMMENT ON TABLE ${table} IS 'nest-pg-jobs: queues paused with JobsService.pause
 );
 COMMENT ON TABLE ${table} IS 'nest-pg-jobs: the last progress each job reported with job.updateProgress';`,
   },
+  {
+    name: RATE_LIMITS_TABLE,
+    purpose: 'where workers of rate-limited queues (rateLimit) count job starts',
+    privileges: ['SELECT', 'INSERT', 'UPDATE'],
+    ddl: (table) => `CREATE TABLE IF NOT EXISTS ${table} (
+  name text PRIMARY KEY,
+  window_start timestamptz NOT NULL,
+  used integer NOT NULL
+);
+COMMENT ON TABLE ${table} IS 'nest-pg-jobs: per rate-limited queue, the window whose start permits are handed out and how many are';`,
+  },
 ];
 
 /** A module table as SQL text, quoted as pg-boss's statements mean the schema. */
@@ -62,7 +80,7 @@ export function moduleTableIdentifier(schema: string, table: string): string {
 
 /**
  * The SQL that creates the tables nest-pg-jobs keeps in pg-boss's schema (the paused queues of
- * `JobsService.pauseQueue`, the progress of `job.updateProgress`), for an administrator who installs
+ * `JobsService.pauseQueue`, the progress of `job.updateProgress`, the windows of `rateLimit`), for an administrator who installs
  * the schema for an application role without CREATE rights, next to pg-boss's `getConstructionPlans`.
  * The module runs the same statements at bootstrap when a table is missing and pg-boss may migrate.
  * Grant the application role `SELECT, INSERT, UPDATE, DELETE` on the tables afterwards.
@@ -86,7 +104,9 @@ interface Found {
 
 /**
  * @internal Makes sure every module table exists and this role may use it; run once pg-boss has
- * started, by every instance. Creates the missing ones when `create` (pg-boss's `migrate` is not
+ * started, by every instance. The rate-limit table is required only with `rateLimits` (this instance
+ * runs rate-limited handlers): an administrator who installed the other tables before it existed
+ * need not come back for apps that limit nothing; it is still created when it can be. Creates the missing ones when `create` (pg-boss's `migrate` is not
  * false), under an advisory lock so two instances booting together do not race on the catalog.
  * Fails with a {@link JobsStartError} that gives the SQL to run when a table is missing and cannot be
  * created (pg-boss told not to migrate, or a role without CREATE on the schema), or when the role may
@@ -95,7 +115,11 @@ interface Found {
  * PostgreSQL checks CREATE on the schema before it looks at IF NOT EXISTS, so the tables are looked
  * up first: a role with DML rights only starts once an administrator has created them.
  */
-export async function installModuleTables(boss: PgBoss, schema: string, { create }: { create: boolean }): Promise<void> {
+export async function installModuleTables(
+  boss: PgBoss,
+  schema: string,
+  { create, rateLimits }: { create: boolean; rateLimits: boolean },
+): Promise<void> {
   const db = boss.getDb();
   const lookUp = async (): Promise<Found[]> => {
     const { rows } = await db.executeSql(
@@ -125,6 +149,7 @@ export async function installModuleTables(boss: PgBoss, schema: string, { create
     found = await lookUp();
   }
   MODULE_TABLES.forEach((table, i) => {
+    if (table.name === RATE_LIMITS_TABLE && !rateLimits) return;
     const { present, granted, role } = found[i]!;
     const identifier = moduleTableIdentifier(schema, table.name);
     if (!present) {
