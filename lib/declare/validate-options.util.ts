@@ -247,8 +247,8 @@ function checkRateLimit(
       INVALID_HANDLER_OPTION(
         owner,
         `rateLimit { max: ${limit.max}, perSeconds: ${limit.perSeconds} } with concurrency ${concurrency} can make a job wait ` +
-          `${wait} s for its window, and expireInSeconds is ${expire}: it would time out before it starts. ` +
-          'Lower concurrency to at most max, shorten perSeconds, or raise expireInSeconds',
+          `up to ${wait} s for its window in its slot, and expireInSeconds is ${expire}: it would time out before it starts. ` +
+          'Raise expireInSeconds above that wait, lower concurrency, or shorten perSeconds',
       ),
     );
   }

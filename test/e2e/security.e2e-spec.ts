@@ -83,6 +83,18 @@ describe('secrets never reach logs or errors', () => {
 
 const Report = defineJob<{ n: number }>('report', { retryLimit: 1, deadLetter: 'report.dead' });
 const Archive = defineJob<{ n: number }>('archive', { partition: true });
+const Limited = defineJob<{ n: number }>('limited', { rateLimit: { max: 10, perSeconds: 1 } });
+
+/** A rate-limited handler: its instance needs the rate-limit table. */
+@Injectable()
+class LimitedJobs {
+  readonly done: number[] = [];
+
+  @JobHandler(Limited)
+  async limited(job: Job<{ n: number }>) {
+    this.done.push(job.data.n);
+  }
+}
 
 @Injectable()
 class ReportJobs {
@@ -292,9 +304,27 @@ describe('least privilege: the app role owns the job schema and nothing else', (
         `"jobs_nopause"."nest_pg_jobs_progress" TO "${dml}", then start again.`,
     );
     await asAdmin(`GRANT SELECT, INSERT, UPDATE, DELETE ON jobs_nopause.nest_pg_jobs_progress TO ${dml}`);
+    // The rate-limit table is not granted either, and this app limits nothing: it starts.
     const app = await start([ReportJobs], { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' });
     await app.get(JobsService).pauseQueue(Report);
     expect(await app.get(JobsService).isQueuePaused(Report)).toBe(true);
     await app.close();
+
+    // An app with a rate-limited handler needs it, and is told which grant is missing.
+    const limited = { connection: { connectionString: url(dml), reindex: false }, schema: 'jobs_nopause' };
+    const rateUngranted = await bootstrapError(start([LimitedJobs], limited));
+    expect(rateUngranted).toBeInstanceOf(JobsStartError);
+    expect(rateUngranted.message).toBe(
+      `Role "${dml}" needs SELECT, INSERT and UPDATE on "jobs_nopause"."nest_pg_jobs_rate_limit" (where workers of ` +
+        `rate-limited queues (rateLimit) count job starts): GRANT SELECT, INSERT, UPDATE ON ` +
+        `"jobs_nopause"."nest_pg_jobs_rate_limit" TO "${dml}", then start again.`,
+    );
+    await asAdmin(`GRANT SELECT, INSERT, UPDATE ON jobs_nopause.nest_pg_jobs_rate_limit TO ${dml}`);
+    const limitedApp = await start([LimitedJobs], limited);
+    const id = await limitedApp.get(JobsService).send(Limited, { n: 1 });
+    await waitFor(async () => (await limitedApp.get(JobsService).getJob(Limited, id))?.state === 'completed', {
+      message: 'the rate-limited job run by the DML role',
+    });
+    await limitedApp.close();
   });
 });

@@ -77,7 +77,7 @@ describe('rateLimit options', () => {
     // 20 slots, 2 permits a window: the last slot's job waits 10 windows of 60 s, 600 s >= 300.
     const TooSlow = defineJob('slow', { expireInSeconds: 300, rateLimit: { max: 2, perSeconds: 60 } });
     expect(() => resolveHandlerOptions(discovered(TooSlow), { concurrency: 20 }, {})).toThrow(
-      /can make a job wait 600 s for its window, and expireInSeconds is 300: it would time out before it starts/,
+      /can make a job wait up to 600 s for its window in its slot, and expireInSeconds is 300: it would time out before it starts/,
     );
     expect(() => resolveHandlerOptions(discovered(TooSlow), { concurrency: 8 }, {})).not.toThrow();
     // pg-boss's default expiry, 900 s, when the queue sets none.
