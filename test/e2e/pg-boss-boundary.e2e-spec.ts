@@ -42,6 +42,7 @@ const Report = defineJob<{ n: number }>('report', {
 const ImportRow = defineJob<{ n: number }>('import-row');
 const TenantExport = defineJob<{ n: number }>('tenant-export');
 const Strict = defineJob<{ n: number }>('strict-order');
+const Limited = defineJob<{ n: number }>('rate-limited', { rateLimit: { max: 10_000, perSeconds: 1 } });
 const Nightly = defineJob<{ region?: string }>('nightly-report', { retryLimit: 1 });
 
 @Injectable()
@@ -80,6 +81,11 @@ class BoundaryJobs {
   @JobHandler(Strict, { concurrency: 2, adaptiveBatching: false })
   async strict() {
     this.count('strict-order');
+  }
+
+  @JobHandler(Limited, { concurrency: 2 })
+  async limited() {
+    this.count('rate-limited');
   }
 
   @Recurring(Nightly, '0 3 * * *', { key: 'eu', tz: 'Europe/Berlin', data: { region: 'eu' } })
@@ -245,6 +251,14 @@ describe('what the module asks pg-boss to do', () => {
       expect(created('strict-order')).toEqual([['strict-order', QUEUE_DEFAULTS]]);
     });
 
+    it('rateLimit with concurrency 2: two work() calls of batch size 1, and a queue created without it (not a pg-boss option)', () => {
+      expect(bootstrapWork('rate-limited')).toEqual([
+        ['rate-limited', WORK_DEFAULTS],
+        ['rate-limited', WORK_DEFAULTS],
+      ]);
+      expect(created('rate-limited')).toEqual([['rate-limited', QUEUE_DEFAULTS]]);
+    });
+
     it('@Recurring stacked twice: one schedule() per decorator under the module key, one work() and createQueue for the queue', () => {
       expect(atBootstrap.schedule).toEqual([
         ['nightly-report', '0 3 * * *', { region: 'eu' }, { tz: 'Europe/Berlin', key: 'nest-pg-jobs.recurring/eu' }],
@@ -257,7 +271,7 @@ describe('what the module asks pg-boss to do', () => {
 
     it('on a fresh schema: one createQueue per declared queue, no updateQueue, and nothing else worked', () => {
       expect(atBootstrap.createQueue.map(([name]) => name).sort()).toEqual(
-        ['import-row', 'nightly-report', 'plain', 'report', 'report.dead', 'strict-order', 'tenant-export'],
+        ['import-row', 'nightly-report', 'plain', 'rate-limited', 'report', 'report.dead', 'strict-order', 'tenant-export'],
       );
       expect(atBootstrap.updateQueue).toEqual([]);
       expect(atBootstrap.work.map(([name]) => name).sort()).toEqual([
@@ -265,6 +279,8 @@ describe('what the module asks pg-boss to do', () => {
         'import-row',
         'nightly-report',
         'plain',
+        'rate-limited',
+        'rate-limited',
         'report',
         'report',
         'report',
@@ -274,15 +290,16 @@ describe('what the module asks pg-boss to do', () => {
       ]);
     });
 
-    it('after jobs ran: an adapting slot adds work() calls that differ only in batch size (and burst above 1); adaptiveBatching false and batch handlers add none', async () => {
+    it('after jobs ran: an adapting slot adds work() calls that differ only in batch size (and burst above 1); adaptiveBatching false, rate-limited and batch handlers add none', async () => {
       const jobs = app.get(JobsService);
       const handler = app.get(BoundaryJobs);
       const many = Array.from({ length: 300 }, (_, n) => ({ data: { n } }));
       await jobs.sendMany(Plain, many);
       await jobs.sendMany(Strict, many);
       await jobs.sendMany(ImportRow, many);
+      await jobs.sendMany(Limited, many);
       await waitFor(
-        () => ['plain', 'strict-order', 'import-row'].every((queue) => handler.done.get(queue) === 300),
+        () => ['plain', 'strict-order', 'import-row', 'rate-limited'].every((queue) => handler.done.get(queue) === 300),
         { message: '300 jobs of each queue' },
       );
       // A quick handler's slot grows its batch size after its first full fetch: a new work() call.
@@ -298,6 +315,7 @@ describe('what the module asks pg-boss to do', () => {
       expect(later.some(([, options]) => (options as { batchSize: number }).batchSize > 1)).toBe(true);
       expect(workCalls(work, boss, 'strict-order')).toEqual(bootstrapWork('strict-order'));
       expect(workCalls(work, boss, 'import-row')).toEqual(bootstrapWork('import-row'));
+      expect(workCalls(work, boss, 'rate-limited')).toEqual(bootstrapWork('rate-limited'));
     });
   });
 
