@@ -102,16 +102,16 @@ describe('rate limit per queue across the cluster', () => {
   it('lets a job waiting for its window be cancelled (it never runs), and hands a waiting job back at shutdown', async () => {
     const app = await start({ shutdownTimeoutMs: 1_000 });
     const jobs = app.get(JobsService);
-    const ranFirst = await jobs.send(Scarce, { n: 1 });
+    const ranFirst = (await jobs.send(Scarce, { n: 1 }))!;
     await waitFor(() => startsOf('rate-scarce').length === 1, { message: 'the first start' });
     expect(startsOf('rate-scarce')[0]!.n).toBe(1);
 
     // The minute's permit is spent: the next job waits in the slot, active, until the next minute.
-    const cancelled = await jobs.send(Scarce, { n: 2 });
+    const cancelled = (await jobs.send(Scarce, { n: 2 }))!;
     await waitFor(async () => (await jobs.getJob(Scarce, cancelled))?.state === 'active', { message: 'the waiting job' });
     await jobs.cancel(Scarce, cancelled);
     // The slot is free again: it fetches the next job, which waits too.
-    const waiting = await jobs.send(Scarce, { n: 3 });
+    const waiting = (await jobs.send(Scarce, { n: 3 }))!;
     await waitFor(async () => (await jobs.getJob(Scarce, waiting))?.state === 'active', { message: 'the next waiting job' });
     expect((await jobs.getJob(Scarce, cancelled))?.state).toBe('cancelled');
     expect((await jobs.getJob(Scarce, ranFirst))?.state).toBe('completed');

@@ -321,7 +321,7 @@ describe('least privilege: the app role owns the job schema and nothing else', (
     );
     await asAdmin(`GRANT SELECT, INSERT, UPDATE ON jobs_nopause.nest_pg_jobs_rate_limit TO ${dml}`);
     const limitedApp = await start([LimitedJobs], limited);
-    const id = await limitedApp.get(JobsService).send(Limited, { n: 1 });
+    const id = (await limitedApp.get(JobsService).send(Limited, { n: 1 }))!;
     await waitFor(async () => (await limitedApp.get(JobsService).getJob(Limited, id))?.state === 'completed', {
       message: 'the rate-limited job run by the DML role',
     });
