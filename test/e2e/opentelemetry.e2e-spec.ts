@@ -47,6 +47,8 @@ const Quiet = defineJob<{ card: string }>('otel-off');
 const BossCharge = defineJob<{ card: string }>('otel-boss-charge');
 const BossBurst = defineJob<{ n: number; card: string }>('otel-boss-burst');
 const BossOwnTracer = defineJob<{ card: string }>('otel-boss-own-tracer');
+// A handler that never settles on its own, past its job's expiry.
+const Hangs = defineJob<{ card: string }>('otel-hangs', { expireInSeconds: 1, retryLimit: 0 });
 // With `propagateContext: false`.
 const Unpropagated = defineJob<{ n: number; card: string }>('otel-unpropagated');
 
@@ -65,6 +67,17 @@ class ShopController {
       try {
         const id = await this.jobs.send(Charge, { orderId: `${orderId}-${ORDER_MARK}`, card: CARD });
         return { ids: [id], ...span.spanContext() };
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  @Post('hangs')
+  hangs() {
+    return tracer.startActiveSpan('POST /hangs', { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        return { ids: [await this.jobs.send(Hangs, { card: CARD })], ...span.spanContext() };
       } finally {
         span.end();
       }
@@ -141,6 +154,17 @@ class BossBursts {
   @JobHandler(BossBurst)
   async run() {
     tracer.startSpan('boss-burst.step').end();
+  }
+}
+
+@Injectable()
+class HangingJobs {
+  /** Lets the hanging handlers return, once the test has seen what it waits for. */
+  readonly release: Array<() => void> = [];
+
+  @JobHandler(Hangs)
+  async hang() {
+    await new Promise<void>((resolve) => this.release.push(resolve));
   }
 }
 
@@ -257,7 +281,7 @@ describe('OpenTelemetry traces and metrics', () => {
     api = await NestFactory.create(
       {
         module: TelemetryTestModule,
-        imports: [JobsModule.forRoot(jobsOptions({ workers: false, queues: [Charge, Burst] }))],
+        imports: [JobsModule.forRoot(jobsOptions({ workers: false, queues: [Charge, Burst, Hangs] }))],
         controllers: [ShopController],
       },
       { logger, abortOnError: false },
@@ -548,6 +572,25 @@ describe('OpenTelemetry traces and metrics', () => {
     const sizes = [...processes.values()].map((span) => Number(span.attributes['messaging.batch.message_count'] ?? 1));
     expect(sizes).toContain(1);
     expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('ends the job span of a handler that never settles once the runner abandons it, as a failure', async () => {
+    const app = await workerApp([HangingJobs]);
+    const request = await post('/hangs');
+    const id = request.ids[0]!;
+    const span = await waitFor(() => jobSpans('HangingJobs.hang', id)[0], { message: 'the abandoned job span to end' });
+    expect(app.get(HangingJobs).release).toHaveLength(1); // the handler is still running
+    expect(span.spanContext().traceId).toBe(request.traceId);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.status.message).toMatch(/^The handler of otel-hangs .+ was still running 2000 ms after its job's signal aborted/);
+    expect(span.attributes['error.type']).toBe('Error');
+    expect(span.events.map((event) => [event.name, event.attributes?.['exception.message']])).toEqual([
+      ['exception', span.status.message],
+    ]);
+    const [row] = await sql<{ state: string }>(`SELECT state FROM "${schema}".job WHERE id = $1`, [id]);
+    expect(row!.state).toBe('failed');
+    for (const release of app.get(HangingJobs).release) release();
+    await app.close();
   });
 
   it('reports sends, deliveries, processing and failed attempts per queue through pg-boss\'s instruments', async () => {
