@@ -15,7 +15,10 @@ export interface JobsOpenTelemetryOptions {
    * the job's spans, and the spans its handler creates, join the sender's trace (default `true`,
    * where pg-boss's own default is `false`). It costs one small `jsonb` value per job row (the README
    * gives its size); baggage active at `send()` is stored too when the propagator carries it (the
-   * SDK's default does). `false`: every job starts a trace of its own and nothing is stored.
+   * SDK's default does). `false`: nothing is stored, and a job's spans are not in its sender's trace:
+   * they are in the trace pg-boss's `process` span starts for the batch the job was fetched in (a
+   * trace per job fetched alone, one for all the jobs of a batch of several). Not with `boss`: set
+   * your `PgBoss`'s own `openTelemetry.propagateContext` instead (pg-boss's default there is `false`).
    */
   propagateContext?: boolean;
   /**
@@ -25,7 +28,10 @@ export interface JobsOpenTelemetryOptions {
    * baggage. Not with `boss`: configure your `PgBoss`'s own `openTelemetry` option instead.
    */
   propagator?: NonNullable<OpenTelemetryOptions['propagator']>;
-  /** The tracer provider of pg-boss's spans and the module's job spans (default: the global one). */
+  /**
+   * The tracer provider of pg-boss's spans and the module's job spans (default: the global one). With
+   * `boss`, of the job spans only: pg-boss's spans are made by your `PgBoss`'s own `openTelemetry`.
+   */
   tracerProvider?: NonNullable<OpenTelemetryOptions['tracerProvider']>;
   /**
    * The meter provider of pg-boss's metrics (default: the global one). Not with `boss`: configure

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { FindJobsOptions as PgBossFindJobsOptions, JobWithMetadata, PgBoss, QueueResult, RedriveOptions } from 'pg-boss';
-import type { Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import { JOBS_MODULE_OPTIONS } from '../module/jobs.module-definition.js';
 import { JOBS_BACKEND, type JobsBackend } from '../backend/jobs-backend.js';
 import { JobsRegistry } from './jobs.registry.js';
@@ -11,6 +11,7 @@ import { JOB_CANCELLED } from '../errors/jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
+import type { EventOutput } from '../interfaces/job-result.interface.js';
 import type {
   ScheduleJobOptions,
   SendJobOptions,
@@ -56,9 +57,28 @@ export class JobsService {
     return this.backend.boss;
   }
 
-  /** Lifecycle events (started, completed, failed, retried, dead-lettered) of jobs run in this instance. */
+  /**
+   * Lifecycle events (started, progress, completed, failed, retried, dead-lettered) of jobs run in this
+   * instance, of every queue: `output` is an untyped `object` here ({@link eventsOf} types it).
+   */
   get events$(): Observable<JobEvent> {
     return this.bus.events$;
+  }
+
+  /**
+   * The events of {@link events$} of one definition's jobs (its queue), with a `completed` event's
+   * `output` typed by the definition's result type (`defineJob<TData, TResult>`), as
+   * `@OnJobEvent('completed', Def)` types it; an untyped `object` for a definition without one. A
+   * queue name gives that queue's events, untyped.
+   *
+   * @example
+   * jobs.eventsOf(Invoice).subscribe((e) => { if (e.type === 'completed') revenue.add(e.output?.total ?? 0); });
+   */
+  eventsOf<R>(definition: JobDefinition<any, any, R>): Observable<JobEvent<EventOutput<R>>>;
+  eventsOf(name: string): Observable<JobEvent>;
+  eventsOf(definition: AnyDefinition): Observable<JobEvent> {
+    const name = this.checks.queueName(definition, 'eventsOf');
+    return this.bus.events$.pipe(filter((event) => event.queue === name));
   }
 
   /**

@@ -36,7 +36,10 @@ export interface TracingInterceptorOptions {
  * handler, named after the handler (`EmailJobs.sendWelcome`), with pg-boss's messaging attributes
  * (system, operation `process`, queue, job id, retry count) and never the payload. The handler runs
  * inside it, so the spans it creates (HTTP calls, queries) are its children, and `JobLogger` lines
- * carry its ids. A handler that throws ends it with an error status and the exception recorded.
+ * carry its ids. A handler that throws ends it with an error status and the exception recorded. A call
+ * the runner abandons (its jobs' signals aborted and it did not settle in time, see `JobRunner`) ends
+ * it then, the same way, with the runner's error as the exception: a handler that never settles
+ * leaves no span open, and what it does after that is not recorded on the span.
  *
  * Where it sits in the job's trace. pg-boss runs every fetched batch in a `process` span (CONSUMER):
  * - **A batch of one job** (a handler fetching one at a time, or an idle queue): pg-boss's span is
@@ -59,6 +62,8 @@ export interface TracingInterceptorOptions {
 export class TracingInterceptor implements HandlerCallInterceptor {
   /** Each job's stored producer context, for jobs of a multi-job batch, filled by {@link prepare}. */
   private readonly producers = new WeakMap<Job<unknown>, Context>();
+  /** The span of each call in flight, until it ends: when the handler settles, or {@link abandon}. */
+  private readonly open = new Map<HandlerCall, Span>();
 
   constructor(private readonly options: TracingInterceptorOptions) {}
 
@@ -122,14 +127,28 @@ export class TracingInterceptor implements HandlerCallInterceptor {
       }
     }
     const span = tracer.startSpan(call.owner, { kind, attributes, links }, parent);
+    this.open.set(call, span);
     try {
       return await api.context.with(api.trace.setSpan(parent, span), next);
     } catch (error) {
-      this.recordError(span, error);
+      // An abandoned call's span already ended with the runner's error.
+      if (this.open.has(call)) this.recordError(span, error);
       throw error;
     } finally {
-      span.end();
+      if (this.open.delete(call)) span.end();
     }
+  }
+
+  /**
+   * Ends the span of a call the runner gave up on, as a failure with `reason` (the error its jobs fail
+   * with), instead of leaving it open until the handler settles, which it may never do.
+   */
+  abandon(call: HandlerCall, reason: Error): void {
+    const span = this.open.get(call);
+    if (span === undefined) return;
+    this.open.delete(call);
+    this.recordError(span, reason);
+    span.end();
   }
 
   private extract(carrier: Record<string, string>): Context {

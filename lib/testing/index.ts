@@ -10,7 +10,9 @@ export type {
 } from './interfaces/jobs-testing-options.interface.js';
 export type {
   TestJob,
+  TestJobRecord,
   TestJobState,
+  TypedTestJob,
   DrainSummary,
   DrainOptions,
   PerformJobOptions,

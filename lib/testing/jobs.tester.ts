@@ -31,6 +31,7 @@ import type {
   DrainSummary,
   PerformJobOptions,
   TestJob,
+  TestJobRecord,
   TestSchedule,
 } from './interfaces/test-job.interface.js';
 
@@ -131,12 +132,14 @@ export class JobsTester implements OnModuleInit {
 
   /**
    * Every job recorded in a queue, whatever its state (completed, failed, cancelled...), oldest first.
+   * For a definition with a result type, a completed job's `output` is typed by it, as `getJob` types
+   * it ({@link TestJobRecord}): narrow on `state` first.
    *
    * @example
    * await tester.drain(WelcomeEmail);
    * expect(tester.jobs(WelcomeEmail).map((j) => j.state)).toEqual(['completed']);
    */
-  jobs<I>(definition: JobDefinition<I, any>): TestJob<I>[];
+  jobs<I, R = unknown>(definition: JobDefinition<I, any, R>): TestJobRecord<I, R>[];
   jobs(name: string): TestJob<Record<string, unknown>>[];
   jobs(definition: AnyDefinition): TestJob<any>[] {
     return this.store.byQueue(nameOf(definition));

@@ -53,6 +53,13 @@ export interface HandlerCallInterceptor {
    * reject; with none installed, a batch pays nothing.
    */
   prepare?(queue: string, jobs: readonly Job<unknown>[], fetched: number): Promise<void> | undefined;
+  /**
+   * Optional: the runner gave up on `call`. Its jobs' signals all aborted (timeout, cancel, shutdown)
+   * and it had not settled `ABANDON_AFTER_ABORT_MS` later, so its worker slot moved on and its jobs
+   * fail with `reason`; the call's `next()` may never settle. What the interceptor holds open for the
+   * call (a span) is closed here, not when the handler settles. It must not throw.
+   */
+  abandon?(call: HandlerCall, reason: Error): void;
 }
 
 /**
@@ -68,6 +75,19 @@ export function composePrepare(
     const pending = steps.map((step) => step.prepare!(queue, jobs, fetched)).filter((p) => p !== undefined);
     if (pending.length === 0) return undefined;
     return Promise.all(pending).then(() => undefined);
+  };
+}
+
+/**
+ * @internal The `abandon` steps of `interceptors` as one function, or `undefined` when none has one.
+ */
+export function composeAbandon(
+  interceptors: readonly HandlerCallInterceptor[],
+): ((call: HandlerCall, reason: Error) => void) | undefined {
+  const steps = interceptors.filter((interceptor) => interceptor.abandon !== undefined);
+  if (steps.length === 0) return undefined;
+  return (call, reason) => {
+    for (const step of steps) step.abandon!(call, reason);
   };
 }
 

@@ -12,9 +12,11 @@ import { checkPayloadShape, validateFetchedPayload } from '../declare/validate-p
 import { serializeError } from '../utils/serialize-error.util.js';
 import {
   batchCall,
+  composeAbandon,
   composeHandlerCall,
   composePrepare,
   singleCall,
+  type HandlerCall,
   type HandlerCallChain,
   type HandlerCallInterceptor,
 } from './handler-call.js';
@@ -77,6 +79,8 @@ export class JobRunner {
   private readonly progress: ProgressReporter | undefined;
   /** The interceptors' per-batch step (`HandlerCallInterceptor.prepare`), if any has one. */
   private readonly prepareBatch: ReturnType<typeof composePrepare>;
+  /** The interceptors' step for a call the runner gave up on (`HandlerCallInterceptor.abandon`), if any has one. */
+  private readonly abandonCall: ReturnType<typeof composeAbandon>;
 
   constructor(
     private readonly handler: RegisteredHandler,
@@ -98,6 +102,7 @@ export class JobRunner {
     this.call = composeHandlerCall(interceptors, handler.invoke);
     this.progress = progress ? new ProgressReporter(progress, events, logger) : undefined;
     this.prepareBatch = composePrepare(interceptors);
+    this.abandonCall = composeAbandon(interceptors);
   }
 
   /** Whether anything observes job events: a caller may skip the work of holding them otherwise. */
@@ -241,13 +246,8 @@ export class JobRunner {
     this.emit('started', job);
     const started = performance.now();
     try {
-      const output = toOutput(
-        await this.settleOrAbandon(
-          this.call(singleCall(this.handler.queue, this.handler.owner, job)),
-          [job],
-          raws,
-        ),
-      );
+      const call = singleCall(this.handler.queue, this.handler.owner, job);
+      const output = toOutput(await this.settleOrAbandon(this.call(call), call, raws));
       RunningJob.settle(job);
       if (out) this.completedEvents(out, job, output, performance.now() - started, raws);
       return { id: job.id, status: 'completed', output };
@@ -264,7 +264,8 @@ export class JobRunner {
    * waiting would run nothing more in this instance (pg-boss's worker fetches nothing until the
    * handler returns). The handler runs on in the background; at most `concurrency` abandoned
    * handlers are tolerated at once, beyond which the slot waits as pg-boss would, so a handler that
-   * always hangs cannot pile up without bound.
+   * always hangs cannot pile up without bound. The interceptors are told (`abandon`), so the call's
+   * span ends with the runner giving up rather than whenever, if ever, the handler settles.
    *
    * The aborts are looked for every {@link ABORT_SWEEP_MS} by one timer per runner rather than
    * through a listener on each job's signal: adding and removing those listeners cost more than a
@@ -272,9 +273,10 @@ export class JobRunner {
    */
   private settleOrAbandon<T>(
     running: Promise<T>,
-    jobs: Job<unknown>[],
+    call: HandlerCall,
     raws: Map<string, JobWithMetadata<object>>,
   ): Promise<T> {
+    const { jobs } = call;
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
@@ -297,14 +299,16 @@ export class JobRunner {
         const ids = jobs.map((job) => job.id);
         const since = performance.now();
         this.abandoned++;
-        this.logger?.error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS));
+        const error = new Error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS));
+        this.logger?.error(error.message);
         const done = () => {
           this.abandoned--;
           this.logger?.warn(ABANDONED_HANDLER_SETTLED(this.handler.queue, ids, (performance.now() - since) / 1000));
         };
         running.then(done, done);
         cleanup();
-        reject(new Error(HANDLER_ABANDONED(this.handler.queue, ids, ABANDON_AFTER_ABORT_MS)));
+        this.abandonCall?.(call, error);
+        reject(error);
       };
       const arm = (): void => {
         if (settled || timer !== undefined) return;
@@ -354,11 +358,8 @@ export class JobRunner {
     const started = performance.now();
     let returned: unknown;
     try {
-      returned = await this.settleOrAbandon(
-        this.call(batchCall(this.handler.queue, this.handler.owner, jobs)),
-        jobs,
-        raws,
-      );
+      const call = batchCall(this.handler.queue, this.handler.owner, jobs);
+      returned = await this.settleOrAbandon(this.call(call), call, raws);
     } catch (error) {
       const durationMs = performance.now() - started;
       batch.settled = true;

@@ -32,6 +32,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import { PgBoss } from 'pg-boss';
 import { defineJob, JobHandler, JobLogger, JobsModule, JobsService, type Job, type JobsModuleOptions } from '../../lib/index.js';
 import { databaseUrl, dropSchema, sql, track, uniqueSchema, waitFor } from '../support/e2e.js';
 
@@ -42,6 +43,14 @@ const ORDER_MARK = 'order-payload-marker';
 const Charge = defineJob<{ orderId: string; card: string }>('otel-charge', { retryLimit: 1, retryDelay: 0 });
 const Burst = defineJob<{ request: string; n: number; card: string }>('otel-burst');
 const Quiet = defineJob<{ card: string }>('otel-off');
+// With `boss`, the application's own PgBoss.
+const BossCharge = defineJob<{ card: string }>('otel-boss-charge');
+const BossBurst = defineJob<{ n: number; card: string }>('otel-boss-burst');
+const BossOwnTracer = defineJob<{ card: string }>('otel-boss-own-tracer');
+// A handler that never settles on its own, past its job's expiry.
+const Hangs = defineJob<{ card: string }>('otel-hangs', { expireInSeconds: 1, retryLimit: 0 });
+// With `propagateContext: false`.
+const Unpropagated = defineJob<{ n: number; card: string }>('otel-unpropagated');
 
 // The application's own tracer, as its code and its instrumentations would use it.
 const tracer = trace.getTracer('shop');
@@ -58,6 +67,17 @@ class ShopController {
       try {
         const id = await this.jobs.send(Charge, { orderId: `${orderId}-${ORDER_MARK}`, card: CARD });
         return { ids: [id], ...span.spanContext() };
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  @Post('hangs')
+  hangs() {
+    return tracer.startActiveSpan('POST /hangs', { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        return { ids: [await this.jobs.send(Hangs, { card: CARD })], ...span.spanContext() };
       } finally {
         span.end();
       }
@@ -110,6 +130,52 @@ class QuietJobs {
   }
 }
 
+@Injectable()
+class BossJobs {
+  private readonly logger = new JobLogger(BossJobs.name);
+
+  @JobHandler(BossCharge)
+  async charge() {
+    this.logger.log("charging with the app's own PgBoss");
+    tracer.startSpan('boss.gateway').end();
+  }
+}
+
+@Injectable()
+class BossOwnTracerJobs {
+  @JobHandler(BossOwnTracer)
+  async run() {
+    tracer.startSpan('boss-own-tracer.step').end();
+  }
+}
+
+@Injectable()
+class BossBursts {
+  @JobHandler(BossBurst)
+  async run() {
+    tracer.startSpan('boss-burst.step').end();
+  }
+}
+
+@Injectable()
+class HangingJobs {
+  /** Lets the hanging handlers return, once the test has seen what it waits for. */
+  readonly release: Array<() => void> = [];
+
+  @JobHandler(Hangs)
+  async hang() {
+    await new Promise<void>((resolve) => this.release.push(resolve));
+  }
+}
+
+@Injectable()
+class UnpropagatedJobs {
+  @JobHandler(Unpropagated)
+  async run() {
+    tracer.startSpan('unpropagated.step').end();
+  }
+}
+
 /** Every line JobLogger and Nest write, with its context. */
 class CapturingLogger implements LoggerService {
   readonly lines: Array<{ context: unknown; message: unknown }> = [];
@@ -130,6 +196,10 @@ class TelemetryTestModule {}
 describe('OpenTelemetry traces and metrics', () => {
   const schema = uniqueSchema('otel');
   const quietSchema = uniqueSchema('otel_off');
+  const bossSchema = uniqueSchema('otel_boss');
+  const unpropagatedSchema = uniqueSchema('otel_noprop');
+  /** PgBoss instances the tests built, as an application would: the module never stops them. */
+  const bosses: PgBoss[] = [];
   const apps: INestApplicationContext[] = [];
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -157,6 +227,28 @@ describe('OpenTelemetry traces and metrics', () => {
     );
     apps.push(app);
     return track(app);
+  }
+
+  /**
+   * A worker app on a PgBoss the test built, as an application passes it in `boss`: its telemetry is
+   * pg-boss's own option, here storing the trace context at send.
+   */
+  async function bossApp(providers: DynamicModule['providers'], options: Partial<JobsModuleOptions> = {}) {
+    const boss = new PgBoss({ connectionString: databaseUrl(), schema: bossSchema, openTelemetry: { propagateContext: true } });
+    bosses.push(boss);
+    return workerApp(providers, { connectionString: undefined, boss, schema: bossSchema, ...options });
+  }
+
+  /** Runs `send` in a SERVER span, as a request would with HTTP instrumentation: its job ids and span. */
+  function inRequest(name: string, send: () => Promise<Array<string | null>>) {
+    return tracer.startActiveSpan(name, { kind: SpanKind.SERVER }, async (span) => {
+      try {
+        const ids = (await send()).map((id) => id!);
+        return { ids, ...span.spanContext() };
+      } finally {
+        span.end();
+      }
+    });
   }
 
   async function post(path: string): Promise<{ ids: string[]; traceId: string; spanId: string }> {
@@ -189,7 +281,7 @@ describe('OpenTelemetry traces and metrics', () => {
     api = await NestFactory.create(
       {
         module: TelemetryTestModule,
-        imports: [JobsModule.forRoot(jobsOptions({ workers: false, queues: [Charge, Burst] }))],
+        imports: [JobsModule.forRoot(jobsOptions({ workers: false, queues: [Charge, Burst, Hangs] }))],
         controllers: [ShopController],
       },
       { logger, abortOnError: false },
@@ -202,8 +294,8 @@ describe('OpenTelemetry traces and metrics', () => {
 
   afterAll(async () => {
     for (const app of apps) await app.close();
-    await dropSchema(schema);
-    await dropSchema(quietSchema);
+    for (const boss of bosses) await boss.stop({ graceful: false });
+    for (const dropped of [schema, quietSchema, bossSchema, unpropagatedSchema]) await dropSchema(dropped);
     // Undo every global registration, so nothing leaks into a spec file that runs after this one.
     trace.disable();
     context.disable();
@@ -326,6 +418,179 @@ describe('OpenTelemetry traces and metrics', () => {
       expect(parent?.kind).toBe(SpanKind.PRODUCER);
       expect(parent?.name).toMatch(/^(send|insert) otel-burst$/);
     }
+  });
+
+  it("with boss (the app's own PgBoss, storing trace contexts), adds the job span under pg-boss's process span in the sender's trace, and trace ids to JobLogger lines", async () => {
+    const app = await bossApp([BossJobs]);
+    const request = await inRequest('POST /boss/charge', async () => [await app.get(JobsService).send(BossCharge, { card: CARD })]);
+    const id = request.ids[0]!;
+    const [send, process, job, gateway] = await waitFor(
+      () => {
+        const inTrace = ofTrace(request.traceId);
+        const found = ['send otel-boss-charge', 'process otel-boss-charge', 'BossJobs.charge', 'boss.gateway'].map((name) =>
+          inTrace.find((span) => span.name === name),
+        );
+        return found.every(Boolean) ? (found as [ReadableSpan, ReadableSpan, ReadableSpan, ReadableSpan]) : undefined;
+      },
+      { message: "the spans of the boss charge job in the request's trace" },
+    );
+    expect(parentOf(send)).toBe(request.spanId);
+    expect(parentOf(process)).toBe(idOf(send));
+    expect(job.kind).toBe(SpanKind.INTERNAL);
+    expect(parentOf(job)).toBe(idOf(process));
+    expect(job.attributes).toMatchObject({
+      'messaging.system': 'pg-boss',
+      'messaging.destination.name': 'otel-boss-charge',
+      'messaging.message.id': id,
+      'code.function.name': 'BossJobs.charge',
+    });
+    expect(parentOf(gateway)).toBe(idOf(job));
+    expect(logger.lines).toContainEqual({
+      context: 'BossJobs',
+      message: `[otel-boss-charge ${id} #1 trace_id=${request.traceId} span_id=${idOf(job)}] charging with the app's own PgBoss`,
+    });
+    const [row] = await sql<{ trace_context: unknown }>(`SELECT trace_context FROM "${bossSchema}".job WHERE id = $1`, [id]);
+    expect(row!.trace_context).toEqual({ traceparent: `00-${request.traceId}-${idOf(send)}-01` });
+    await app.close();
+  });
+
+  it("with boss, reads the stored contexts of multi-job batches too: each job of a busy queue lands in its own request's trace", async () => {
+    const sender = await bossApp([], { workers: false, queues: [BossBurst] });
+    const send = () =>
+      Promise.all(Array.from({ length: 15 }, (_, n) => sender.get(JobsService).send(BossBurst, { n, card: CARD })));
+    const [a, b] = await Promise.all([inRequest('POST /boss/bursts/a', send), inRequest('POST /boss/bursts/b', send)]);
+
+    // The worker starts with 30 jobs waiting: after its first job it fetches many at once.
+    const worker = await bossApp([BossBursts]);
+    const all = await waitFor(
+      () => {
+        const found = finished().filter((span) => span.name === 'BossBursts.run');
+        return found.length === 30 ? found : undefined;
+      },
+      { message: 'the 30 boss burst job spans' },
+    );
+    // pg-boss ends its process span after recording the batch's results, after the job spans.
+    const batches = await waitFor(
+      () => {
+        const found = finished().filter(
+          (span) => span.name === 'process otel-boss-burst' && Number(span.attributes['messaging.batch.message_count']) > 1,
+        );
+        return found.length > 0 ? found : undefined;
+      },
+      { message: 'a multi-job process span' },
+    );
+    for (const request of [a!, b!]) {
+      const ids = new Set(request.ids);
+      const ofRequest = all.filter((span) => ids.has(String(span.attributes['messaging.message.id'])));
+      expect(ofRequest).toHaveLength(15);
+      for (const span of ofRequest) expect(span.spanContext().traceId).toBe(request.traceId);
+    }
+    const batchSpanIds = new Set(batches.map(idOf));
+    const fromBatches = all.filter((span) => span.links.some((link) => batchSpanIds.has(link.context.spanId)));
+    expect(fromBatches.length).toBeGreaterThan(1);
+    for (const span of fromBatches) {
+      expect(span.kind).toBe(SpanKind.CONSUMER);
+      const parent = finished().find((candidate) => idOf(candidate) === parentOf(span));
+      expect(parent?.kind).toBe(SpanKind.PRODUCER);
+      expect(parent?.name).toMatch(/^(send|insert) otel-boss-burst$/);
+    }
+    await worker.close();
+    await sender.close();
+  });
+
+  it("with boss and { tracerProvider }, makes the job spans with that provider, children of the process span of the boss's own telemetry", async () => {
+    const own = new InMemorySpanExporter();
+    const ownProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(own)] });
+    const app = await bossApp([BossOwnTracerJobs], { openTelemetry: { tracerProvider: ownProvider } });
+    const request = await inRequest('POST /boss/own-tracer', async () => [
+      await app.get(JobsService).send(BossOwnTracer, { card: CARD }),
+    ]);
+    const id = request.ids[0]!;
+    const job = await waitFor(
+      () => own.getFinishedSpans().find((span) => span.attributes['messaging.message.id'] === id),
+      { message: "the job span in the given provider's exporter" },
+    );
+    const [process, step] = await waitFor(
+      () => {
+        const inTrace = ofTrace(request.traceId);
+        const found = ['process otel-boss-own-tracer', 'boss-own-tracer.step'].map((name) => inTrace.find((span) => span.name === name));
+        return found.every(Boolean) ? (found as [ReadableSpan, ReadableSpan]) : undefined;
+      },
+      { message: "pg-boss's process span and the handler's span in the global provider" },
+    );
+    expect(job.name).toBe('BossOwnTracerJobs.run');
+    expect(job.spanContext().traceId).toBe(request.traceId);
+    expect(parentOf(job)).toBe(idOf(process));
+    expect(parentOf(step)).toBe(idOf(job));
+    // The global provider, pg-boss's here, made no job span.
+    expect(jobSpans('BossOwnTracerJobs.run', id)).toEqual([]);
+    await app.close();
+    await ownProvider.shutdown();
+  });
+
+  it("with propagateContext: false, stores no trace context and runs each job outside its sender's trace, in the trace of pg-boss's process span", async () => {
+    const options: Partial<JobsModuleOptions> = { schema: unpropagatedSchema, openTelemetry: { propagateContext: false } };
+    const sender = await workerApp([], { ...options, workers: false, queues: [Unpropagated] });
+    const request = await inRequest('POST /unpropagated', () =>
+      Promise.all(Array.from({ length: 20 }, (_, n) => sender.get(JobsService).send(Unpropagated, { n, card: CARD }))),
+    );
+    // pg-boss still records the sends, in the request's trace.
+    const producers = ofTrace(request.traceId).filter((span) => span.kind === SpanKind.PRODUCER);
+    expect(producers.length).toBeGreaterThan(0);
+    for (const producer of producers) expect(parentOf(producer)).toBe(request.spanId);
+
+    // The worker starts with 20 jobs waiting: one alone first, then batches of several.
+    await workerApp([UnpropagatedJobs], options);
+    const all = await waitFor(
+      () => {
+        const found = finished().filter((span) => span.name === 'UnpropagatedJobs.run');
+        return found.length === 20 ? found : undefined;
+      },
+      { message: 'the 20 unpropagated job spans' },
+    );
+    const rows = await sql<{ trace_context: unknown }>(
+      `SELECT trace_context FROM "${unpropagatedSchema}".job WHERE name = $1`,
+      ['otel-unpropagated'],
+    );
+    expect(rows.map((row) => row.trace_context)).toEqual(Array.from({ length: 20 }, () => null));
+    const processes = new Map<string, ReadableSpan>();
+    for (const span of all) {
+      expect(span.spanContext().traceId).not.toBe(request.traceId);
+      expect(span.kind).toBe(SpanKind.INTERNAL);
+      expect(span.links).toEqual([]);
+      const parent = await waitFor(() => finished().find((candidate) => idOf(candidate) === parentOf(span)), {
+        message: 'the parent of an unpropagated job span',
+      });
+      expect(parent.name).toBe('process otel-unpropagated');
+      // pg-boss's process span starts the trace: it has no parent.
+      expect(parentOf(parent)).toBeUndefined();
+      expect(parent.spanContext().traceId).toBe(span.spanContext().traceId);
+      processes.set(idOf(parent), parent);
+    }
+    // A job fetched alone has a trace of its own; the jobs of one fetched batch share its trace.
+    // pg-boss sets messaging.batch.message_count on a batch of several only.
+    const sizes = [...processes.values()].map((span) => Number(span.attributes['messaging.batch.message_count'] ?? 1));
+    expect(sizes).toContain(1);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('ends the job span of a handler that never settles once the runner abandons it, as a failure', async () => {
+    const app = await workerApp([HangingJobs]);
+    const request = await post('/hangs');
+    const id = request.ids[0]!;
+    const span = await waitFor(() => jobSpans('HangingJobs.hang', id)[0], { message: 'the abandoned job span to end' });
+    expect(app.get(HangingJobs).release).toHaveLength(1); // the handler is still running
+    expect(span.spanContext().traceId).toBe(request.traceId);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.status.message).toMatch(/^The handler of otel-hangs .+ was still running 2000 ms after its job's signal aborted/);
+    expect(span.attributes['error.type']).toBe('Error');
+    expect(span.events.map((event) => [event.name, event.attributes?.['exception.message']])).toEqual([
+      ['exception', span.status.message],
+    ]);
+    const [row] = await sql<{ state: string }>(`SELECT state FROM "${schema}".job WHERE id = $1`, [id]);
+    expect(row!.state).toBe('failed');
+    for (const release of app.get(HangingJobs).release) release();
+    await app.close();
   });
 
   it('reports sends, deliveries, processing and failed attempts per queue through pg-boss\'s instruments', async () => {

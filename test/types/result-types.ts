@@ -1,6 +1,7 @@
 // Compile-time checks of typed results (defineJob<TData, TResult>) and of findJobs by state, run by
 // `npm run typecheck`: every @ts-expect-error below must be an error, or tsc fails with
 // "Unused '@ts-expect-error' directive".
+import type { Observable } from 'rxjs';
 import { z } from 'zod';
 import {
   defineJob,
@@ -192,6 +193,35 @@ export async function lookups(jobs: JobsService, app: JobsApp) {
   same<(typeof untyped)[number], JobWithProgress<{ n: number }>>(true);
   same<Awaited<ReturnType<typeof jobs.getJob<{ n: number }>>>, JobWithProgress<{ n: number }> | null>(true);
   same<(typeof untyped)[number]['progress'], JobProgress | null>(true);
+
+  // eventsOf(Def): one definition's events, a completed event's output typed as @OnJobEvent types it
+  jobs.eventsOf(Invoice).subscribe((event) => {
+    same<typeof event, JobEvent<{ total: number; currency: string }>>(true);
+    if (event.type === 'completed') {
+      const invoiced: number | undefined = event.output?.total;
+      void invoiced;
+    }
+    // @ts-expect-error an Invoice result has no such field
+    void event.output?.amount;
+  });
+  jobs.eventsOf(Count).subscribe((event) => {
+    const value: number | undefined = event.output?.value;
+    void value;
+  });
+  same<ReturnType<typeof jobs.eventsOf<unknown>>, Observable<JobEvent>>(true);
+  const untypedEvents = jobs.eventsOf(Untyped);
+  same<typeof untypedEvents, Observable<JobEvent>>(true);
+  const byName = jobs.eventsOf('invoice');
+  same<typeof byName, Observable<JobEvent>>(true);
+  // @ts-expect-error a stream of another result type
+  const otherResult: Observable<JobEvent<{ total: string }>> = jobs.eventsOf(Invoice);
+  // @ts-expect-error eventsOf takes a definition or a queue name
+  jobs.eventsOf(42);
+  // events$ carries every queue's events: untyped
+  same<typeof jobs.events$, Observable<JobEvent>>(true);
+  void otherResult;
+  void untypedEvents;
+  void byName;
 
   const waited = await waitForJob(app, Invoice, 'id', 'completed');
   const total: number = waited.output.total;

@@ -2,9 +2,21 @@
 // below must be an error, or tsc fails with "Unused '@ts-expect-error' directive".
 import { z } from 'zod';
 import { defineJob, type JobsService } from '../../lib/index.js';
-import { expectEnqueuedInDatabase, waitForJob, type JobsApp, type JobsTester } from '../../lib/testing/index.js';
+import {
+  expectEnqueuedInDatabase,
+  waitForJob,
+  type JobsApp,
+  type JobsTester,
+  type TestJob,
+} from '../../lib/testing/index.js';
+
+/** Fails to compile unless A and B are the same type. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const same = <A, B>(check: Equal<A, B>) => check;
 
 const WelcomeEmail = defineJob<{ userId: string; email: string }>('welcome-email');
+const Invoice = defineJob<{ orderId: string }, { total: number }>('invoice');
+const Count = defineJob<{ n: number }, number>('count');
 const Parsed = defineJob('parsed', { schema: z.object({ count: z.coerce.number(), tags: z.array(z.string()) }) });
 
 export async function tester(t: JobsTester) {
@@ -39,6 +51,37 @@ export async function tester(t: JobsTester) {
   // @ts-expect-error drain takes definitions, names or 'all'
   await t.drain(42);
   return { email, wrong };
+}
+
+export function typedResults(t: JobsTester) {
+  // jobs(Def) types a completed job's output by the definition's result type, as getJob does
+  const [job] = t.jobs(Invoice);
+  if (job?.state === 'completed') {
+    const total: number = job.output.total;
+    void total;
+    // @ts-expect-error an Invoice result has no such field
+    void job.output.amount;
+  } else if (job) {
+    // any other state holds the last failure, or null
+    same<typeof job.output, object | null>(true);
+    // @ts-expect-error not narrowed to completed: output is no result
+    void job.output.total;
+  }
+  const counted = t.jobs(Count).find((j) => j.state === 'completed');
+  if (counted?.state === 'completed') {
+    const n: number = counted.output.value;
+    void n;
+  }
+  // @ts-expect-error output is typed only once narrowed to a completed job
+  const unnarrowed: number = t.jobs(Invoice)[0]!.output.total;
+  // definitions without a result type, and queue names, keep TestJob
+  same<ReturnType<typeof t.jobs<{ userId: string; email: string }>>, TestJob<{ userId: string; email: string }>[]>(true);
+  const untyped = t.jobs(WelcomeEmail);
+  same<typeof untyped, TestJob<{ userId: string; email: string }>[]>(true);
+  same<ReturnType<typeof t.enqueued<{ orderId: string }>>, TestJob<{ orderId: string }>[]>(true);
+  const byName = t.jobs('invoice');
+  same<typeof byName, TestJob<Record<string, unknown>>[]>(true);
+  return { unnarrowed, untyped, byName };
 }
 
 export async function database(app: JobsApp, jobs: JobsService) {

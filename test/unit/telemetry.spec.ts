@@ -12,7 +12,7 @@ import { ATTR as PG_BOSS_ATTR, MESSAGING_SYSTEM as PG_BOSS_MESSAGING_SYSTEM } fr
 import { defineJob } from '../../lib/declare/define-job.js';
 import { JobsConfigurationError } from '../../lib/errors/jobs-configuration.error.js';
 import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
-import { JobRunner } from '../../lib/worker/job.runner.js';
+import { ABANDON_AFTER_ABORT_MS, ABORT_SWEEP_MS, JobRunner } from '../../lib/worker/job.runner.js';
 import { batchCall, singleCall, type HandlerCallInterceptor } from '../../lib/worker/handler-call.js';
 import { SendCoalescer, type SendContexts } from '../../lib/backend/pg-boss/send.coalescer.js';
 import { pgBossConstructorOptions } from '../../lib/backend/pg-boss/pg-boss.factory.js';
@@ -332,6 +332,115 @@ describe('TracingInterceptor', () => {
     });
     await expect(interceptor.prepare('otel', [job('a'), job('b')], 2)).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('(connection terminated)'));
+  });
+});
+
+describe('JobRunner with tracing: a handler that never settles', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer('test');
+  const Def = defineJob<{ n: number }>('hangs');
+  /** Warnings of the OpenTelemetry API, such as an operation on a span that already ended. */
+  const diagnostics: string[] = [];
+
+  beforeAll(() => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const record = (message: string) => diagnostics.push(message);
+    api.diag.setLogger({ error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} }, api.DiagLogLevel.WARN);
+  });
+  afterAll(async () => {
+    api.diag.disable();
+    context.disable();
+    await provider.shutdown();
+  });
+  beforeEach(() => {
+    exporter.reset();
+    diagnostics.length = 0;
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** A runner with the tracing interceptor around handler calls that settle only when the test says so. */
+  function tracedRunner(kind: 'single' | 'batch') {
+    const pending: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+    const handler = {
+      kind,
+      owner: 'Hangs.handle',
+      definition: Def,
+      queue: 'hangs',
+      options: { concurrency: 1 },
+      queueOptions: {},
+      invoke: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+    } as unknown as RegisteredHandler;
+    const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as JobsLogger;
+    const interceptor = new TracingInterceptor({ api, tracer, propagator: new W3CTraceContextPropagator() });
+    return { runner: new JobRunner(handler, new JobEventsBus(), logger, undefined, [interceptor]), pending };
+  }
+
+  /** A job as pg-boss hands it over, with the signal pg-boss aborts at its expiry. */
+  function rawJob(id: string): { raw: JobWithMetadata<object>; expire: AbortController } {
+    const expire = new AbortController();
+    const raw = {
+      id,
+      name: 'hangs',
+      data: { n: 1 },
+      retryCount: 0,
+      retryLimit: 0,
+      priority: 0,
+      createdOn: new Date(),
+      expireInSeconds: 1,
+      signal: expire.signal,
+    } as unknown as JobWithMetadata<object>;
+    return { raw, expire };
+  }
+
+  it.each(['single', 'batch'] as const)(
+    'ends the %s handler call span when the runner abandons the call: error status, error.type, the abandonment as the exception',
+    async (kind) => {
+      const { runner, pending } = tracedRunner(kind);
+      const a = rawJob('a');
+      const handled = runner.handle([a.raw], { sequential: true });
+      await jest.advanceTimersByTimeAsync(0);
+      a.expire.abort(new Error('handler execution exceeded 1s'));
+      await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS + ABORT_SWEEP_MS);
+      const [result] = await handled;
+      expect(result).toMatchObject({ id: 'a', status: 'failed' });
+      const message = (result!.output as { message: string }).message;
+      expect(message).toMatch(/^The handler of hangs a was still running 2000 ms after its job's signal aborted/);
+
+      const spans = exporter.getFinishedSpans();
+      expect(spans.map((span) => span.name)).toEqual(['Hangs.handle']);
+      const [span] = spans;
+      expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message });
+      expect(span!.attributes['error.type']).toBe('Error');
+      expect(span!.events.map((e) => [e.name, e.attributes?.['exception.message']])).toEqual([['exception', message]]);
+
+      // The handler settles at last: the span it ran in stays as the runner ended it.
+      pending[0]!.reject(new Error('late failure'));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(exporter.getFinishedSpans()).toHaveLength(1);
+      expect(span!.events).toHaveLength(1);
+      expect(diagnostics).toEqual([]);
+    },
+  );
+
+  it('ends the span once, as the handler settled it, when the handler settles before the runner gives up', async () => {
+    const { runner, pending } = tracedRunner('single');
+    const a = rawJob('a');
+    const handled = runner.handle([a.raw], { sequential: true });
+    await jest.advanceTimersByTimeAsync(0);
+    a.expire.abort(new Error('handler execution exceeded 1s'));
+    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS - 1);
+    pending[0]!.resolve();
+    await jest.advanceTimersByTimeAsync(ABANDON_AFTER_ABORT_MS + ABORT_SWEEP_MS);
+    await handled;
+    const [span] = exporter.getFinishedSpans();
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(span!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(span!.events).toEqual([]);
+    expect(diagnostics).toEqual([]);
   });
 });
 

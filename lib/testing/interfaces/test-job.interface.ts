@@ -1,6 +1,7 @@
 import type { JobProgress } from '../../interfaces/job.interface.js';
 import type { JobStates } from 'pg-boss';
 import type { SendJobOptions } from '../../interfaces/send-options.interface.js';
+import type { StoredResult } from '../../interfaces/job-result.interface.js';
 
 /** The state of a job in the testing module's in-memory queue, named as pg-boss names them. */
 export type TestJobState = JobStates[keyof JobStates];
@@ -37,6 +38,31 @@ export interface TestJob<I = unknown> {
   readonly sourceName: string | null;
   readonly sourceId: string | null;
 }
+
+/**
+ * A recorded job in one state `S`, with `output` typed by its definition's result type `R`, as
+ * `JobsService.getJob` types a stored one (`TypedJobRecord`): in a `completed` job, what the handler
+ * returned as stored ({@link StoredResult}); in any other state, the serialized error of the last
+ * failed attempt, or `null`.
+ */
+export type TypedTestJob<I, R, S extends TestJobState = TestJobState> = S extends TestJobState
+  ? Omit<TestJob<I>, 'state' | 'output'> & {
+      readonly state: S;
+      readonly output: S extends 'completed' ? StoredResult<R> : object | null;
+    }
+  : never;
+
+/**
+ * A job as `JobsTester.jobs(Def)` returns it: for a definition with a result type
+ * (`defineJob<TData, TResult>`), a union over its `state` ({@link TypedTestJob}), so a job narrowed to
+ * `state === 'completed'` has the handler's result as `output`; without one (`R` is `unknown`), a
+ * {@link TestJob} (`output: object | null`).
+ *
+ * @example
+ * const [job] = tester.jobs(Invoice); // defineJob<{ orderId: string }, { total: number }>
+ * if (job?.state === 'completed') expect(job.output.total).toBe(42);
+ */
+export type TestJobRecord<I, R = unknown> = unknown extends R ? TestJob<I> : TypedTestJob<I, R>;
 
 /**
  * What `drain` did. `failed` counts jobs that ended failed (their retries used up), dead-lettered

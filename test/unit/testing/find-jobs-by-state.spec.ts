@@ -94,6 +94,33 @@ describe('the testing kit: findJobs by state, typed results', () => {
     expect(found!.output).toEqual({ total: 7 });
   });
 
+  it("lists a definition's jobs with tester.jobs, a completed one's output the handler's result", async () => {
+    const done = (await jobs.send(Invoice, { orderId: 'order-7' }))!;
+    const failed = (await jobs.send(Invoice, { orderId: 'o-2', fail: true }))!;
+    await tester.drain(Invoice);
+    const [first, second] = tester.jobs(Invoice);
+    expect([first?.id, second?.id]).toEqual([done, failed]);
+    if (first?.state !== 'completed') throw new Error(`expected a completed job, got ${first?.state}`);
+    expect(first.output.total).toBe(7);
+    expect(second).toMatchObject({ state: 'failed', output: { message: 'no price for o-2' } });
+  });
+
+  it("streams one definition's events with eventsOf, a completed event's output the handler's result", async () => {
+    const seen: JobEvent<{ total: number }>[] = [];
+    const all: JobEvent[] = [];
+    const subscriptions = [jobs.eventsOf(Invoice).subscribe((event) => seen.push(event)), jobs.events$.subscribe((e) => all.push(e))];
+    const id = (await jobs.send(Invoice, { orderId: 'order-7' }))!;
+    await jobs.send(Lines, { n: 1 });
+    await tester.drain('all');
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    expect(new Set(all.map((event) => event.queue))).toEqual(new Set(['kit-invoice', 'kit-lines']));
+    expect(seen.map((event) => [event.type, event.queue, event.jobId])).toEqual([
+      ['started', 'kit-invoice', id],
+      ['completed', 'kit-invoice', id],
+    ]);
+    expect(seen[1]!.output?.total).toBe(7);
+  });
+
   it('pages with after and limit, and refuses an after that names no job as the module does', async () => {
     const sent: string[] = [];
     for (let i = 0; i < 7; i++) sent.push((await jobs.send(Invoice, { orderId: `o-${i}` }))!);
