@@ -258,6 +258,26 @@ describe('OpenTelemetry traces and metrics', () => {
   }
 
   const finished = (): ReadableSpan[] => spans.getFinishedSpans();
+  /** Waits until exactly `count` finished spans are named `name`, and returns them. */
+  const spansNamed = (name: string, count: number, message: string) =>
+    waitFor(
+      () => {
+        const found = finished().filter((span) => span.name === name);
+        return found.length === count ? found : undefined;
+      },
+      { message },
+    );
+  /** Waits for pg-boss process spans of `queue` over a batch of several jobs, and returns them. */
+  const multiJobProcessSpans = (queue: string) =>
+    waitFor(
+      () => {
+        const found = finished().filter(
+          (span) => span.name === `process ${queue}` && Number(span.attributes['messaging.batch.message_count']) > 1,
+        );
+        return found.length > 0 ? found : undefined;
+      },
+      { message: 'a multi-job process span' },
+    );
   const ofTrace = (traceId: string) => finished().filter((span) => span.spanContext().traceId === traceId);
   const jobSpans = (name: string, id: string) =>
     finished().filter((span) => span.name === name && span.attributes['messaging.message.id'] === id);
@@ -386,22 +406,8 @@ describe('OpenTelemetry traces and metrics', () => {
 
     // The worker starts with 40 jobs waiting: after its first job it fetches many at once.
     await workerApp([Bursts]);
-    const all = await waitFor(
-      () => {
-        const found = finished().filter((span) => span.name === 'Bursts.run');
-        return found.length === 40 ? found : undefined;
-      },
-      { message: 'the 40 burst job spans' },
-    );
-    const batches = await waitFor(
-      () => {
-        const found = finished().filter(
-          (span) => span.name === 'process otel-burst' && Number(span.attributes['messaging.batch.message_count']) > 1,
-        );
-        return found.length > 0 ? found : undefined;
-      },
-      { message: 'a multi-job process span' },
-    );
+    const all = await spansNamed('Bursts.run', 40, 'the 40 burst job spans');
+    const batches = await multiJobProcessSpans('otel-burst');
     for (const request of [a, b]) {
       const ids = new Set(request.ids);
       const ofRequest = all.filter((span) => ids.has(String(span.attributes['messaging.message.id'])));
@@ -462,23 +468,9 @@ describe('OpenTelemetry traces and metrics', () => {
 
     // The worker starts with 30 jobs waiting: after its first job it fetches many at once.
     const worker = await bossApp([BossBursts]);
-    const all = await waitFor(
-      () => {
-        const found = finished().filter((span) => span.name === 'BossBursts.run');
-        return found.length === 30 ? found : undefined;
-      },
-      { message: 'the 30 boss burst job spans' },
-    );
+    const all = await spansNamed('BossBursts.run', 30, 'the 30 boss burst job spans');
     // pg-boss ends its process span after recording the batch's results, after the job spans.
-    const batches = await waitFor(
-      () => {
-        const found = finished().filter(
-          (span) => span.name === 'process otel-boss-burst' && Number(span.attributes['messaging.batch.message_count']) > 1,
-        );
-        return found.length > 0 ? found : undefined;
-      },
-      { message: 'a multi-job process span' },
-    );
+    const batches = await multiJobProcessSpans('otel-boss-burst');
     for (const request of [a!, b!]) {
       const ids = new Set(request.ids);
       const ofRequest = all.filter((span) => ids.has(String(span.attributes['messaging.message.id'])));
@@ -541,13 +533,7 @@ describe('OpenTelemetry traces and metrics', () => {
 
     // The worker starts with 20 jobs waiting: one alone first, then batches of several.
     await workerApp([UnpropagatedJobs], options);
-    const all = await waitFor(
-      () => {
-        const found = finished().filter((span) => span.name === 'UnpropagatedJobs.run');
-        return found.length === 20 ? found : undefined;
-      },
-      { message: 'the 20 unpropagated job spans' },
-    );
+    const all = await spansNamed('UnpropagatedJobs.run', 20, 'the 20 unpropagated job spans');
     const rows = await sql<{ trace_context: unknown }>(
       `SELECT trace_context FROM "${unpropagatedSchema}".job WHERE name = $1`,
       ['otel-unpropagated'],

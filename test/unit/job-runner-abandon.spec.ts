@@ -1,29 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { JobResult, JobWithMetadata } from 'pg-boss';
+import type { JobResult } from 'pg-boss';
 import { defineJob } from '../../lib/declare/define-job.js';
 import { JobEventsBus } from '../../lib/runtime/job-events.bus.js';
 import { ABANDON_AFTER_ABORT_MS, ABORT_SWEEP_MS, JobRunner } from '../../lib/worker/job.runner.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 import type { JobsLogger } from '../../lib/module/jobs.logger.js';
+import { rawJob } from './support/raw-job.js';
 
 const Def = defineJob<{ n: number }>('hangs');
 
-/** A job as pg-boss hands it to the work handler, with the signal pg-boss aborts at its expiry. */
-function rawJob(id: string): { raw: JobWithMetadata<object>; expire: AbortController } {
-  const expire = new AbortController();
-  const raw = {
-    id,
-    name: 'hangs',
-    data: { n: 1 },
-    retryCount: 0,
-    retryLimit: 2,
-    priority: 0,
-    createdOn: new Date(),
-    expireInSeconds: 1,
-    signal: expire.signal,
-  } as unknown as JobWithMetadata<object>;
-  return { raw, expire };
-}
 
 /** A handler whose calls never settle until the test says so. */
 function hangingRunner(concurrency: number) {

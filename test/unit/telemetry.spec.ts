@@ -27,6 +27,7 @@ import type { Job } from '../../lib/interfaces/job.interface.js';
 import type { JobsModuleOptions } from '../../lib/interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 import type { JobsLogger } from '../../lib/module/jobs.logger.js';
+import { rawJob } from './support/raw-job.js';
 
 const job = (id: string, attempt = 1) =>
   ({ id, name: 'otel', attempt, data: { card: 'payload-marker' } }) as unknown as Job<unknown>;
@@ -379,28 +380,12 @@ describe('JobRunner with tracing: a handler that never settles', () => {
     return { runner: new JobRunner(handler, new JobEventsBus(), logger, undefined, [interceptor]), pending };
   }
 
-  /** A job as pg-boss hands it over, with the signal pg-boss aborts at its expiry. */
-  function rawJob(id: string): { raw: JobWithMetadata<object>; expire: AbortController } {
-    const expire = new AbortController();
-    const raw = {
-      id,
-      name: 'hangs',
-      data: { n: 1 },
-      retryCount: 0,
-      retryLimit: 0,
-      priority: 0,
-      createdOn: new Date(),
-      expireInSeconds: 1,
-      signal: expire.signal,
-    } as unknown as JobWithMetadata<object>;
-    return { raw, expire };
-  }
 
   it.each(['single', 'batch'] as const)(
     'ends the %s handler call span when the runner abandons the call: error status, error.type, the abandonment as the exception',
     async (kind) => {
       const { runner, pending } = tracedRunner(kind);
-      const a = rawJob('a');
+      const a = rawJob('a', 0);
       const handled = runner.handle([a.raw], { sequential: true });
       await jest.advanceTimersByTimeAsync(0);
       a.expire.abort(new Error('handler execution exceeded 1s'));
@@ -428,7 +413,7 @@ describe('JobRunner with tracing: a handler that never settles', () => {
 
   it('ends the span once, as the handler settled it, when the handler settles before the runner gives up', async () => {
     const { runner, pending } = tracedRunner('single');
-    const a = rawJob('a');
+    const a = rawJob('a', 0);
     const handled = runner.handle([a.raw], { sequential: true });
     await jest.advanceTimersByTimeAsync(0);
     a.expire.abort(new Error('handler execution exceeded 1s'));
