@@ -116,6 +116,11 @@ export function optionProblem(key: string, value: unknown, all: Record<string, u
   return RULES[key]?.(value, all as JobHandlerOptions);
 }
 
+/** Whether `key` is an option `@JobHandler` or `@Recurring` accepts (a queue, worker or schedule option). */
+export function isHandlerOption(key: string): boolean {
+  return Object.hasOwn(RULES, key);
+}
+
 /** Keys of {@link RULES} that only `@Recurring` accepts. */
 const RECURRING_ONLY = new Set(['tz', 'data']);
 

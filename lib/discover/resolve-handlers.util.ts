@@ -1,7 +1,7 @@
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
-import { INVALID_HANDLER_OPTION } from '../errors/jobs.messages.js';
-import { resolveHandlerOptions } from '../declare/resolve-handler-options.util.js';
-import { validateHandlerOptions } from '../declare/validate-options.util.js';
+import { INVALID_HANDLER_OPTION, MISPLACED_DEFAULT } from '../errors/jobs.messages.js';
+import { QUEUE_KEYS, resolveHandlerOptions } from '../declare/resolve-handler-options.util.js';
+import { isHandlerOption, validateHandlerOptions } from '../declare/validate-options.util.js';
 import { validatePayload } from '../declare/validate-payload.util.js';
 import { scheduleExpressionProblem, type PreviewSchedule } from '../declare/validate-schedule.util.js';
 import type {
@@ -25,8 +25,7 @@ export async function resolveHandlers(
   get: JobHandlerOptionsContext['get'],
   preview: PreviewSchedule,
 ): Promise<RegisteredHandler[]> {
-  validateHandlerOptions((moduleOptions.queueDefaults ?? {}) as Record<string, unknown>, 'JobsModule queueDefaults');
-  validateHandlerOptions((moduleOptions.workerDefaults ?? {}) as Record<string, unknown>, 'JobsModule workerDefaults');
+  validateDefaults(moduleOptions);
   const context: JobHandlerOptionsContext = { moduleOptions, get };
   const handlers: RegisteredHandler[] = [];
   for (const item of discovered) {
@@ -69,4 +68,29 @@ async function assertScheduleData(
       cause: error,
     });
   }
+}
+
+/**
+ * Checks the module's `queueDefaults` and `workerDefaults`: each takes its own kind of option, and an
+ * option in the other one would be dropped without a word (a queue option among the worker defaults
+ * never reaches a queue), so it is refused with the place it belongs.
+ */
+function validateDefaults(moduleOptions: JobsModuleOptions): void {
+  const queueDefaults = (moduleOptions.queueDefaults ?? {}) as Record<string, unknown>;
+  const workerDefaults = (moduleOptions.workerDefaults ?? {}) as Record<string, unknown>;
+  const queueKeys: readonly string[] = QUEUE_KEYS;
+  const misplacedWorker = Object.keys(queueDefaults).find((key) => queueDefaults[key] !== undefined && !queueKeys.includes(key));
+  if (misplacedWorker !== undefined && isHandlerOption(misplacedWorker)) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION('JobsModule queueDefaults', MISPLACED_DEFAULT(misplacedWorker, 'a worker option', 'workerDefaults')),
+    );
+  }
+  const misplacedQueue = Object.keys(workerDefaults).find((key) => workerDefaults[key] !== undefined && queueKeys.includes(key));
+  if (misplacedQueue !== undefined) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION('JobsModule workerDefaults', MISPLACED_DEFAULT(misplacedQueue, 'a queue option', 'queueDefaults')),
+    );
+  }
+  validateHandlerOptions(queueDefaults, 'JobsModule queueDefaults');
+  validateHandlerOptions(workerDefaults, 'JobsModule workerDefaults');
 }

@@ -184,6 +184,9 @@ export const PAUSED_QUEUES_UNREADABLE = (cause: string) =>
   `Could not read which queues are paused (${redactSecrets(cause)}); queues keep their current state and ` +
   'the module tries again every second.';
 
+export const MISPLACED_DEFAULT = (key: string, kind: string, place: string) =>
+  `${key} is ${kind}: put it in ${place} (here it would apply to nothing)`;
+
 export const RATE_LIMIT_PERMIT_FAILED = (queue: string, id: string, cause: string, retryMs: number) =>
   `Could not take a start permit of rate-limited queue "${queue}" for job ${id} (${redactSecrets(cause)}); ` +
   `the job waits and asks again in ${retryMs / 1000} s.`;

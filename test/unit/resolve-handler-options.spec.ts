@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { defineJob, JobsConfigurationError } from '../../lib/index.js';
 import { resolveHandlerOptions, workPlan } from '../../lib/declare/resolve-handler-options.util.js';
+import { resolveHandlers } from '../../lib/discover/resolve-handlers.util.js';
 import { loopWorkOptions } from '../../lib/worker/worker.slot.js';
 import type { DiscoveredHandler } from '../../lib/interfaces/registered-handler.interface.js';
 
@@ -174,5 +175,26 @@ describe('resolveHandlerOptions', () => {
     expect(() => resolveHandlerOptions(discovered(), undefined as never, {})).toThrow(
       'the options factory must return an options object',
     );
+  });
+});
+
+describe('module defaults', () => {
+  const resolve = (moduleOptions: Record<string, unknown>) =>
+    resolveHandlers([discovered()], moduleOptions as never, () => undefined as never, async () => []);
+
+  it.each([
+    [{ queueDefaults: { concurrency: 4 } }, /JobsModule queueDefaults.*concurrency is a worker option: put it in workerDefaults/],
+    [{ queueDefaults: { rateLimit: { max: 1, perSeconds: 1 } } }, /JobsModule queueDefaults.*rateLimit is a worker option: put it in workerDefaults/],
+    [{ workerDefaults: { retryLimit: 4 } }, /JobsModule workerDefaults.*retryLimit is a queue option: put it in queueDefaults/],
+    [{ queueDefaults: { retrylimit: 4 } }, /JobsModule queueDefaults.*unknown option "retrylimit"/],
+  ])('refuses an option in the defaults that would apply to nothing: %j', async (moduleOptions, message) => {
+    await expect(resolve(moduleOptions)).rejects.toThrow(JobsConfigurationError);
+    await expect(resolve(moduleOptions)).rejects.toThrow(message);
+  });
+
+  it('takes each kind of option in its own defaults', async () => {
+    const [handler] = await resolve({ queueDefaults: { retryLimit: 1 }, workerDefaults: { concurrency: 3, rateLimit: { max: 5, perSeconds: 1 } } });
+    expect(handler!.queueOptions.retryLimit).toBe(5); // the definition's beats queueDefaults
+    expect(handler!.options).toMatchObject({ concurrency: 3, rateLimit: { max: 5, perSeconds: 1 } });
   });
 });
