@@ -180,7 +180,7 @@ describe('resolveHandlerOptions', () => {
 
 describe('module defaults', () => {
   const resolve = (moduleOptions: Record<string, unknown>) =>
-    resolveHandlers([discovered()], moduleOptions as never, () => undefined as never, async () => []);
+    resolveHandlers([discovered()], moduleOptions as never, () => undefined as never, () => []);
 
   it.each([
     [{ queueDefaults: { concurrency: 4 } }, /JobsModule queueDefaults.*concurrency is a worker option: put it in workerDefaults/],
