@@ -25,7 +25,34 @@ class BatchSyncJobs {
   async sync(_jobs: Job<{ n: number }>[]) {}
 }
 
+// README, "Rate limits": the example as written.
+// the CRM allows 100 calls a minute, however many replicas run this handler
+export const SyncContact = defineJob<{ contactId: string }>('sync-contact', { rateLimit: { max: 100, perSeconds: 60 } });
+
+@Injectable()
+class CrmJobs {
+  readonly synced: string[] = [];
+  readonly crm = { upsert: async (contactId: string) => void this.synced.push(contactId) };
+
+  @JobHandler(SyncContact, { concurrency: 4 })
+  async sync(job: Job<{ contactId: string }>) { await this.crm.upsert(job.data.contactId); }
+}
+
 describe('rate limits in the testing kit', () => {
+  it("boots the README's example and runs its jobs", async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [JobsTestingModule.forRoot({ mode: 'inline', logger: false })],
+      providers: [CrmJobs],
+    }).compile();
+    await moduleRef.init();
+    try {
+      await moduleRef.get(JobsService).send(SyncContact, { contactId: 'c-1' });
+      expect(moduleRef.get(CrmJobs).synced).toEqual(['c-1']);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('checks a rate-limited handler as JobsModule does, and runs its jobs without waiting for windows (docs/testing.md)', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [JobsTestingModule.forRoot({ mode: 'manual', logger: false }), SyncModule],
