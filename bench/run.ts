@@ -58,7 +58,7 @@ function soakParams(scenario: 'soak' | 'soak-5ms', minutes: number): ScenarioPar
 /**
  * Full mode: the issue's sizes, with wall-clock budgets that keep a full run near 25 minutes on a
  * 2-core machine: a system slower than the budget allows reports the jobs it did (n in the tables).
- * Quick mode: small N, one repetition, for CI (< 2 minutes).
+ * Quick mode: small N, one repetition, for CI (< 2 minutes, and the soak's 2 × 1 minute).
  */
 const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
   full: {
