@@ -13,7 +13,7 @@ import { startDatabase, startRedis } from './services.js';
 import { legacyRun, machineSummary } from './support/runs.js';
 import { REPO_ROOT, importEmbeddedPostgres } from './support/paths.js';
 import { median, round } from './support/stats.js';
-import { bucketMsFor } from './support/soak.js';
+import { P99_RATIO_LIMIT, SIZE_GROWTH_LIMIT, bucketMsFor, type SoakVerdict } from './support/soak.js';
 import { OVERHEAD_PAIRS, SOAK_ONLY_SYSTEMS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
 import type { ProbeResult } from './systems/system.interface.js';
 
@@ -41,6 +41,15 @@ const DEFAULT_SCENARIOS: Record<'full' | 'quick', ScenarioName[]> = {
  */
 export const SOAK_RATE = { soak: 1_000, 'soak-5ms': 100 } as const;
 const SOAK_MINUTES = { full: 20, quick: 1 } as const;
+
+/** The soak's success checks, for the log line of a run. */
+function soakChecks(v: SoakVerdict): string {
+  const verdict = (ok: boolean | null) => (ok === null ? 'not judged' : ok ? 'pass' : 'FAIL');
+  return (
+    `checks: p99 last ÷ 2nd bucket ${v.p99Ratio ?? '–'} (${verdict(v.p99Pass)}, ≤ ${P99_RATIO_LIMIT}); ` +
+    `store end ÷ half-way ${v.sizeGrowth ?? '–'} (${verdict(v.bounded)}, ≤ ${SIZE_GROWTH_LIMIT}); backlog at end ${v.backlogEnd}`
+  );
+}
 
 function soakParams(scenario: 'soak' | 'soak-5ms', minutes: number): ScenarioParams {
   const durationMs = Math.round(minutes * 60_000);
@@ -412,6 +421,7 @@ async function main(): Promise<void> {
                 summary.push(`${metric} ${round(figure.value, 3)} ${figure.unit} (n=${figure.n})`);
               }
               if (p.processes) summary.push(`jobs per process ${(result.detail.perProcess as number[]).join('/')}`);
+              if (SOAK_SCENARIOS.includes(scenario)) summary.push(soakChecks(result.detail.verdict as SoakVerdict));
               log(`${label}: ${summary.join('; ')}`);
             } catch (error) {
               const message = `${label}: ${(error as Error).message.split('\n').slice(0, 3).join(' | ')}`;
