@@ -53,8 +53,12 @@ export interface LineSeries {
   points: Array<[number, number | null]>;
 }
 
-/** A line chart, hand-written SVG like the bar charts of report.ts: x from 0, y from 0. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: LineSeries[]): string {
+/**
+ * A line chart, hand-written SVG like the bar charts of report.ts: x from 0 to the last point, y from
+ * 0, or on a log scale (`log`: decades from the smallest positive value's to the largest's), for
+ * latencies that differ by orders of magnitude between rows.
+ */
+export function lineChart(title: string, xLabel: string, yLabel: string, series: LineSeries[], { log = false } = {}): string {
   const width = 760;
   const left = 70;
   const right = 20;
@@ -64,10 +68,15 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   const height = top + plotHeight + 44;
   const xs = series.flatMap((s) => s.points.map(([x]) => x));
   const ys = series.flatMap((s) => s.points.map(([, y]) => y).filter((y): y is number => y !== null && Number.isFinite(y)));
-  const maxX = Math.max(1, ...xs);
+  const maxX = xs.length ? Math.max(...xs) || 1 : 1;
   const maxY = niceCeil(Math.max(0, ...ys) * 1.05);
+  const positive = ys.filter((y) => y > 0);
+  const lo = positive.length ? Math.floor(Math.log10(Math.min(...positive))) : 0;
+  const hi = positive.length ? Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive)))) : 1;
   const px = (x: number) => left + ((width - left - right) * x) / maxX;
-  const py = (y: number) => top + plotHeight - (plotHeight * y) / (maxY || 1);
+  const py = log
+    ? (y: number) => top + plotHeight - (plotHeight * (Math.log10(Math.max(y, 10 ** lo)) - lo)) / (hi - lo)
+    : (y: number) => top + plotHeight - (plotHeight * y) / (maxY || 1);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -79,8 +88,8 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     parts.push(`<rect x="${x}" y="${y}" width="14" height="4" fill="${s.color}"/>`);
     parts.push(`<text x="${x + 20}" y="${y + 6}" font-size="11">${esc(s.label)}</text>`);
   });
-  for (let k = 0; k <= 4; k++) {
-    const v = (maxY * k) / 4;
+  const yTicks = log ? Array.from({ length: hi - lo + 1 }, (_, k) => 10 ** (lo + k)) : [0, 1, 2, 3, 4].map((k) => (maxY * k) / 4);
+  for (const v of yTicks) {
     const y = py(v);
     parts.push(`<line x1="${left}" x2="${width - right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#dee2e6"/>`);
     parts.push(`<text x="${left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11">${round(v, 3)}</text>`);
@@ -187,22 +196,25 @@ export function soakSection(report: SoakReportInput, order: readonly string[]): 
       ].join('\n'),
     );
     const x = (b: SoakBucket) => round(b.endSeconds / 60, 4);
-    const charts: Array<[string, string, string, (b: SoakBucket) => number | null]> = [
-      ['completed', 'completed jobs/s', 'jobs/s', (b) => b.completedPerSecond],
-      ['p99', 'enqueue-to-start p99', 'ms', (b) => b.p99],
-      ['p50', 'enqueue-to-start p50', 'ms', (b) => b.p50],
-      ['size', 'job table + indexes (BullMQ: Redis used_memory)', 'MiB', (b) => (b.store ? b.store.totalBytes / 2 ** 20 : null)],
-      ['dead', 'dead tuples of the job table (PostgreSQL rows)', 'tuples', (b) => b.store?.deadTuples ?? null],
+    // Latencies on a log scale when the rows differ by more than 20× (2 s polling next to 20 ms).
+    const charts: Array<[string, string, string, (b: SoakBucket) => number | null, boolean]> = [
+      ['completed', 'completed jobs/s', 'jobs/s', (b) => b.completedPerSecond, false],
+      ['p99', 'enqueue-to-start p99', 'ms', (b) => b.p99, true],
+      ['p50', 'enqueue-to-start p50', 'ms', (b) => b.p50, true],
+      ['size', 'job table + indexes (BullMQ: Redis used_memory)', 'MiB', (b) => (b.store ? b.store.totalBytes / 2 ** 20 : null), false],
+      ['dead', 'dead tuples of the job table (PostgreSQL rows)', 'tuples', (b) => b.store?.deadTuples ?? null, false],
     ];
     const images: string[] = [];
-    for (const [key, what, unit, value] of charts) {
+    for (const [key, what, unit, value, mayLog] of charts) {
       const series = runs
         .map(({ system, label, detail: d }) => ({ label, color: color(system), points: d.buckets.map((b) => [x(b), value(b)] as [number, number | null]) }))
         .filter((s) => s.points.some(([, y]) => y !== null));
       if (series.length === 0) continue;
+      const values = series.flatMap((s) => s.points.map(([, y]) => y)).filter((y): y is number => y !== null && y > 0);
+      const log = mayLog && values.length > 0 && Math.max(...values) / Math.min(...values) > 20;
       const file = `${scenario}-${key}.svg`;
-      const chartTitle = `Soak, ${title}: ${what} per bucket`;
-      svgs[file] = lineChart(chartTitle, 'minutes since the offered load started (end of bucket)', unit, series);
+      const chartTitle = `Soak, ${title}: ${what} per bucket${log ? ' (log scale)' : ''}`;
+      svgs[file] = lineChart(chartTitle, 'minutes since the offered load started (end of bucket)', unit, series, { log });
       images.push(`![${chartTitle}](benchmarks/${file})`);
     }
     blocks.push(images.join('\n\n'));

@@ -229,3 +229,20 @@ describe('bench soak: report', () => {
     expect(niceCeil(1800)).toBe(2000);
   });
 });
+
+describe('bench soak: log-scale latency charts', () => {
+  const run = (p99s: number[]): SoakDetail => {
+    const buckets = p99s.map((p99, k) => bucket(k + 1, p99, 1));
+    return { rate: 1, handlerMs: 0, bucketSeconds: 60, durationSeconds: 60 * buckets.length, sent: 0, completed: 0, drained: true, drainSeconds: 0, verdict: soakVerdict(buckets), buckets };
+  };
+
+  it('puts latencies that differ by more than 20× on decades, and keeps close ones linear', () => {
+    const svg = lineChart('t', 'x', 'ms', [{ label: 'a', color: '#000', points: [[1, 20], [2, 2000]] }], { log: true });
+    for (const tick of ['>10<', '>100<', '>1000<', '>10000<']) expect(svg).toContain(tick);
+    const far = soakSection({ systems: {}, details: { 'a/soak/1': run([20, 20, 20]), 'b/soak/1': run([2000, 2000, 2000]) } }, ['a', 'b']);
+    expect(far.markdown).toContain('enqueue-to-start p99 per bucket (log scale)');
+    expect(far.markdown).not.toContain('completed jobs/s per bucket (log scale)');
+    const near = soakSection({ systems: {}, details: { 'a/soak/1': run([20, 30, 25]) } }, ['a']);
+    expect(near.markdown).not.toContain('(log scale)');
+  });
+});
