@@ -4,6 +4,7 @@
 // children (this same file, kind 'worker') through support/worker-pool.ts.
 import pg from 'pg';
 import { SCENARIOS, Tracker, type ScenarioName, type ScenarioParams } from './scenarios.js';
+import { instrumentPgBoss, meterPgBossMaintenance } from './support/pg-boss-maintenance.js';
 import type { FromWorker, ToWorker } from './support/worker-pool.js';
 import { WorkerPool } from './support/worker-pool.js';
 import { SYSTEMS, type SystemName } from './systems/index.js';
@@ -39,8 +40,13 @@ function createSystem(task: SystemTarget, tracker: Tracker) {
   });
 }
 
+/** Rows built on pg-boss: the soak meters their supervise passes. */
+const onPgBoss = (system: SystemName) =>
+  system.startsWith('nest-pg-jobs') || system.startsWith('pg-boss') || system === '@wavezync/nestjs-pgboss';
+
 async function run(task: Extract<ChildTask, { kind: 'run' }>): Promise<unknown> {
-  const tracker = new Tracker();
+  const tracker = new Tracker(task.params.handlerMs ?? 0);
+  if (onPgBoss(task.system)) instrumentPgBoss();
   const system = await createSystem(task, tracker);
   const target: SystemTarget = {
     system: task.system,
@@ -53,6 +59,7 @@ async function run(task: Extract<ChildTask, { kind: 'run' }>): Promise<unknown> 
     result = await SCENARIOS[task.scenario](system, tracker, task.params, {
       forkWorkers: (count) => WorkerPool.fork(count, { kind: 'worker', ...target }),
       analyze: () => analyzeDatabase(task.databaseUrl),
+      ...(onPgBoss(task.system) ? { maintenance: () => meterPgBossMaintenance() } : {}),
     });
   } catch (error) {
     // The scenario's error is the one worth reporting, not a follow-up failure while closing.

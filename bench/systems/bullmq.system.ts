@@ -1,4 +1,6 @@
 import { Queue, Worker, createPostgresBackend, withBackend } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parseUsedMemory } from '../support/store-stats.js';
 import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './system.interface.js';
 
 /**
@@ -19,7 +21,8 @@ export async function bullmqSystem(ctx: SystemContext, backend: 'redis' | 'postg
   let makeQueue: () => AnyQueue;
   let makeWorker: () => AnyWorker;
   const processor = async (job: { data: Payload }) => {
-    ctx.onJob(job.data);
+    const work = ctx.onJob(job.data);
+    if (work) await work;
   };
   if (backend === 'redis') {
     const url = new URL(ctx.redisUrl!);
@@ -36,6 +39,7 @@ export async function bullmqSystem(ctx: SystemContext, backend: 'redis' | 'postg
   }
   let queue: AnyQueue | undefined;
   let worker: AnyWorker | undefined;
+  let info: Redis | undefined;
   return {
     settings: { backend, ...BULLMQ_SETTINGS, send: 'Queue.add', sendMany: 'Queue.addBulk' },
     async prepare() {
@@ -58,9 +62,20 @@ export async function bullmqSystem(ctx: SystemContext, backend: 'redis' | 'postg
       const counts = await queue!.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
+    // Soak: Redis's used_memory (the whole server: the harness flushes it before each run), on a
+    // connection of the harness's own. The Postgres backend has no reader (not a soak row).
+    ...(backend === 'redis'
+      ? {
+          async storeStats() {
+            info ??= new Redis(ctx.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: 1 });
+            return { kind: 'redis' as const, tableBytes: parseUsedMemory(await info.info('memory')), indexBytes: 0 };
+          },
+        }
+      : {}),
     async close() {
       await worker?.close();
       await queue?.close();
+      await info?.quit();
     },
   };
 }

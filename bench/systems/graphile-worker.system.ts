@@ -1,5 +1,6 @@
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import { countQuery } from '../support/pg-count.js';
+import { pgStoreStats } from '../support/store-stats.js';
 import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './system.interface.js';
 
 /**
@@ -20,6 +21,8 @@ export async function graphileWorkerSystem(ctx: SystemContext): Promise<BenchSys
   let utils: WorkerUtils | undefined;
   let runner: Runner | undefined;
   const counter = countQuery(ctx.databaseUrl, 'select count(*)::int as n from graphile_worker._private_jobs');
+  // Soak: graphile-worker deletes a job when it completes; its one job table.
+  const store = pgStoreStats(ctx.databaseUrl, ['graphile_worker._private_jobs']);
   return {
     settings: { ...GRAPHILE_SETTINGS, send: 'addJob', sendMany: 'addJobs' },
     async prepare() {
@@ -41,7 +44,8 @@ export async function graphileWorkerSystem(ctx: SystemContext): Promise<BenchSys
         logger: silent,
         taskList: {
           [QUEUE]: async (payload) => {
-            ctx.onJob(payload as Payload);
+            const work = ctx.onJob(payload as Payload);
+            if (work) await work;
           },
         },
         preset: {
@@ -54,10 +58,12 @@ export async function graphileWorkerSystem(ctx: SystemContext): Promise<BenchSys
       });
     },
     remaining: () => counter.count(),
+    storeStats: () => store.read(),
     async close() {
       await runner?.stop();
       await utils?.release();
       await counter.close();
+      await store.close();
     },
   };
 }

@@ -6,7 +6,8 @@ import { PgBoss } from 'pg-boss';
 import { JobHandler, JobsModule, JobsService, PG_BOSS, defineJob, type Job, type JobsModuleOptions } from '../../lib/index.js';
 import { JobsPrometheusModule } from '../../lib/prometheus/index.js';
 import { Registry } from 'prom-client';
-import { PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
+import { PG_BOSS_JOB_TABLE, PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
+import { pgStoreStats } from '../support/store-stats.js';
 import {
   QUEUE,
   type BenchSystem,
@@ -20,22 +21,26 @@ import {
 export const TUNED_HANDLER_OPTIONS = { batchSize: 100, concurrency: 2 } as const;
 
 const BenchJob = defineJob<Payload>(QUEUE);
-let sink: (data: Payload) => void = () => undefined;
+let sink: (data: Payload) => void | Promise<void> = () => undefined;
 
 @Injectable()
 class DefaultHandler {
   // No options: the defaults are the product.
   @JobHandler(BenchJob)
-  handle(job: Job<Payload>): void {
-    sink(job.data);
+  handle(job: Job<Payload>): void | Promise<void> {
+    return sink(job.data);
   }
 }
 
 @Injectable()
 class TunedHandler {
   @JobHandler(BenchJob, TUNED_HANDLER_OPTIONS)
-  handle(jobs: Job<Payload>[]): void {
-    for (const job of jobs) sink(job.data);
+  handle(jobs: Job<Payload>[]): void | Promise<void> {
+    for (let k = 0; k < jobs.length; k++) {
+      const work = sink(jobs[k]!.data);
+      // A job with work of its own (the soak's 5 ms handlers): the rest of the batch after it.
+      if (work) return work.then(() => this.handle(jobs.slice(k + 1)));
+    }
   }
 }
 
@@ -90,6 +95,7 @@ export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): 
   let jobs: JobsService | undefined;
   let worker: INestApplicationContext | undefined;
   const counter = countQuery(ctx.databaseUrl, PG_BOSS_REMAINING, [QUEUE]);
+  const store = pgStoreStats(ctx.databaseUrl, [PG_BOSS_JOB_TABLE]);
   return {
     settings: {
       module:
@@ -117,10 +123,12 @@ export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): 
       worker = await createApp(ctx.databaseUrl, handler, true, extra);
     },
     remaining: () => counter.count(),
+    storeStats: () => store.read(),
     async close() {
       await worker?.close();
       await producer?.close();
       await counter.close();
+      await store.close();
     },
   };
 }

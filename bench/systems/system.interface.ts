@@ -1,6 +1,10 @@
+import type { StoreStats } from '../support/soak.js';
+
 /** What every job carries: a sequence number, enough to match a job to its send. */
 export interface Payload {
   i: number;
+  /** Soak: performance.now() in the sending process just before the send (sender and worker share it). */
+  t?: number;
 }
 
 /** The queue (or task identifier) every system uses. */
@@ -12,8 +16,12 @@ export interface SystemContext {
   databaseUrl: string;
   /** Redis for BullMQ on Redis (flushed by the harness before the run). */
   redisUrl?: string;
-  /** Called at the moment a handler starts on a job, before any work. */
-  onJob(data: Payload): void;
+  /**
+   * Called at the moment a handler starts on a job, before any work. A promise back is the job's
+   * work (the soak's 5 ms handlers): the handler awaits it. Otherwise it returns nothing, and the
+   * handler must not add an await of its own (the no-op scenarios measure the systems, not that).
+   */
+  onJob(data: Payload): void | Promise<void>;
   /** The pg-boss options nest-pg-jobs was seen to use (for the raw pg-boss mirrors). */
   probe?: ProbeResult;
 }
@@ -31,6 +39,8 @@ export interface BenchSystem {
   startWorkers(): Promise<void>;
   /** Jobs not yet completed (queued, retrying or active), read from the store. */
   remaining(): Promise<number>;
+  /** Soak: size and maintenance counters of the store (bench/support/store-stats.ts). */
+  storeStats?(): Promise<StoreStats>;
   close(): Promise<void>;
 }
 

@@ -14,13 +14,16 @@ import { QUEUE, type BenchSystem, type Payload, type SystemContext } from './sys
  */
 export const WAVEZYNC_WORK_OPTIONS = { batchSize: 100, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5 } as const;
 
-let sink: (data: Payload) => void = () => undefined;
+let sink: (data: Payload) => void | Promise<void> = () => undefined;
 
 @Injectable()
 class WavezyncHandler {
   @WzJob(QUEUE, WAVEZYNC_WORK_OPTIONS)
   async handle(jobs: JobWithMetadata<Payload>[]): Promise<void> {
-    for (const job of jobs) sink(job.data);
+    for (const job of jobs) {
+      const work = sink(job.data);
+      if (work) await work;
+    }
   }
 }
 
