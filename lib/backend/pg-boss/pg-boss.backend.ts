@@ -121,7 +121,7 @@ export class PgBossBackend implements JobsBackend {
       for (const { name } of rows as { name: string }[]) {
         const inserted = await this.boss
           .insert(name, [{ data: (data ?? undefined) as object }], { returnId: true, db: target })
-          .catch((error: unknown) => rethrow(error, name, 'publish'));
+          .catch((error: unknown) => rethrow(error, event, 'publish'));
         if (inserted && inserted.length > 0) {
           ids.push(...inserted);
           this.statistics?.recordInserts(name, inserted.length);
