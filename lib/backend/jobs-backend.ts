@@ -87,6 +87,11 @@ export interface JobsBackend {
     jobs: ReadonlyArray<{ data: unknown; options?: SendManyJobOptions }>,
     db: JobsDb | undefined,
   ): Promise<string[]>;
+  /**
+   * Sends one job with `data` to every queue subscribed to `event`, atomically (in `db` if given);
+   * resolves with the new ids, one per subscribed queue (none when a unique rule suppressed it).
+   */
+  publish(event: string, data: object | null, db: JobsDb | undefined): Promise<string[]>;
   /** Stores a flow atomically, in `db` if given: `definitions[i]` is the checked definition of `steps[i]`. */
   flow(
     steps: ReadonlyArray<FlowStep<any>>,

@@ -5,6 +5,7 @@ import { MAX_QUEUE_NAME_LENGTH } from '../utils/queue-name.util.js';
 import type { GroupConcurrencyConfig } from 'pg-boss';
 import type { JobHandlerOptions, JobRateLimit } from '../interfaces/job-handler-options.interface.js';
 import { MANAGED_QUEUE_OPTION_DEFAULTS } from '../module/jobs.constants.js';
+import { isEventDefinition } from './is-event-definition.util.js';
 import type { JobQueueOptions } from '../interfaces/queue-options.interface.js';
 
 // pg-boss's own rule for queue names (attorney.assertObjectName), checked here so the error names
@@ -58,6 +59,18 @@ const rateLimit: Rule = (v) => {
   return undefined;
 };
 
+const subscribe: Rule = (v) => {
+  const shape = "must be an array of events (defineEvent('name'))";
+  if (!Array.isArray(v)) return shape;
+  const names = new Set<string>();
+  for (const [i, event] of v.entries()) {
+    if (!isEventDefinition(event) || !isQueueName(event.name)) return `${shape}; [${i}] is not one`;
+    if (names.has(event.name)) return `lists event "${event.name}" twice`;
+    names.add(event.name);
+  }
+  return undefined;
+};
+
 /** Every option `@JobHandler`, `@Recurring` and the module's `handlers` map accept, with its rule. */
 const RULES: Record<string, Rule> = {
   concurrency: int(1),
@@ -77,6 +90,7 @@ const RULES: Record<string, Rule> = {
       ? `must be >= minPriority (${all.minPriority})`
       : undefined),
   rateLimit,
+  subscribe,
   heartbeatRefreshSeconds: (v, all) =>
     num(Number.MIN_VALUE)(v, all) ??
     (all.heartbeatSeconds !== undefined && (v as number) >= all.heartbeatSeconds
@@ -121,6 +135,9 @@ export function isHandlerOption(key: string): boolean {
   return Object.hasOwn(RULES, key);
 }
 
+/** Keys of {@link RULES} that `@Recurring` refuses: its jobs come from its schedules, one at a time. */
+const NOT_RECURRING = new Set(['batchSize', 'subscribe']);
+
 /** Keys of {@link RULES} that only `@Recurring` accepts. */
 const RECURRING_ONLY = new Set(['tz', 'data']);
 
@@ -136,8 +153,8 @@ export function validateHandlerOptions(
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     const rule = RULES[key];
-    if (!rule || (!recurring && RECURRING_ONLY.has(key)) || (recurring && key === 'batchSize')) {
-      const known = Object.keys(RULES).filter((k) => recurring || !RECURRING_ONLY.has(k));
+    if (!rule || (!recurring && RECURRING_ONLY.has(key)) || (recurring && NOT_RECURRING.has(key))) {
+      const known = Object.keys(RULES).filter((k) => (recurring ? !NOT_RECURRING.has(k) : !RECURRING_ONLY.has(k)));
       throw new JobsConfigurationError(
         INVALID_HANDLER_OPTION(owner, `unknown option ${show(key)} (known: ${known.join(', ')})`),
       );

@@ -85,6 +85,11 @@ function validateDefaults(moduleOptions: JobsModuleOptions): void {
       INVALID_HANDLER_OPTION('JobsModule queueDefaults', MISPLACED_DEFAULT(misplacedWorker, 'a worker option', 'workerDefaults')),
     );
   }
+  if (workerDefaults.subscribe !== undefined) {
+    throw new JobsConfigurationError(
+      INVALID_HANDLER_OPTION('JobsModule workerDefaults', 'subscribe is per queue: declare it on the @JobHandler (or in handlers[queue])'),
+    );
+  }
   const misplacedQueue = Object.keys(workerDefaults).find((key) => workerDefaults[key] !== undefined && queueKeys.includes(key));
   if (misplacedQueue !== undefined) {
     throw new JobsConfigurationError(

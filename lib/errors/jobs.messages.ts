@@ -184,6 +184,16 @@ export const PAUSED_QUEUES_UNREADABLE = (cause: string) =>
   `Could not read which queues are paused (${redactSecrets(cause)}); queues keep their current state and ` +
   'the module tries again every second.';
 
+export const INVALID_EVENT_DEFINITION = (name: string, problem: string) => `defineEvent('${name}'): ${problem}.`;
+
+export const NOT_AN_EVENT = (method: string, got: string) =>
+  `JobsService.${method} takes an event (defineEvent('name', ...)), got ${got}.`;
+
+export const SUBSCRIPTION_ADDED = (queue: string, event: string) => `Subscribed queue "${queue}" to event "${event}"`;
+
+export const SUBSCRIPTION_REMOVED = (queue: string, event: string) =>
+  `Unsubscribed queue "${queue}" from event "${event}" (no handler declares it any more)`;
+
 export const MISPLACED_DEFAULT = (key: string, kind: string, place: string) =>
   `${key} is ${kind}: put it in ${place} (here it would apply to nothing)`;
 

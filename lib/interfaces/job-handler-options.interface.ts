@@ -1,6 +1,7 @@
 import type { GroupConcurrencyConfig } from 'pg-boss';
 import type { JobQueueOptions } from './queue-options.interface.js';
 import type { JobsModuleOptions } from './jobs-module-options.interface.js';
+import type { EventDefinition } from './event-definition.interface.js';
 
 /**
  * A limit on how often jobs of one queue start, shared by every instance on the database: at most
@@ -64,6 +65,13 @@ export interface JobWorkerOptions {
    * never with `adaptiveBatching: true`.
    */
   rateLimit?: JobRateLimit;
+  /**
+   * Events this queue subscribes to (`defineEvent`): each `JobsService.publish` of one of them sends
+   * a job with the event's payload to this queue. Kept in line with the code at bootstrap, like queue
+   * options: a subscription no handler declares any more is removed. The event's payload type must
+   * fit the job's (a compile error otherwise). `@JobHandler` only; not in `workerDefaults`.
+   */
+  subscribe?: readonly EventDefinition<any, any>[];
 }
 
 /** Options of a batch handler: it receives up to `batchSize` jobs as an array. */

@@ -135,6 +135,7 @@ export class JobsOrchestrator
       });
       const reconciler = new QueuesReconciler(this.boss, this.logger, this.options.listenNotify ?? true);
       await reconciler.reconcileQueues(this.registry.queues);
+      await reconciler.reconcileSubscriptions(this.handlers, jobsSchema(this.options));
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
       this.registry.markRunning();
     } catch (error) {

@@ -10,6 +10,7 @@ import { JobAbortedError } from '../errors/job-aborted.error.js';
 import { JOB_CANCELLED } from '../errors/jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
+import type { EventDefinition } from '../interfaces/event-definition.interface.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import type { EventOutput } from '../interfaces/job-result.interface.js';
 import type {
@@ -128,6 +129,26 @@ export class JobsService {
     await this.checks.checkSendManyDeadLetters(def, jobs);
     if (jobs.length === 0) return [];
     return this.backend.sendMany(def, jobs, options.db);
+  }
+
+  /**
+   * Publishes an event (`defineEvent`): one job with `data` goes to every queue whose handler
+   * subscribes to it (`@JobHandler(Def, { subscribe: [Event] })`, kept in the database by the
+   * instances that run those handlers), atomically: every subscribed queue gets its job or none does.
+   * Pass `{ db }` to publish inside the application's transaction, as with `send`: a rollback takes
+   * the jobs back. The payload is checked first (the event's schema, the JSON and size rules of
+   * `send`); each queue's handler then validates its job with its own definition. Resolves with the
+   * new jobs' ids, one per subscribed queue (none when nothing subscribes, or when a queue's unique
+   * policy suppressed its job).
+   *
+   * @example
+   * await this.jobs.publish(UserSignedUp, { userId: user.id }, { db: fromPg(client) });
+   */
+  async publish<I>(event: EventDefinition<I, any>, data: NoInfer<I>, options: TransactionOptions = {}): Promise<string[]> {
+    const checked = this.checks.event(event, 'publish');
+    await this.checks.checkPublish(checked, data, options);
+    await this.registry.whenRunning();
+    return this.backend.publish(checked.name, (data ?? null) as object | null, options.db);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { isRecurringScheduleKey } from '../module/jobs.constants.js';
 import {
+  NOT_AN_EVENT,
   DEAD_LETTER_NOT_DECLARED,
   INVALID_JOB_ID,
   INVALID_SCHEDULE,
@@ -12,6 +13,8 @@ import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { JobValidationError } from '../errors/job-validation.error.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validatePayload } from '../declare/validate-payload.util.js';
 import { assertQueueName } from '../declare/validate-options.util.js';
+import { isEventDefinition } from '../declare/is-event-definition.util.js';
+import type { EventDefinition } from '../interfaces/event-definition.interface.js';
 import { isJobId, validateSendOptions } from './validate-send-options.util.js';
 import { validateFindOptions, validateRedriveOptions } from './validate-find-options.util.js';
 import { assertScheduleExpression, type PreviewSchedule } from '../declare/validate-schedule.util.js';
@@ -92,6 +95,25 @@ export class SendChecks {
     // A hand-made { name } object skips defineJob's check; its name still reaches pg-boss.
     assertQueueName(definition.name, owner);
     return definition;
+  }
+
+  /** The event a `JobsService` method was given: made by `defineEvent`, its name checked. */
+  event(event: unknown, method: string): EventDefinition<unknown> {
+    if (!isEventDefinition(event)) {
+      const got = event === null ? 'null' : typeof event === 'object' ? 'an object that is no event' : typeof event;
+      throw new JobsConfigurationError(NOT_AN_EVENT(method, got));
+    }
+    assertQueueName(event.name, `JobsService.${method}`);
+    return event;
+  }
+
+  /** `publish`: its options (`{ db }` only) and the event's payload, as `send` checks a job's. */
+  async checkPublish(event: EventDefinition<unknown>, data: unknown, options: unknown): Promise<void> {
+    validateSendOptions('transaction', event.name, options);
+    await validatePayload({ name: event.name, options: {}, ...(event.schema ? { schema: event.schema } : {}) }, data, {
+      maxBytes: this.maxPayloadBytes,
+      label: 'published event',
+    });
   }
 
   /** The checked queue name of a definition or name (see {@link definition}). */

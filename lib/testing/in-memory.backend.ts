@@ -36,6 +36,16 @@ const PG_BOSS_MEMBERS: ReadonlySet<string> = new Set(
     .filter((name) => name !== 'constructor'),
 );
 
+/** An event published in the testing kit: its payload, the queues subscribed then, the jobs sent. */
+export interface PublishedEvent {
+  readonly event: string;
+  readonly data: unknown;
+  /** The queues whose handler subscribes to the event, sorted. */
+  readonly queues: readonly string[];
+  /** The jobs sent to them (one per queue, unless a unique rule suppressed one). */
+  readonly ids: readonly string[];
+}
+
 /**
  * Stands in for the `PgBoss` instance (the `PG_BOSS` token, and what the in-memory backend cannot
  * do): any use throws a {@link JobsTestingError} saying a database is needed. Nest may probe it for
@@ -71,6 +81,8 @@ export type InsertedHook = (jobs: StoredJob[]) => Promise<void>;
 export class InMemoryBackend implements JobsBackend {
   /** The jobs recorded by `JobsService` (and by drains: retries, dead letters). */
   readonly store = new InMemoryJobsStore();
+  /** Every event published, in order (`tester.published`). */
+  readonly published: PublishedEvent[] = [];
   /** Runtime schedules by queue and key. */
   readonly schedules = new Map<string, TestSchedule>();
   /** Queues paused with `JobsService.pauseQueue`: the tester runs none of their jobs. */
@@ -120,6 +132,26 @@ export class InMemoryBackend implements JobsBackend {
     const inserted = jobs
       .map((job) => this.store.insert(definition.name, job.data ?? null, job.options ?? {}, queue))
       .filter((job): job is StoredJob => job !== null);
+    await this.inserted(inserted);
+    return inserted.map((job) => job.id);
+  }
+
+  /** The queues whose handler subscribes to `event` (the kit's subscriptions are the declared ones). */
+  subscribers(event: string): string[] {
+    return this.registry.handlers
+      .filter((handler) => handler.options.subscribe?.some((subscribed) => subscribed.name === event))
+      .map((handler) => handler.queue)
+      .sort();
+  }
+
+  async publish(event: string, data: object | null): Promise<string[]> {
+    const queues = this.subscribers(event);
+    // The server refuses what it would store; with no subscriber nothing is stored.
+    if (queues.length > 0) refuseAsJsonb([data], event, 'publish');
+    const inserted = queues
+      .map((queue) => this.store.insert(queue, data, {}, this.queueOptions(queue)))
+      .filter((job): job is StoredJob => job !== null);
+    this.published.push({ event, data, queues, ids: inserted.map((job) => job.id) });
     await this.inserted(inserted);
     return inserted.map((job) => job.id);
   }
@@ -318,6 +350,7 @@ export class InMemoryBackend implements JobsBackend {
   /** Forgets every recorded job and schedule, and resumes every paused queue. */
   clear(): void {
     this.store.clear();
+    this.published.length = 0;
     this.schedules.clear();
     this.paused.clear();
   }

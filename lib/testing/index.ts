@@ -17,6 +17,7 @@ export type {
   DrainOptions,
   PerformJobOptions,
   TestSchedule,
+  TestPublishedEvent,
 } from './interfaces/test-job.interface.js';
 export type { DeepPartial } from './match.util.js';
 export { waitForJob, waitUntilIdle, expectEnqueuedInDatabase, type WaitOptions, type JobsApp } from './database.helpers.js';

@@ -32,8 +32,10 @@ import type {
   PerformJobOptions,
   TestJob,
   TestJobRecord,
+  TestPublishedEvent,
   TestSchedule,
 } from './interfaces/test-job.interface.js';
+import type { EventDefinition } from '../interfaces/event-definition.interface.js';
 
 
 /** Filters of {@link JobsTester.expectEnqueued} besides the payload. */
@@ -116,6 +118,22 @@ export class JobsTester implements OnModuleInit {
   }
 
   // ── what was enqueued ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The events published (`jobs.publish`), oldest first: each with its payload, the queues whose
+   * handler subscribes to it, and the ids of the jobs sent to them (drained like any job). With an
+   * event, only its publications.
+   *
+   * @example
+   * await jobs.publish(UserSignedUp, { userId: 'u1' });
+   * expect(tester.published(UserSignedUp)).toEqual([
+   *   expect.objectContaining({ data: { userId: 'u1' }, queues: ['crm-sync', 'welcome-email'] }),
+   * ]);
+   */
+  published<I>(event?: EventDefinition<I, any>): TestPublishedEvent<I>[] {
+    const all = this.backend.published as TestPublishedEvent<I>[];
+    return event === undefined ? [...all] : all.filter((published) => published.event === event.name);
+  }
 
   /**
    * Jobs waiting in a queue (created, or failed and waiting for a retry), oldest first.

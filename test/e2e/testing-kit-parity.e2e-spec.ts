@@ -8,6 +8,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import {
+  defineEvent,
   defineJob,
   flowStep,
   JobHandler,
@@ -26,6 +27,9 @@ const Refunds = defineJob<{ orderId: string }>('parity-refunds', { deadLetter: '
 const Grouped = defineJob<{ n: number }>('parity-grouped');
 /** A definition nothing in the app declares: neither module creates its queue. */
 const Nowhere = defineJob<Record<string, unknown>>('parity-nowhere');
+const Signed = defineEvent<{ userId: string }>('parity.signed-up');
+const Unheard = defineEvent<{ userId: string }>('parity.unheard');
+const Welcome = defineJob<{ userId: string }>('parity-welcome');
 
 @Injectable()
 class Handlers {
@@ -43,6 +47,9 @@ class Handlers {
 
   @JobHandler(Grouped)
   async grouped() {}
+
+  @JobHandler(Welcome, { subscribe: [Signed] })
+  async welcome() {}
 }
 
 const ONE_MIB = 1024 * 1024;
@@ -266,6 +273,20 @@ const pauseRows: Row[] = [
   ],
 ];
 
+const publishRows: Row[] = [
+  ['publish: a job definition in place of an event', (j) => j.publish(Plain as never, {}), [C, /JobsService\.publish takes an event \(defineEvent\('name', \.\.\.\)\), got an object that is no event/]],
+  ['publish: null in place of an event', (j) => j.publish(null as never, {}), [C, /JobsService\.publish takes an event .*got null/]],
+  ['publish: a hand-made event with a space in its name', (j) => j.publish({ kind: 'event', name: 'a b' } as never, {}), [C, /JobsService\.publish: queue name "a b"/]],
+  ['publish: a BigInt in the payload', (j) => j.publish(Signed, { userId: 1n } as never), [V, /Invalid payload for job "parity\.signed-up" \(published event\)/]],
+  ['publish: an array as payload', (j) => j.publish(Signed, [] as never), [V, /pg-boss stores an object \(or nothing\), got an array/]],
+  ['publish: an unknown option', (j) => j.publish(Signed, { userId: 'u' }, { priority: 1 } as never), [V, /unknown option "priority"/]],
+  ['publish: a payload over 1 MiB', (j) => j.publish(Signed, OVER_ONE_MIB as never), [V, /^Payload of job "parity\.signed-up" \(published event\) is over the 1048576-byte limit/]],
+  ['publish: a NUL character in the payload of a subscribed event', (j) => j.publish(Signed, { userId: 'a\u0000b' }), [V, /PostgreSQL refused the job's values/]],
+  ['publish: a NUL character in an event nothing subscribes to (nothing is written)', (j) => j.publish(Unheard, { userId: 'a\u0000b' }), 'accepted'],
+  ['publish: an event nothing subscribes to', (j) => j.publish(Unheard, { userId: 'u' }), 'accepted'],
+  ['publish: a subscribed event', (j) => j.publish(Signed, { userId: 'u' }), 'accepted'],
+];
+
 /** What a call did, in the terms the comparison uses. */
 type Outcome = { accepted: true } | { accepted: false; type: string; message: string };
 const outcome = (call: Promise<unknown>): Promise<Outcome> =>
@@ -310,7 +331,7 @@ describe('testing kit parity: the testing module refuses what JobsModule refuses
     expect(kit.default).toBeInstanceOf(TestingJobsService);
   });
 
-  it.each([...sendRows, ...manyRows, ...flowRows, ...scheduleRows, ...lookupRows, ...pauseRows])(
+  it.each([...sendRows, ...manyRows, ...flowRows, ...scheduleRows, ...lookupRows, ...pauseRows, ...publishRows])(
     '%s',
     async (_label, call, expected, config = 'default') => {
       const inProduction = await outcome(call(real[config]));

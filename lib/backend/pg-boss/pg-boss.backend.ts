@@ -111,6 +111,31 @@ export class PgBossBackend implements JobsBackend {
     return ids ?? [];
   }
 
+  async publish(event: string, data: object | null, db: JobsDb | undefined): Promise<string[]> {
+    const run = async (target: JobsDb): Promise<string[]> => {
+      const { rows } = await target.executeSql(
+        `SELECT name FROM ${schemaIdentifier(this.schema)}.subscription WHERE event = $1 ORDER BY name`,
+        [event],
+      );
+      const ids: string[] = [];
+      for (const { name } of rows as { name: string }[]) {
+        const inserted = await this.boss
+          .insert(name, [{ data: (data ?? undefined) as object }], { returnId: true, db: target })
+          .catch((error: unknown) => rethrow(error, event, 'publish'));
+        if (inserted && inserted.length > 0) {
+          ids.push(...inserted);
+          this.statistics?.recordInserts(name, inserted.length);
+        }
+      }
+      return ids;
+    };
+    // In the caller's transaction; or in one of the module's own, so every subscribed queue gets its
+    // job or none does (an app's own PgBoss whose db opens no transaction: one statement at a time).
+    if (db) return run(db);
+    const pool = this.boss.getDb() as JobsDb & { withTransaction?: <T>(fn: (db: JobsDb) => Promise<T>) => Promise<T> };
+    return typeof pool.withTransaction === 'function' ? pool.withTransaction(run) : run(pool);
+  }
+
   async flow(
     steps: ReadonlyArray<FlowStep<any>>,
     definitions: ReadonlyArray<CheckedDefinition>,

@@ -8,7 +8,8 @@ import {
   recurringScheduleKey,
   SET_ONLY_QUEUE_OPTIONS,
 } from '../../module/jobs.constants.js';
-import { show } from '../../errors/jobs.messages.js';
+import { show, SUBSCRIPTION_ADDED, SUBSCRIPTION_REMOVED } from '../../errors/jobs.messages.js';
+import { schemaIdentifier } from './sql-identifier.util.js';
 import { describeText } from '../../utils/describe-value.util.js';
 import type { DeclaredQueue } from '../../declare/declared-queues.js';
 import type { RegisteredHandler } from '../../interfaces/registered-handler.interface.js';
@@ -78,6 +79,37 @@ export class QueuesReconciler {
           `Unscheduled ${show(schedule.name)}${key} (${describeText(schedule.cron, 200)}): no @Recurring declares it any more`,
         );
       }
+    }
+  }
+
+  /**
+   * Keeps the event subscriptions of the handlers' queues equal to their `subscribe` lists: adds the
+   * missing ones (pg-boss's `subscribe`), and removes from these queues the events no handler
+   * declares any more (`unsubscribe`), logging each change. Subscriptions of queues this app has no
+   * handler for are another app's, and left alone. Run after the queues exist (a subscription row
+   * references its queue).
+   */
+  async reconcileSubscriptions(handlers: readonly RegisteredHandler[], schema: string): Promise<void> {
+    if (handlers.length === 0) return;
+    const declared = new Set<string>();
+    for (const h of handlers) for (const event of h.options.subscribe ?? []) declared.add(JSON.stringify([event.name, h.queue]));
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(`SELECT event, name FROM ${schemaIdentifier(schema)}.subscription WHERE name = ANY($1::text[])`, [
+        handlers.map((h) => h.queue),
+      ]);
+    const stored = new Set((rows as { event: string; name: string }[]).map((row) => JSON.stringify([row.event, row.name])));
+    for (const pair of declared) {
+      if (stored.has(pair)) continue;
+      const [event, queue] = JSON.parse(pair) as [string, string];
+      await this.boss.subscribe(event, queue);
+      this.logger?.log(SUBSCRIPTION_ADDED(queue, event));
+    }
+    for (const pair of stored) {
+      if (declared.has(pair)) continue;
+      const [event, queue] = JSON.parse(pair) as [string, string];
+      await this.boss.unsubscribe(event, queue);
+      this.logger?.log(SUBSCRIPTION_REMOVED(queue, event));
     }
   }
 

@@ -8,6 +8,10 @@ import type {
 } from '../../interfaces/job-handler-options.interface.js';
 import type { BatchHandlerReturn } from '../../interfaces/batch-result.interface.js';
 import type { HandlerReturn } from '../../interfaces/job-result.interface.js';
+import type { EventDefinition } from '../../interfaces/event-definition.interface.js';
+
+/** `subscribe` typed for a definition taking `I`: an event whose payload does not fit `I` is a compile error. */
+type Subscribe<I> = { subscribe?: readonly EventDefinition<I, any>[] };
 
 /** Metadata stored by `@JobHandler`. */
 export interface JobHandlerMetadata {
@@ -48,16 +52,20 @@ type MethodDecorator<T> = <M extends T>(
  * @JobHandler(Invoice)
  * async invoice(job: Job<{ orderId: string }>) { return { total: await this.prices.total(job.data.orderId) }; }
  *
+ * // a queue subscribed to an event (defineEvent): each jobs.publish(UserSignedUp, data) sends it a job
+ * @JobHandler(WelcomeEmail, { subscribe: [UserSignedUp] })
+ * async welcome(job: Job<{ userId: string }>) { ... }
+ *
  * // options from configuration, resolved at bootstrap
  * @JobHandler(WelcomeEmail, ({ get }) => ({ concurrency: get(ConfigService).get('MAIL_CONCURRENCY') }))
  */
 export function JobHandler<I, O, R>(
   definition: JobDefinition<I, O, R>,
-  options: JobHandlerOptions & { batchSize: number },
+  options: JobHandlerOptions & { batchSize: number } & Subscribe<I>,
 ): MethodDecorator<BatchHandler<O, R>>;
 export function JobHandler<I, O, R>(
   definition: JobDefinition<I, O, R>,
-  options?: JobHandlerOptions & { batchSize?: undefined },
+  options?: JobHandlerOptions & { batchSize?: undefined } & Subscribe<I>,
 ): MethodDecorator<SingleHandler<O, R>>;
 export function JobHandler<I, O, R>(
   definition: JobDefinition<I, O, R>,

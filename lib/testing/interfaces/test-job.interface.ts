@@ -130,3 +130,15 @@ export interface TestSchedule<I = unknown> {
   readonly data: I | undefined;
   readonly tz: string | undefined;
 }
+
+/** An event published in the testing kit (`tester.published`). */
+export interface TestPublishedEvent<I = unknown> {
+  /** The event's name. */
+  readonly event: string;
+  /** The payload, as `publish` received it. */
+  readonly data: I;
+  /** The queues whose handler subscribes to the event, sorted: each got one job. */
+  readonly queues: readonly string[];
+  /** The ids of the jobs sent to those queues. */
+  readonly ids: readonly string[];
+}
