@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { JobsModule } from 'nest-pg-jobs';
 import { JobsDashboardModule } from 'nest-pg-jobs/dashboard';
 import { JobsPrometheusModule } from 'nest-pg-jobs/prometheus';
 import { JobValidationFilter } from './common/job-validation.filter.js';
+import { jobsModule } from './jobs.config.js';
 import { HealthModule } from './health/health.module.js';
 import { DashboardAuthGuard } from './dashboard/dashboard-auth.guard.js';
 import { ImagesModule } from './images/images.module.js';
@@ -14,19 +14,8 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({
   imports: [
-    // forRootAsync: the options are read when the app starts, not when this file is imported
-    // (main.ts may set DATABASE_URL first). With @nestjs/config, inject ConfigService here.
-    JobsModule.forRootAsync({
-      useFactory: () => {
-        const connectionString = process.env.DATABASE_URL;
-        if (!connectionString) throw new Error('DATABASE_URL is not set');
-        return {
-          connectionString,
-          // In-flight jobs get this long to finish when the app stops; later they are retried.
-          shutdownTimeoutMs: 10_000,
-        };
-      },
-    }),
+    // JobsModule, shared with the worker process (sample/jobs.config.ts).
+    jobsModule(),
     // pg-boss's dashboard at /jobs, on JobsModule's database, behind a basic-auth guard.
     // DASHBOARD_READ_ONLY=true refuses every action (retry, cancel, delete...) while pages render.
     JobsDashboardModule.forRootAsync({
