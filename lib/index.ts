@@ -5,6 +5,7 @@ export { JobLogger } from './context/job-logger.js';
 export { defineJob } from './declare/define-job.js';
 export { defineEvent, type DefineEventOptions } from './declare/define-event.js';
 export type { EventDefinition, EventInput } from './interfaces/event-definition.interface.js';
+export type { DrainJobsOptions, DrainJobsResult } from './interfaces/drain.interface.js';
 export { flowStep } from './declare/flow-step.js';
 export { fromPg, fromTypeOrm, fromMikroOrm, fromKnex, fromKysely, fromDrizzle, fromPrisma } from './adapters/index.js';
 export type {

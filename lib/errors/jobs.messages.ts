@@ -194,6 +194,19 @@ export const SUBSCRIPTION_ADDED = (queue: string, event: string) => `Subscribed 
 export const SUBSCRIPTION_REMOVED = (queue: string, event: string) =>
   `Unsubscribed queue "${queue}" from event "${event}" (no handler declares it any more)`;
 
+export const DRAIN_DEADLINE = (queue: string, id: string, seconds: number) =>
+  `Job ${id} of "${queue}" was still running when JobsService.drain reached maxSeconds (${seconds}) and its grace ` +
+  '(shutdownTimeoutMs): aborted, and failed back to be retried.';
+
+export const DRAIN_WORKERS_RUNNING = (queue: string) =>
+  `JobsService.drain: this instance already runs workers for "${queue}". drain is for instances that run none ` +
+  '(workers: false), such as a scheduled job or a serverless function; here the workers process the queue already.';
+
+export const DRAIN_NO_HANDLER = (queue: string) =>
+  `JobsService.drain: no handler for "${queue}" in this app. drain runs the app's own @JobHandler and @Recurring methods.`;
+
+export const DRAIN_ALREADY = (queue: string) => `JobsService.drain: "${queue}" is being drained already; await that drain first.`;
+
 export const MISPLACED_DEFAULT = (key: string, kind: string, place: string) =>
   `${key} is ${kind}: put it in ${place} (here it would apply to nothing)`;
 

@@ -26,6 +26,9 @@ import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
 import { PausedQueuesStore } from '../backend/pg-boss/paused-queues.store.js';
 import { RateLimitsStore } from '../backend/pg-boss/rate-limits.store.js';
 import { RateLimitGate } from '../worker/rate-limit.gate.js';
+import { QueueDrain } from '../worker/queue.drain.js';
+import { schemaIdentifier } from '../backend/pg-boss/sql-identifier.util.js';
+import type { DrainJobsOptions, DrainJobsResult } from '../interfaces/drain.interface.js';
 import { installModuleTables } from '../backend/pg-boss/module-tables.js';
 import { PauseWatch } from '../backend/pg-boss/pause.watch.js';
 import { JobsStartError } from '../errors/jobs-start.error.js';
@@ -34,6 +37,9 @@ import {
   DATABASE_RETRY,
   DATABASE_START_REFUSED,
   DATABASE_UNREACHABLE,
+  DRAIN_ALREADY,
+  DRAIN_NO_HANDLER,
+  DRAIN_WORKERS_RUNNING,
   DUPLICATE_JOBS_MODULE,
   QUEUE_PAUSED,
   QUEUE_RESUMED,
@@ -66,6 +72,8 @@ export class JobsOrchestrator
 {
   private readonly logger: JobsLogger | undefined;
   private readonly slots = new Map<string, (WorkerSlot | WorkerPool)[]>();
+  /** Queues a `JobsService.drain` runs now. */
+  private readonly draining = new Set<string>();
   private workersStarted = false;
   private progressPruner: NodeJS.Timeout | undefined;
   private readonly pauses: PausedQueuesStore;
@@ -137,6 +145,7 @@ export class JobsOrchestrator
       await reconciler.reconcileQueues(this.registry.queues);
       await reconciler.reconcileSubscriptions(this.handlers, jobsSchema(this.options));
       if (this.options.workers !== false) await reconciler.reconcileSchedules(this.handlers);
+      this.registry.setDrainer((queues, options) => this.drain(queues, options));
       this.registry.markRunning();
     } catch (error) {
       this.registry.markFailed(error);
@@ -222,6 +231,52 @@ export class JobsOrchestrator
         for (const slot of slots) slot.resume();
         this.logger?.log(QUEUE_RESUMED(queue));
       }
+    }
+  }
+
+  /**
+   * `JobsService.drain`: runs the handlers of `queues` in this instance until nothing is due, `maxJobs`
+   * started or `maxSeconds` ran out (see {@link QueueDrain}). Refused for a queue whose workers already
+   * run here, one without a handler in this app, and one being drained already.
+   */
+  private async drain(queues: readonly string[], options: DrainJobsOptions): Promise<DrainJobsResult> {
+    const handlers = queues.map((queue) => {
+      if (this.slots.has(queue)) throw new JobsConfigurationError(DRAIN_WORKERS_RUNNING(queue));
+      if (this.draining.has(queue)) throw new JobsConfigurationError(DRAIN_ALREADY(queue));
+      const handler = this.registry.handler(queue);
+      if (!handler) throw new JobsConfigurationError(DRAIN_NO_HANDLER(queue));
+      return handler;
+    });
+    for (const queue of queues) this.draining.add(queue);
+    const watch = new SettleWatch(this.boss, this.events, this.logger);
+    const interceptors: HandlerCallInterceptor[] = this.telemetry ? [this.telemetry.interceptor] : [];
+    const jobTable = `${schemaIdentifier(jobsSchema(this.options))}.job`;
+    try {
+      return await new QueueDrain(
+        {
+          boss: this.boss,
+          events: this.events,
+          runner: (handler) => {
+            const runner = new JobRunner(handler, this.events, this.logger, { watch }, interceptors, this.storeProgress);
+            // JobsService.cancel reaches the jobs it runs.
+            this.registry.setRunner(handler.queue, runner);
+            return runner;
+          },
+          due: async (names) => {
+            const { rows } = await this.boss.getDb().executeSql(
+              `SELECT EXISTS (SELECT 1 FROM ${jobTable} WHERE name = ANY($1::text[]) AND state < 'active' AND start_after <= now() AND NOT blocked) AS due`,
+              [names],
+            );
+            return (rows[0] as { due: boolean }).due;
+          },
+          permits: this.rateLimits,
+          graceMs: this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        },
+        handlers,
+        options,
+      ).run();
+    } finally {
+      for (const queue of queues) this.draining.delete(queue);
     }
   }
 

@@ -8,6 +8,8 @@ import type { JobRunner } from '../worker/job.runner.js';
 import type { AnyDefinition } from '../utils/queue-name.util.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { RegisteredHandler } from '../interfaces/registered-handler.interface.js';
+import type { DrainJobsOptions, DrainJobsResult } from '../interfaces/drain.interface.js';
+import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import type { DeclaredQueue } from '../declare/declared-queues.js';
 
 /**
@@ -34,6 +36,7 @@ export type JobsWorkersState = 'not-started' | 'running' | 'disabled' | 'stopped
 export class JobsRegistry {
   private readonly runners = new Map<string, JobRunner>();
   private pausesChanged: (() => Promise<void>) | undefined;
+  private drainer: ((queues: readonly string[], options: DrainJobsOptions) => Promise<DrainJobsResult>) | undefined;
   private registered: readonly RegisteredHandler[] = [];
   private byQueue = new Map<string, RegisteredHandler>();
   private declared = new Map<string, DeclaredQueue>();
@@ -177,6 +180,17 @@ export class JobsRegistry {
   /** Running workers ended (shutdown, or pg-boss stopped): they are not restarted. */
   markWorkersStopped(): void {
     if (this.workerState === 'running') this.workerState = 'stopped';
+  }
+
+  /** Runs `JobsService.drain` (the orchestrator's, or the testing kit's). */
+  drain(queues: readonly string[], options: DrainJobsOptions): Promise<DrainJobsResult> {
+    if (!this.drainer) return Promise.reject(new JobsConfigurationError('JobsService.drain: nothing here runs handlers'));
+    return this.drainer(queues, options);
+  }
+
+  /** Records what runs {@link drain}. */
+  setDrainer(drainer: (queues: readonly string[], options: DrainJobsOptions) => Promise<DrainJobsResult>): void {
+    this.drainer = drainer;
   }
 
   /** Records how {@link applyPauses} reaches the workers of this instance. */

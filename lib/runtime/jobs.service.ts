@@ -11,6 +11,7 @@ import { JOB_CANCELLED } from '../errors/jobs.messages.js';
 import type { JobsModuleOptions } from '../interfaces/jobs-module-options.interface.js';
 import type { JobDefinition } from '../interfaces/job-definition.interface.js';
 import type { EventDefinition } from '../interfaces/event-definition.interface.js';
+import type { DrainJobsOptions, DrainJobsResult } from '../interfaces/drain.interface.js';
 import type { JobEvent } from '../interfaces/job-event.interface.js';
 import type { EventOutput } from '../interfaces/job-result.interface.js';
 import type {
@@ -295,6 +296,32 @@ export class JobsService {
     this.checks.checkRedriveOptions(name, options);
     await this.registry.whenRunning();
     return this.backend.redrive(name, options);
+  }
+
+  /**
+   * Processes what is due in these queues with this app's handlers, then stops: for a scheduled job
+   * (Kubernetes CronJob, Cloud Run job) or a function that cannot keep workers running. Meant for an
+   * instance with `workers: false`; the queues' handlers run here with their options (concurrency,
+   * rate limit...), one job per slot at a time. It stops fetching once nothing is due (waiting jobs
+   * whose time has come; not delayed ones, nor flow steps still blocked), once `maxJobs` jobs have
+   * started, or after `maxSeconds`, and resolves when every job it started is recorded: jobs running
+   * at `maxSeconds` get `shutdownTimeoutMs` to finish, then are aborted and failed back to be
+   * retried. No claimed job is left behind.
+   *
+   * Rejects with a `JobsConfigurationError` for a queue whose workers run in this instance already,
+   * one without a handler in this app, or one being drained already. In the testing kit it drains the
+   * in-memory queues (`maxJobs` as `maxRuns`; `maxSeconds` is not timed).
+   *
+   * @example
+   * // a Cloud Run job: process the nightly exports, at most 50 s
+   * const app = await NestFactory.createApplicationContext(ExportsModule); // JobsModule with workers: false
+   * const result = await app.get(JobsService).drain([ExportReport], { maxSeconds: 50 });
+   * await app.close(); // result: { started, completed, failed, stoppedBy: 'idle' | 'maxJobs' | 'maxSeconds' }
+   */
+  async drain(definitions: readonly AnyDefinition[], options: DrainJobsOptions = {}): Promise<DrainJobsResult> {
+    const queues = this.checks.checkDrain(definitions, options);
+    await this.registry.whenRunning();
+    return this.registry.drain(queues, options);
   }
 
   /**

@@ -116,6 +116,32 @@ export class SendChecks {
     });
   }
 
+  /** `drain`: a non-empty list of distinct definitions or queue names, and its limits. Returns the queue names. */
+  checkDrain(definitions: unknown, options: unknown): string[] {
+    if (!Array.isArray(definitions) || definitions.length === 0) {
+      throw new JobsConfigurationError('JobsService.drain takes a non-empty array of job definitions (or queue names).');
+    }
+    const queues = definitions.map((definition) => this.queueName(definition as AnyDefinition, 'drain'));
+    const twice = queues.find((queue, i) => queues.indexOf(queue) !== i);
+    if (twice !== undefined) throw new JobsConfigurationError(`JobsService.drain: "${twice}" is listed twice.`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new JobValidationError(INVALID_SEND_OPTION('drain', queues[0]!, 'options must be an object'), queues[0]!);
+    }
+    const { maxJobs, maxSeconds, ...rest } = options as Record<string, unknown>;
+    const unknown = Object.keys(rest)[0];
+    const problem =
+      unknown !== undefined
+        ? `unknown option ${show(unknown)} (known: maxJobs, maxSeconds)`
+        : maxJobs !== undefined && (!Number.isInteger(maxJobs) || (maxJobs as number) < 1)
+          ? `maxJobs must be an integer >= 1, got ${show(maxJobs)}`
+          : maxSeconds !== undefined &&
+              (typeof maxSeconds !== 'number' || !Number.isFinite(maxSeconds) || maxSeconds <= 0 || maxSeconds > 86_400)
+            ? `maxSeconds must be a number of seconds above 0, at most 86400, got ${show(maxSeconds)}`
+            : undefined;
+    if (problem) throw new JobValidationError(INVALID_SEND_OPTION('drain', queues[0]!, problem), queues[0]!);
+    return queues;
+  }
+
   /** The checked queue name of a definition or name (see {@link definition}). */
   queueName(definition: AnyDefinition, method: string): string {
     return this.definition(definition, method).name;

@@ -278,11 +278,29 @@ export class JobsTester implements OnModuleInit {
       queues = new Set((Array.isArray(target) ? target : [target as AnyDefinition]).map(nameOf));
       for (const queue of queues) this.handlerOf(queue);
     }
+    return (await this.drainQueues(queues, maxRuns)).summary;
+  }
+
+  /**
+   * The loop of {@link drain}: runs the waiting jobs of `queues` (all with a handler when undefined)
+   * until none is left, failing after `maxRuns` handler calls; with `stopAfter`, stops there instead
+   * (`JobsService.drain`'s `maxJobs`) and says so.
+   */
+  private async drainQueues(
+    queues: Set<string> | undefined,
+    maxRuns: number,
+    stopAfter?: number,
+  ): Promise<{ summary: DrainSummary; stopped: boolean }> {
     const summary: DrainSummary = { runs: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, pending: 0 };
     const runsByQueue: Record<string, number> = {};
+    let stopped = false;
     for (;;) {
       const next = this.nextRun(queues);
       if (!next) break;
+      if (stopAfter !== undefined && summary.runs >= stopAfter) {
+        stopped = true;
+        break;
+      }
       if (summary.runs >= maxRuns) throw new JobsTestingError(DRAIN_LIMIT(maxRuns, runsByQueue));
       summary.runs++;
       runsByQueue[next.handler.queue] = (runsByQueue[next.handler.queue] ?? 0) + 1;
@@ -291,7 +309,7 @@ export class JobsTester implements OnModuleInit {
     summary.pending = this.store
       .all()
       .filter((job) => isQueued(job) && this.registry.handler(job.name) && (!queues || queues.has(job.name))).length;
-    return summary;
+    return { summary, stopped };
   }
 
   /**
@@ -350,6 +368,17 @@ export class JobsTester implements OnModuleInit {
       }).then(
         ({ handlers, queues }) => {
           this.registry.setHandlers(handlers, queues);
+          // JobsService.drain in tests: the in-memory queues, maxJobs as a stop (maxSeconds is not timed).
+          this.registry.setDrainer(async (names, { maxJobs }) => {
+            for (const name of names) this.handlerOf(name);
+            const { summary, stopped } = await this.drainQueues(new Set(names), DEFAULT_MAX_RUNS, maxJobs);
+            return {
+              started: summary.runs,
+              completed: summary.completed,
+              failed: summary.retried + summary.failed,
+              stoppedBy: stopped ? 'maxJobs' : 'idle',
+            };
+          });
           // The tester is this kit's worker: it runs jobs whenever a test drains them (or at once, inline).
           this.registry.markWorkers(this.options.workers === false ? 'disabled' : 'running');
           this.registry.markRunning();
