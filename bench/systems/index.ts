@@ -21,9 +21,17 @@ export const SYSTEMS = {
     label: 'nest-pg-jobs defaults, openTelemetry: true, no SDK',
     create: (ctx) => nestPgJobsSystem(ctx, 'otel'),
   },
+  'nest-pg-jobs-otel-sdk': {
+    label: 'nest-pg-jobs defaults, openTelemetry: true + SDK',
+    create: (ctx) => nestPgJobsSystem(ctx, 'otel-sdk'),
+  },
   'nest-pg-jobs-prom': {
     label: 'nest-pg-jobs defaults + JobsPrometheusModule',
     create: (ctx) => nestPgJobsSystem(ctx, 'prom'),
+  },
+  'nest-pg-jobs-progress': {
+    label: 'nest-pg-jobs defaults + await job.updateProgress(n)',
+    create: (ctx) => nestPgJobsSystem(ctx, 'progress'),
   },
   'pg-boss': { label: 'raw pg-boss, options of nest-pg-jobs defaults', create: (ctx) => pgBossSystem(ctx, false) },
   'pg-boss-tuned': { label: 'raw pg-boss, options of nest-pg-jobs tuned', create: (ctx) => pgBossSystem(ctx, true) },

@@ -8,6 +8,7 @@ import { JobsPrometheusModule } from '../../lib/prometheus/index.js';
 import { Registry } from 'prom-client';
 import { PG_BOSS_JOB_TABLE, PG_BOSS_REMAINING, countQuery } from '../support/pg-count.js';
 import { pgStoreStats } from '../support/store-stats.js';
+import { registerTracingSdk } from '../support/tracing-sdk.js';
 import {
   QUEUE,
   type BenchSystem,
@@ -29,6 +30,16 @@ class DefaultHandler {
   @JobHandler(BenchJob)
   handle(job: Job<Payload>): void | Promise<void> {
     return sink(job.data);
+  }
+}
+
+/** The `progress` row: the default handler reporting progress once, awaited, as it starts. */
+@Injectable()
+class ProgressHandler {
+  @JobHandler(BenchJob)
+  async handle(job: Job<Payload>): Promise<void> {
+    sink(job.data);
+    await job.updateProgress(100);
   }
 }
 
@@ -77,19 +88,66 @@ async function createApp(
 }
 
 /**
- * The rows of nest-pg-jobs: `default` (no handler options), `tuned` (batch 100 × 2 loops) and `otel`
- * (the default handler with `openTelemetry: true` and no OpenTelemetry SDK registered: what tracing
- * costs an app that turns the option on before it installs an SDK, the job-span interceptor and
- * pg-boss's telemetry running against the API's no-op providers) and `prom` (the default handler
- * with `JobsPrometheusModule`: the job events built and counted for every job).
+ * The rows of nest-pg-jobs:
+ * - `default`: no handler options.
+ * - `tuned`: batch 100 × 2 loops.
+ * - `otel`: the default handler with `openTelemetry: true` and no OpenTelemetry SDK registered: what
+ *   tracing costs an app that turns the option on before it installs an SDK, the job-span
+ *   interceptor and pg-boss's telemetry running against the API's no-op providers.
+ * - `otel-sdk`: the same with an SDK registered (support/tracing-sdk.ts: every span recorded, batched
+ *   and handed to an exporter that drops it): what tracing costs per job when it is really on, the
+ *   send, process, job and settle spans, the trace context stored with every job and, for a
+ *   multi-job batch, read back once per batch. The exporter's encoding and network are left out.
+ * - `prom`: the default handler with `JobsPrometheusModule`: the job events built and counted for
+ *   every job.
+ * - `progress`: a single-job handler that awaits `job.updateProgress(100)` once per job: the progress
+ *   write (throttled at one write a second per job, so for one report per job, the first and only
+ *   write: one UPDATE the handler waits for, and the `progress` event when anything observes events).
  */
-export type NestPgJobsRow = 'default' | 'tuned' | 'otel' | 'prom';
+export type NestPgJobsRow = 'default' | 'tuned' | 'otel' | 'otel-sdk' | 'prom' | 'progress';
+
+/** What each row's two apps are built with (see {@link NestPgJobsRow}). */
+const ROWS: Record<NestPgJobsRow, { handler: Type; extra: ExtraOptions; module: string; handlerText: string }> = {
+  default: { handler: DefaultHandler, extra: {}, module: 'JobsModule.forRoot({ connectionString })', handlerText: '@JobHandler(def)' },
+  tuned: {
+    handler: TunedHandler,
+    extra: {},
+    module: 'JobsModule.forRoot({ connectionString })',
+    handlerText: `@JobHandler(def, ${JSON.stringify(TUNED_HANDLER_OPTIONS)})`,
+  },
+  otel: {
+    handler: DefaultHandler,
+    extra: { openTelemetry: true },
+    module: 'JobsModule.forRoot({ connectionString, openTelemetry: true }), no SDK registered',
+    handlerText: '@JobHandler(def)',
+  },
+  'otel-sdk': {
+    handler: DefaultHandler,
+    extra: { openTelemetry: true },
+    module:
+      'JobsModule.forRoot({ connectionString, openTelemetry: true }), SDK registered: BasicTracerProvider (sample all) + ' +
+      'BatchSpanProcessor into an exporter that drops the spans, AsyncLocalStorageContextManager, W3C trace-context + baggage propagators',
+    handlerText: '@JobHandler(def)',
+  },
+  prom: {
+    handler: DefaultHandler,
+    extra: { prometheus: true },
+    module: 'JobsModule.forRoot({ connectionString }) + JobsPrometheusModule.forRoot({ registry })',
+    handlerText: '@JobHandler(def)',
+  },
+  progress: {
+    handler: ProgressHandler,
+    extra: {},
+    module: 'JobsModule.forRoot({ connectionString })',
+    handlerText: '@JobHandler(def), await job.updateProgress(100) once per job',
+  },
+};
 
 /** nest-pg-jobs as a user runs it: one app sends (workers off), one app works. */
 export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): Promise<BenchSystem> {
-  const tuned = row === 'tuned';
-  const handler = tuned ? TunedHandler : DefaultHandler;
-  const extra: ExtraOptions = row === 'otel' ? { openTelemetry: true } : row === 'prom' ? { prometheus: true } : {};
+  const { handler, extra, module, handlerText } = ROWS[row];
+  // Before either app boots, as an application registers its SDK before Nest starts.
+  if (row === 'otel-sdk') registerTracingSdk();
   sink = ctx.onJob;
   let producer: INestApplicationContext | undefined;
   let jobs: JobsService | undefined;
@@ -98,13 +156,8 @@ export async function nestPgJobsSystem(ctx: SystemContext, row: NestPgJobsRow): 
   const store = pgStoreStats(ctx.databaseUrl, [PG_BOSS_JOB_TABLE]);
   return {
     settings: {
-      module:
-        row === 'otel'
-          ? 'JobsModule.forRoot({ connectionString, openTelemetry: true }), no SDK registered'
-          : row === 'prom'
-            ? 'JobsModule.forRoot({ connectionString }) + JobsPrometheusModule.forRoot({ registry })'
-            : 'JobsModule.forRoot({ connectionString })',
-      handler: tuned ? `@JobHandler(def, ${JSON.stringify(TUNED_HANDLER_OPTIONS)})` : '@JobHandler(def)',
+      module,
+      handler: handlerText,
       send: 'JobsService.send',
       sendMany: 'JobsService.sendMany',
       library: 'lib/ sources of the working tree',

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Context } from '@opentelemetry/api';
+import type { Context, ProxyTracerProvider } from '@opentelemetry/api';
 import type { PgBoss } from 'pg-boss';
 import { JobsConfigurationError } from '../errors/jobs-configuration.error.js';
 import { OPEN_TELEMETRY_API_MISSING, OPEN_TELEMETRY_PG_BOSS_TOO_OLD } from '../errors/jobs.messages.js';
@@ -50,11 +50,10 @@ export async function loadTelemetry(
   // The global provider is a proxy: an SDK registered after bootstrap still receives the spans.
   const provider = settings.tracerProvider ?? api.trace.getTracerProvider();
   const tracer = provider.getTracer(INSTRUMENTATION_SCOPE);
-  // The global proxy says whether an SDK is behind it yet: without one, job spans are no-ops and the
-  // per-batch read of stored contexts is skipped (bench row nest-pg-jobs-otel, no SDK: burn-down
+  // The global proxy says whether an SDK is behind it yet: without one, the job span is not made and
+  // the per-batch read of stored contexts is skipped (bench row nest-pg-jobs-otel, no SDK: burn-down
   // 0.85× the default row with the read, 0.97× without). A provider passed in the options is an SDK's.
-  const proxy = provider instanceof api.ProxyTracerProvider ? provider : undefined;
-  const recording = proxy ? () => proxy.getDelegateTracer(INSTRUMENTATION_SCOPE) !== undefined : undefined;
+  const recording = provider instanceof api.ProxyTracerProvider ? sdkRegistered(provider) : undefined;
   readTraceIdsWith(() => {
     const span = api.trace.getActiveSpan()?.spanContext();
     return span && api.trace.isSpanContextValid(span) ? span : undefined;
@@ -72,6 +71,16 @@ export async function loadTelemetry(
     with: (context, fn) => api.context.with(context as Context, fn),
   };
   return { interceptor, sendContexts };
+}
+
+/**
+ * Whether an SDK is registered behind the global tracer provider (`proxy`), asked on every job while
+ * none is: until one is, the proxy's tracers are no-ops. Once one is, `true` without asking again
+ * (the proxy's tracers keep the SDK's tracer from then on too), so a traced job pays one check.
+ */
+export function sdkRegistered(proxy: ProxyTracerProvider): () => boolean {
+  let registered = false;
+  return () => registered || (registered = proxy.getDelegateTracer(INSTRUMENTATION_SCOPE) !== undefined);
 }
 
 /** Whether a pg-boss version (`12.38.0`) has the `openTelemetry` constructor option. */

@@ -22,7 +22,9 @@ export interface TracingInterceptorOptions {
   readonly storedContexts?: StoredTraceContexts;
   /**
    * Whether an SDK records spans now (default: always). With the global provider and no SDK behind it,
-   * spans are no-ops, so reading the stored contexts of a batch would be a round trip for nothing.
+   * spans are no-ops: no job span is made (it would be a non-recording span carrying its parent's ids,
+   * which the handler sees without it), and reading the stored contexts of a batch would be a round
+   * trip for nothing.
    */
   readonly recording?: () => boolean;
   /** The propagator that wrote the stored contexts (default: the global one, looked up at each use). */
@@ -93,8 +95,16 @@ export class TracingInterceptor implements HandlerCallInterceptor {
     );
   }
 
-  /** Runs the rest of the chain (down to the handler) inside the call's span, and ends the span. */
-  async intercept(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown> {
+  /**
+   * Runs the rest of the chain (down to the handler) inside the call's span, and ends the span; with
+   * no SDK recording, runs it as it is.
+   */
+  intercept(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown> {
+    if (this.options.recording?.() === false) return next();
+    return this.traced(call, next);
+  }
+
+  private async traced(call: HandlerCall, next: () => Promise<unknown>): Promise<unknown> {
     const { api, tracer } = this.options;
     // Inside pg-boss's worker this is its `process` span's context.
     const active = api.context.active();

@@ -18,7 +18,7 @@ import { SendCoalescer, type SendContexts } from '../../lib/backend/pg-boss/send
 import { pgBossConstructorOptions } from '../../lib/backend/pg-boss/pg-boss.factory.js';
 import { validateModuleOptions } from '../../lib/module/validate-module-options.util.js';
 import { ATTR, MESSAGING_SYSTEM } from '../../lib/telemetry/messaging-attributes.js';
-import { installedPgBossVersion, supportsTelemetry } from '../../lib/telemetry/load-telemetry.js';
+import { installedPgBossVersion, sdkRegistered, supportsTelemetry } from '../../lib/telemetry/load-telemetry.js';
 import { readTraceIdsWith } from '../../lib/context/active-trace.js';
 import { jobContextStorage } from '../../lib/context/job-context.storage.js';
 import { JobLogger } from '../../lib/context/job-logger.js';
@@ -168,6 +168,20 @@ describe('messaging attributes', () => {
   });
 });
 
+describe('sdkRegistered', () => {
+  it('is false while no SDK is behind the global proxy, true from the moment one is, and then asks no more', () => {
+    const proxy = new api.ProxyTracerProvider();
+    const ask = jest.spyOn(proxy, 'getDelegateTracer');
+    const registered = sdkRegistered(proxy);
+    expect(registered()).toBe(false);
+    expect(registered()).toBe(false);
+    proxy.setDelegate(new BasicTracerProvider());
+    expect(registered()).toBe(true);
+    expect(registered()).toBe(true);
+    expect(ask).toHaveBeenCalledTimes(3);
+  });
+});
+
 describe('TracingInterceptor', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -217,6 +231,24 @@ describe('TracingInterceptor', () => {
     sdk = true;
     await interceptor.prepare('otel', [job('a'), job('b')], 2);
     expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('makes no job span while no SDK records spans (the handler runs as it is), and makes them once one does', async () => {
+    let sdk = false;
+    const interceptor = new TracingInterceptor({ api, tracer, propagator, recording: () => sdk });
+    const declined = new Error('declined');
+    await expect(interceptor.intercept(singleCall('otel', 'Payments.charge', job('a')), async () => 'charged')).resolves.toBe(
+      'charged',
+    );
+    await expect(
+      interceptor.intercept(singleCall('otel', 'Payments.charge', job('b')), async () => {
+        throw declined;
+      }),
+    ).rejects.toBe(declined);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    sdk = true;
+    await interceptor.intercept(singleCall('otel', 'Payments.charge', job('c')), async () => undefined);
+    expect(spanNamed('Payments.charge').attributes[ATTR.messageId]).toBe('c');
   });
 
   it("for a batch of one: a child of pg-boss's process span, with the handler's spans inside it", async () => {
