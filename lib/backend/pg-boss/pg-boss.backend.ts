@@ -199,11 +199,20 @@ export class PgBossBackend implements JobsBackend {
     return this.withProgress(queue, jobs);
   }
 
+  /**
+   * Stores a job's progress. Committed without waiting for the WAL flush (`synchronous_commit` off for
+   * this statement's own transaction only): progress is advisory, and a durable commit per report
+   * made a handler that reports once per job about 9× slower (bench row nest-pg-jobs-progress, 0.11×
+   * the default row). A crash of the database server may lose the last reports of the last moments;
+   * the job's own outcome is committed durably by pg-boss as always.
+   */
   async setProgress(queue: string, id: string, progress: JobProgress): Promise<void> {
     await this.boss
       .getDb()
       .executeSql(
-        `INSERT INTO ${this.progressTable} (name, id, progress) VALUES ($1, $2, $3::jsonb)
+        `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+         INSERT INTO ${this.progressTable} (name, id, progress)
+         SELECT $1, $2, $3::jsonb FROM async_commit
          ON CONFLICT (name, id) DO UPDATE SET progress = EXCLUDED.progress, updated_on = now()`,
         [queue, id, JSON.stringify(progress)],
       );
