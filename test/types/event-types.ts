@@ -3,10 +3,8 @@
 // "Unused '@ts-expect-error' directive".
 import { z } from 'zod';
 import { defineEvent, defineJob, JobHandler, type EventInput, type Job, type JobsService } from '../../lib/index.js';
+import { same } from './same.js';
 
-/** Fails to compile unless A and B are the same type. */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const same = <A, B>(check: Equal<A, B>) => check;
 
 const UserSignedUp = defineEvent<{ userId: string }>('user.signed-up');
 const OrderPaid = defineEvent('order.paid', { schema: z.object({ orderId: z.string(), cents: z.number().int() }) });

@@ -18,10 +18,8 @@ import {
   type StoredResult,
 } from '../../lib/index.js';
 import { waitForJob, type JobsApp } from '../../lib/testing/index.js';
+import { same } from './same.js';
 
-/** Fails to compile unless A and B are the same type. */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const same = <A, B>(check: Equal<A, B>) => check;
 
 const Invoice = defineJob<{ orderId: string }, { total: number; currency: string }>('invoice');
 const Count = defineJob<{ n: number }, number>('count');

@@ -9,10 +9,8 @@ import {
   type JobsTester,
   type TestJob,
 } from '../../lib/testing/index.js';
+import { same } from './same.js';
 
-/** Fails to compile unless A and B are the same type. */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const same = <A, B>(check: Equal<A, B>) => check;
 
 const WelcomeEmail = defineJob<{ userId: string; email: string }>('welcome-email');
 const Invoice = defineJob<{ orderId: string }, { total: number }>('invoice');
