@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { defineEvent, defineJob, JobHandler, type EventInput, type Job, type JobsService } from '../../lib/index.js';
 import { same } from './same.js';
 
-
 const UserSignedUp = defineEvent<{ userId: string }>('user.signed-up');
 const OrderPaid = defineEvent('order.paid', { schema: z.object({ orderId: z.string(), cents: z.number().int() }) });
 const WelcomeEmail = defineJob<{ userId: string }>('welcome-email');

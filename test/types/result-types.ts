@@ -20,7 +20,6 @@ import {
 import { waitForJob, type JobsApp } from '../../lib/testing/index.js';
 import { same } from './same.js';
 
-
 const Invoice = defineJob<{ orderId: string }, { total: number; currency: string }>('invoice');
 const Count = defineJob<{ n: number }, number>('count');
 const Silent = defineJob<{ n: number }, void>('silent');

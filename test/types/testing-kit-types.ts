@@ -11,7 +11,6 @@ import {
 } from '../../lib/testing/index.js';
 import { same } from './same.js';
 
-
 const WelcomeEmail = defineJob<{ userId: string; email: string }>('welcome-email');
 const Invoice = defineJob<{ orderId: string }, { total: number }>('invoice');
 const Count = defineJob<{ n: number }, number>('count');
