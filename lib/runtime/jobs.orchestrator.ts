@@ -25,7 +25,7 @@ import { SettleWatch } from '../backend/pg-boss/settle.watch.js';
 import { QueuesReconciler } from '../backend/pg-boss/queues.reconciler.js';
 import { PausedQueuesStore } from '../backend/pg-boss/paused-queues.store.js';
 import { RateLimitsStore } from '../backend/pg-boss/rate-limits.store.js';
-import { RateLimitGate } from '../worker/rate-limit.gate.js';
+import { handlerSlots } from '../worker/handler-slots.js';
 import { QueueDrain } from '../worker/queue.drain.js';
 import { schemaIdentifier } from '../backend/pg-boss/sql-identifier.util.js';
 import type { DrainJobsOptions, DrainJobsResult } from '../interfaces/drain.interface.js';
@@ -270,6 +270,7 @@ export class JobsOrchestrator
             return (rows[0] as { due: boolean }).due;
           },
           permits: this.rateLimits,
+          logger: this.logger,
           graceMs: this.options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
         },
         handlers,
@@ -295,22 +296,15 @@ export class JobsOrchestrator
    * before they start, so they fetch nothing until the queue is resumed.
    */
   private async startLoops(handler: RegisteredHandler, runner: JobRunner, paused: boolean): Promise<void> {
-    const plan = workPlan(handler);
-    const slots: (WorkerSlot | WorkerPool)[] = [];
+    const slots = handlerSlots(this.boss, handler.queue, workPlan(handler), runner, this.rateLimits, this.logger);
     this.slots.set(handler.queue, slots);
     if (paused) this.pausedHere.add(handler.queue);
-    const count = plan.pooled ? 1 : plan.slots;
-    // One gate for the handler's slots: each job takes its permit from the database.
-    const gate = plan.rateLimit ? new RateLimitGate(handler.queue, plan.rateLimit, this.rateLimits, this.logger) : undefined;
-    for (let i = 0; i < count; i++) {
-      const slot = plan.pooled
-        ? new WorkerPool(this.boss, handler.queue, plan, runner, gate)
-        : new WorkerSlot(this.boss, handler.queue, plan, runner, gate);
-      slots.push(slot);
+    for (const slot of slots) {
       if (paused) slot.pause();
       await slot.start();
     }
   }
+
 
 
   /**

@@ -8,9 +8,11 @@ import { workPlan } from '../declare/resolve-handler-options.util.js';
 import { JobAbortedError } from '../errors/job-aborted.error.js';
 import { DRAIN_DEADLINE } from '../errors/jobs.messages.js';
 import type { JobRunner } from './job.runner.js';
-import { RateLimitGate, type RateLimitPermits } from './rate-limit.gate.js';
-import { WorkerSlot } from './worker.slot.js';
-import { WorkerPool } from './worker.pool.js';
+import type { RateLimitPermits } from './rate-limit.gate.js';
+import type { WorkerSlot } from './worker.slot.js';
+import type { WorkerPool } from './worker.pool.js';
+import { handlerSlots } from './handler-slots.js';
+import type { JobsLogger } from '../module/jobs.logger.js';
 
 /** How often, in ms, a drain looks whether it is done (nothing due, nothing running). */
 export const DRAIN_CHECK_MS = 100;
@@ -27,6 +29,7 @@ export interface DrainContext {
   /** Whether any job of these queues is due now (waiting, not deferred, not blocked by a flow). */
   due(queues: readonly string[]): Promise<boolean>;
   readonly permits: RateLimitPermits;
+  readonly logger: JobsLogger | undefined;
   /** How long jobs running at `maxSeconds` get to finish (the module's `shutdownTimeoutMs`). */
   readonly graceMs: number;
 }
@@ -85,20 +88,17 @@ export class QueueDrain {
   }
 
   private async startSlots(handler: RegisteredHandler): Promise<void> {
-    const plan = { ...workPlan(handler), adaptive: false };
     const runner = this.context.runner(handler);
     this.runners.set(handler.queue, runner);
-    const gate = plan.rateLimit ? new RateLimitGate(handler.queue, plan.rateLimit, this.context.permits) : undefined;
-    const count = plan.pooled ? 1 : plan.slots;
-    for (let i = 0; i < count; i++) {
-      const slot = plan.pooled
-        ? new WorkerPool(this.context.boss, handler.queue, plan, runner, gate)
-        : new WorkerSlot(this.context.boss, handler.queue, plan, runner, gate);
+    const { boss, permits, logger } = this.context;
+    const plan = { ...workPlan(handler), adaptive: false };
+    for (const slot of handlerSlots(boss, handler.queue, plan, runner, permits, logger)) {
       this.slots.push(slot);
       if (this.stopFetching !== undefined) slot.pause();
       await slot.start();
     }
   }
+
 
   private count(event: JobEvent): void {
     if (event.type === 'started') {
