@@ -82,7 +82,7 @@ describe('JobsService.drain: process what is due, then stop', () => {
     const schema = schemas('drain_fail');
     const app = await createApp(schema, { providers: [ExportJobs], jobs: { workers: false } });
     const jobs = app.get(JobsService);
-    await jobs.send(ExportReport, { n: 1, fail: true }, { retryDelay: 3600 } as never);
+    await jobs.send(ExportReport, { n: 1, fail: true }, { retryDelay: 3600 });
     await jobs.send(ExportReport, { n: 2 });
     expect(await jobs.drain([ExportReport])).toEqual({ started: 2, completed: 1, failed: 1, stoppedBy: 'idle' });
     expect(await states(schema, 'export-report')).toEqual([

@@ -66,7 +66,11 @@ describe('event-driven jobs: publish fans out to the subscribed queues', () => {
     const jobs = app.get(JobsService);
     const ids = await jobs.publish(UserSignedUp, { userId: 'u1' });
     expect(ids).toHaveLength(2);
-    await waitFor(() => runsOf('u1').length === 2, { message: 'both subscribed queues ran' });
+    // Both jobs recorded as completed: each ran, and no second run is pending.
+    await waitFor(
+      async () => (await jobs.getQueueCounts(WelcomeEmail)).completed === 1 && (await jobs.getQueueCounts(CrmSync)).completed === 1,
+      { message: 'both subscribed queues completed their job' },
+    );
     expect(runsOf('u1')).toEqual(['crm-sync', 'welcome-email']);
     // Each job once, and the queue nobody subscribed got nothing.
     expect(await jobs.getQueueCounts(Audit)).toMatchObject({ queued: 0, active: 0, completed: 0 });
